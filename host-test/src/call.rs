@@ -1,0 +1,217 @@
+//! The JSON calling convention of `assessio call <function>`.
+//!
+//! Each function reads one JSON document and answers one. Names are the WIT's
+//! kebab-case names, so the JSON reads like the contract. Request and webhook
+//! bodies travel as text (`"body"`) or, for arbitrary bytes, as standard
+//! base64 (`"body-base64"`). Two functions whose only input is a body Assessio
+//! sent (`list-lenses`, `parse-result`) take that body itself as input.
+//! Where `now` is left out, the host's clock supplies it (the plugin has none).
+
+use crate::connector::Connector;
+use crate::sandbox::CallError;
+use assessio_plugin as core_api;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::fmt;
+
+/// Every callable function: its name and the JSON it takes.
+pub const FUNCTIONS: &[(&str, &str)] = &[
+    ("config-request", r#"{"account": ACCOUNT}"#),
+    ("list-lenses", "the body of Assessio's /recruitment/v1/config answer, as it came"),
+    (
+        "build-order",
+        r#"{"account": ACCOUNT, "order": ORDER, "endpoint": "order"|"order-link" (default "order"), "now": UNIX-SECONDS (default: this machine's clock)}"#,
+    ),
+    ("sign-request", r#"{"secret": "...", "timestamp": UNIX-SECONDS, "body": "text" | "body-base64": "..."}"#),
+    (
+        "verify-signature",
+        r#"{"header": "t=...,signature=..." | null, "body": "text" | "body-base64": "...", "secret": "...", "now": UNIX-SECONDS (default: clock), "tolerance": SECONDS (default 300)}"#,
+    ),
+    ("parse-result", "the body of Assessio's result webhook, as it came"),
+    (
+        "interpret-order-response",
+        r#"{"endpoint": "order"|"order-link" (default "order"), "status": 409, "body": "text" | "body-base64": "..." (default empty)}"#,
+    ),
+];
+
+/// Why `call` produced no answer.
+#[derive(Debug)]
+pub enum CallFailure {
+    /// The input JSON could not be read (exit code 2).
+    BadInput(String),
+    /// The connector refused the input with a typed error (exit code 1): the
+    /// error as JSON, and in words.
+    Refused(Value, String),
+    /// The guest was stopped by a limit or trapped (exit code 3).
+    Stopped(CallError),
+}
+
+impl CallFailure {
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Refused(..) => 1,
+            Self::BadInput(_) => 2,
+            Self::Stopped(_) => 3,
+        }
+    }
+}
+
+impl fmt::Display for CallFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadInput(why) => write!(f, "cannot read the input: {why}"),
+            Self::Refused(_, why) => write!(f, "the connector refused the input: {why}"),
+            Self::Stopped(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// A body given as text or as base64, never both.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+struct Body {
+    body: Option<String>,
+    body_base64: Option<String>,
+}
+
+impl Body {
+    fn bytes(self, required: bool) -> Result<Vec<u8>, CallFailure> {
+        match (self.body, self.body_base64) {
+            (Some(_), Some(_)) => Err(CallFailure::BadInput("give `body` or `body-base64`, not both".into())),
+            (Some(text), None) => Ok(text.into_bytes()),
+            (None, Some(b64)) => BASE64
+                .decode(b64.trim())
+                .map_err(|e| CallFailure::BadInput(format!("`body-base64` is not standard base64: {e}"))),
+            (None, None) if required => Err(CallFailure::BadInput("`body` (or `body-base64`) is required".into())),
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ConfigRequestIn {
+    account: core_api::Account,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct BuildOrderIn {
+    account: core_api::Account,
+    order: core_api::OrderDetails,
+    #[serde(default)]
+    endpoint: core_api::OrderEndpoint,
+    now: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct SignRequestIn {
+    secret: String,
+    timestamp: i64,
+    body: Option<String>,
+    body_base64: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct VerifySignatureIn {
+    header: Option<String>,
+    secret: String,
+    now: Option<i64>,
+    tolerance: Option<u32>,
+    body: Option<String>,
+    body_base64: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct InterpretIn {
+    #[serde(default)]
+    endpoint: core_api::OrderEndpoint,
+    status: u16,
+    body: Option<String>,
+    body_base64: Option<String>,
+}
+
+fn read<T: DeserializeOwned>(input: &[u8]) -> Result<T, CallFailure> {
+    serde_json::from_slice(input).map_err(|e| CallFailure::BadInput(e.to_string()))
+}
+
+/// Seconds since the Unix epoch by this machine's clock.
+pub fn unix_now() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// A request as JSON: the body as text when it is UTF-8, else as base64.
+pub fn request_json(r: &core_api::HttpRequest) -> Value {
+    let mut v = json!({
+        "method": r.method.as_str(),
+        "url": r.url,
+        "headers": r.headers,
+    });
+    match std::str::from_utf8(&r.body) {
+        Ok(text) => v["body"] = json!(text),
+        Err(_) => v["body-base64"] = json!(BASE64.encode(&r.body)),
+    }
+    v
+}
+
+fn answer<T, E>(r: Result<Result<T, E>, CallError>, ok: impl FnOnce(T) -> Value) -> Result<Value, CallFailure>
+where
+    E: serde::Serialize + fmt::Display,
+{
+    match r {
+        Err(stopped) => Err(CallFailure::Stopped(stopped)),
+        Ok(Err(refused)) => Err(CallFailure::Refused(json!({ "error": refused }), refused.to_string())),
+        Ok(Ok(value)) => Ok(ok(value)),
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).expect("plain data always serialises")
+}
+
+/// Calls `function` with the JSON `input` and returns its JSON answer.
+pub fn call(c: &Connector, function: &str, input: &[u8]) -> Result<Value, CallFailure> {
+    match function {
+        "config-request" => {
+            let i: ConfigRequestIn = read(input)?;
+            answer(c.config_request(&i.account), |r| request_json(&r))
+        }
+        "list-lenses" => answer(c.list_lenses(input), |v| to_json(&v)),
+        "build-order" => {
+            let i: BuildOrderIn = read(input)?;
+            let now = i.now.unwrap_or_else(unix_now);
+            answer(c.build_order(&i.account, &i.order, i.endpoint, now), |r| request_json(&r))
+        }
+        "sign-request" => {
+            let i: SignRequestIn = read(input)?;
+            let body = Body { body: i.body, body_base64: i.body_base64 }.bytes(true)?;
+            answer(c.sign_request(&i.secret, i.timestamp, &body), |h| to_json(&h))
+        }
+        "verify-signature" => {
+            let i: VerifySignatureIn = read(input)?;
+            let body = Body { body: i.body, body_base64: i.body_base64 }.bytes(true)?;
+            let now = i.now.unwrap_or_else(unix_now);
+            answer(c.verify_signature(i.header.as_deref(), &body, &i.secret, now, i.tolerance), |v| to_json(&v))
+        }
+        "parse-result" => answer(c.parse_result(input), |v| to_json(&v)),
+        "interpret-order-response" => {
+            let i: InterpretIn = read(input)?;
+            let body = Body { body: i.body, body_base64: i.body_base64 }.bytes(false)?;
+            c.interpret_order_response(i.endpoint, i.status, &body)
+                .map(|o| to_json(&o))
+                .map_err(CallFailure::Stopped)
+        }
+        other => {
+            let names: Vec<&str> = FUNCTIONS.iter().map(|(n, _)| *n).collect();
+            Err(CallFailure::BadInput(format!("no function `{other}`; the functions are: {}", names.join(", "))))
+        }
+    }
+}

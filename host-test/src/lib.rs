@@ -1,0 +1,17 @@
+//! A wasmtime host for the Assessio connector.
+//!
+//! It loads the plugin component under limits ([`sandbox`]), calls every
+//! export with the `assessio_plugin` crate's own types ([`connector`]), finds
+//! or builds the component ([`locate`]), and offers the JSON calling
+//! convention of the `assessio call` command ([`call`]).
+
+pub mod call;
+pub mod connector;
+pub mod demo;
+mod convert;
+pub mod locate;
+pub mod sandbox;
+pub mod wit_print;
+
+pub use connector::Connector;
+pub use sandbox::{CallError, Limits};

@@ -1,0 +1,77 @@
+//! Finding the plugin component, building it first when it is missing or stale.
+//!
+//! A newcomer runs one command; nobody should have to know the cargo
+//! invocation that makes the component. The build is the same one `.ci/run`
+//! and the README give, so there is one way to make the file.
+
+use anyhow::{Context as _, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+/// The component's target triple.
+pub const TARGET: &str = "wasm32-wasip2";
+/// Where cargo writes the plugin component, relative to the target dir.
+const ARTIFACT: &str = "wasm32-wasip2/release/assessio_plugin.wasm";
+
+/// The workspace root, from this crate's manifest location.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+/// The path the component is built to.
+pub fn plugin_path() -> PathBuf {
+    let root = workspace_root();
+    target_dir(&root).join(ARTIFACT)
+}
+
+/// Newest modification time among the files the component is built from.
+fn newest_source(root: &Path) -> Option<SystemTime> {
+    let mut newest = None;
+    let mut stack = vec![root.join("plugin"), root.join("wit")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(modified) = entry.metadata().and_then(|m| m.modified()) {
+                newest = newest.max(Some(modified));
+            }
+        }
+    }
+    newest
+}
+
+/// The component's path, after building it if it is missing or older than
+/// its sources. Progress goes to stderr: a first build takes a while.
+pub fn ensure_plugin_built() -> anyhow::Result<PathBuf> {
+    let root = workspace_root();
+    let path = plugin_path();
+    let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+    let fresh = matches!((built, newest_source(&root)), (Some(b), Some(s)) if b >= s);
+    if fresh {
+        return Ok(path);
+    }
+    eprintln!("building the plugin component ({TARGET}, release)…");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(&root)
+        .args(["build", "--quiet", "--package", "assessio-plugin", "--features", "component", "--release"])
+        .args(["--target", TARGET])
+        .status()
+        .context("running cargo to build the plugin component")?;
+    if !status.success() {
+        bail!(
+            "building the plugin component failed ({status}); is the target installed? \
+             Run `rustup target add {TARGET}`"
+        );
+    }
+    if !path.is_file() {
+        bail!("cargo finished but {} is not there", path.display());
+    }
+    Ok(path)
+}

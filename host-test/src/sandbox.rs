@@ -1,0 +1,183 @@
+//! The cage a guest runs in: a memory cap, a wall-clock deadline, and a cap on
+//! what the host will copy in.
+//!
+//! A hub loads the connector next to its own code, so the host must survive a
+//! guest that loops forever or allocates without end, whatever the input. The
+//! deadline uses epoch interruption (a ticker thread bumps the engine's epoch),
+//! which costs far less per instruction than fuel metering; the memory cap is a
+//! `ResourceLimiter` that also remembers that it refused, so the error can say
+//! which limit fired.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use wasmtime::{Config, Engine, ResourceLimiter, Store};
+
+/// How often the epoch advances: the deadline's resolution.
+const TICK: Duration = Duration::from_millis(5);
+
+/// What a guest may use on one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Linear memory a guest instance may grow to.
+    pub memory_bytes: usize,
+    /// Wall-clock time one call may take.
+    pub deadline: Duration,
+    /// Largest single input (body, header, string) the host copies in.
+    pub max_input_bytes: usize,
+}
+
+impl Default for Limits {
+    /// Generous for real payloads (a result body is under 1 KiB), small enough
+    /// that a hub can run many guests at once.
+    fn default() -> Self {
+        Self {
+            memory_bytes: 64 << 20,
+            deadline: Duration::from_secs(2),
+            max_input_bytes: 4 << 20,
+        }
+    }
+}
+
+/// Why a call did not return a value: the guest was stopped, not refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// The input was larger than `Limits::max_input_bytes`; not sent to the guest.
+    InputTooLarge {
+        /// What was offered.
+        size: usize,
+        /// What is allowed.
+        limit: usize,
+    },
+    /// The guest tried to grow its memory past `Limits::memory_bytes`.
+    OutOfMemory {
+        /// The cap, in bytes.
+        limit: usize,
+    },
+    /// The call ran past `Limits::deadline`.
+    Timeout {
+        /// The deadline.
+        limit: Duration,
+    },
+    /// The guest trapped for another reason (a bug in the guest).
+    Trap(String),
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InputTooLarge { size, limit } => {
+                write!(f, "input of {size} bytes is over the limit of {limit} bytes; not passed to the plugin")
+            }
+            Self::OutOfMemory { limit } => {
+                write!(f, "the plugin needed more than its memory limit of {} MiB and was stopped", limit >> 20)
+            }
+            Self::Timeout { limit } => {
+                write!(f, "the plugin ran longer than its deadline of {} ms and was stopped", limit.as_millis())
+            }
+            Self::Trap(why) => write!(f, "the plugin trapped: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+/// Per-store state: enforces the memory cap and remembers a refusal.
+#[derive(Debug)]
+pub struct Guard {
+    memory_bytes: usize,
+    refused_memory: bool,
+}
+
+impl ResourceLimiter for Guard {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let ok = desired <= self.memory_bytes;
+        self.refused_memory |= !ok;
+        Ok(ok)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// An engine configured for untrusted guests, with its epoch ticker.
+pub struct Sandbox {
+    engine: Engine,
+    limits: Limits,
+    stop: Arc<AtomicBool>,
+}
+
+impl Sandbox {
+    /// An engine with epoch interruption on and a ticker thread that stops
+    /// when the sandbox is dropped.
+    pub fn new(limits: Limits) -> anyhow::Result<Self> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.max_wasm_stack(1 << 20);
+        let engine = Engine::new(&config)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (weak, flag) = (engine.weak(), Arc::clone(&stop));
+        std::thread::Builder::new()
+            .name("epoch-ticker".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(TICK);
+                    match weak.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })?;
+        Ok(Self { engine, limits, stop })
+    }
+
+    /// The engine guests are compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The limits every call runs under.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// A fresh store for one call, with the memory cap and the deadline armed.
+    pub fn store(&self) -> Store<Guard> {
+        let mut store = Store::new(
+            &self.engine,
+            Guard { memory_bytes: self.limits.memory_bytes, refused_memory: false },
+        );
+        store.limiter(|g| g);
+        let ticks = self.limits.deadline.as_millis().div_ceil(TICK.as_millis()).max(1);
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        store.epoch_deadline_trap();
+        store
+    }
+
+    /// Refuses an input before it is copied into the guest.
+    pub fn check_input(&self, size: usize) -> Result<(), CallError> {
+        if size > self.limits.max_input_bytes {
+            return Err(CallError::InputTooLarge { size, limit: self.limits.max_input_bytes });
+        }
+        Ok(())
+    }
+
+    /// Names the limit that stopped a failed call, or passes the trap on.
+    pub fn classify(&self, store: &Store<Guard>, err: &wasmtime::Error) -> CallError {
+        if store.data().refused_memory {
+            return CallError::OutOfMemory { limit: self.limits.memory_bytes };
+        }
+        if matches!(err.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
+            return CallError::Timeout { limit: self.limits.deadline };
+        }
+        CallError::Trap(format!("{err:#}"))
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,158 @@
+//! Reading JSON we received, keeping the sender's key order.
+//!
+//! `serde_json::Value` without `std` sorts object keys, which would reorder
+//! Assessio's subscores, and silently keeps the last of two equal keys, which
+//! lets a sender show one value to one parser and another to the next. This
+//! reader keeps order and refuses duplicate keys. serde_json's nesting limit
+//! (128) still applies, so a deeply nested body is an error, not a stack overflow.
+
+use crate::error::InputError;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// A JSON value with objects kept in the order received.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Json {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(String),
+    Array(Vec<Json>),
+    Object(Object),
+}
+
+/// A JSON object's members, in order, keys unique.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Object(pub(crate) Vec<(String, Json)>);
+
+impl Object {
+    pub(crate) fn get(&self, key: &str) -> Option<&Json> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+impl Json {
+    /// How a problem text names this value's type.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Self::Null => "null",
+            Self::Bool(_) => "a boolean",
+            Self::Number(_) => "a number",
+            Self::String(_) => "a string",
+            Self::Array(_) => "an array",
+            Self::Object(_) => "an object",
+        }
+    }
+}
+
+/// Parses `bytes` as a JSON object; `what` names the body in the error.
+pub(crate) fn parse_object(what: &str, bytes: &[u8]) -> Result<Object, InputError> {
+    match serde_json::from_slice::<Json>(bytes) {
+        Ok(Json::Object(o)) => Ok(o),
+        Ok(other) => Err(InputError::Malformed(format!(
+            "{what} must be a JSON object, not {}",
+            other.kind()
+        ))),
+        Err(e) => Err(InputError::malformed(what, &e)),
+    }
+}
+
+/// An optional string member: absent and `null` are `None`, other types are errors.
+pub(crate) fn opt_str<'a>(obj: &'a Object, key: &str) -> Result<Option<&'a str>, InputError> {
+    match obj.get(key) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s)),
+        Some(other) => Err(InputError::invalid(key, format!("must be a string, not {}", other.kind()))),
+    }
+}
+
+/// A required, non-empty string member at `path`.
+pub(crate) fn req_str<'a>(obj: &'a Object, key: &str, path: &str) -> Result<&'a str, InputError> {
+    match obj.get(key) {
+        None | Some(Json::Null) => Err(InputError::missing(path)),
+        Some(Json::String(s)) if s.trim().is_empty() => Err(InputError::missing(path)),
+        Some(Json::String(s)) => Ok(s),
+        Some(other) => Err(InputError::invalid(path, format!("must be a string, not {}", other.kind()))),
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::Number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+        serde_json::Number::from_f64(v)
+            .map(Json::Number)
+            .ok_or_else(|| E::custom("a number that is not finite"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.into()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Json, E> {
+        Ok(Json::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut members: Vec<(String, Json)> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if members.iter().any(|(k, _)| *k == key) {
+                return Err(de::Error::custom(format!("the key `{key}` appears twice")));
+            }
+            let value = map.next_value()?;
+            members.push((key, value));
+        }
+        Ok(Json::Object(Object(members)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_order_and_refuses_duplicate_keys() {
+        let o = parse_object("body", br#"{"b":1,"a":[true,null,"x",1.5]}"#).unwrap();
+        assert_eq!(o.0.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+        let e = parse_object("body", br#"{"a":1,"a":2}"#).unwrap_err();
+        assert!(matches!(&e, InputError::Malformed(m) if m.contains("`a` appears twice")), "{e:?}");
+    }
+
+    #[test]
+    fn non_objects_and_deep_nesting_are_malformed_not_crashes() {
+        assert!(matches!(parse_object("body", b"[1]"), Err(InputError::Malformed(m)) if m.contains("not an array")));
+        assert!(matches!(parse_object("body", b""), Err(InputError::Malformed(_))));
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(matches!(parse_object("body", deep.as_bytes()), Err(InputError::Malformed(m)) if m.contains("recursion")));
+    }
+}

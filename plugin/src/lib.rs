@@ -1,0 +1,45 @@
+//! The Assessio connector's logic, sans-IO.
+//!
+//! Every function here is pure: the caller passes the time, the secrets and the
+//! bytes it received, and gets back the request to send or a typed answer. The
+//! same code runs natively (the Spin gateway and the host link it as a Rust
+//! library) and inside the WebAssembly component a hub loads (`--features
+//! component`, see `component.rs`), so the two can never drift apart.
+//!
+//! Where to look:
+//! - an order is built and validated in [`order`];
+//! - a `Signature` header is made and checked in [`signature`];
+//! - lenses and locales are fetched and read in [`lenses`];
+//! - a result webhook is read in [`result`];
+//! - Assessio's answer to an order is classified in [`response`].
+//!
+//! The code uses only `core` and `alloc`, and the component build is `no_std`:
+//! it links no part of the WASI standard library, so the component imports
+//! nothing at all from its host.
+
+#![cfg_attr(all(feature = "component", target_arch = "wasm32"), no_std)]
+
+extern crate alloc;
+
+pub mod account;
+pub mod error;
+pub mod http;
+mod json;
+pub mod lenses;
+pub mod order;
+pub mod response;
+pub mod result;
+pub mod signature;
+mod validate;
+
+#[cfg(all(feature = "component", target_arch = "wasm32"))]
+mod component;
+
+pub use account::{Account, Environment};
+pub use error::{FieldProblem, InputError};
+pub use http::{Header, HttpRequest, Method};
+pub use lenses::{Catalog, Lens, config_request, list_lenses};
+pub use order::{Candidate, OrderDetails, OrderEndpoint, Recruitment, build_order};
+pub use response::{OrderOutcome, Rejection, interpret_order_response};
+pub use result::{AssessmentResult, Subscore, parse_result};
+pub use signature::{DEFAULT_TOLERANCE, SignatureError, Verified, sign_request, verify_signature};

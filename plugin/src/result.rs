@@ -1,0 +1,183 @@
+//! Reading Assessio's result webhook: what a candidate scored.
+
+use crate::error::InputError;
+use crate::json::{self, Json, Object};
+use crate::validate;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+/// One competency's score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscore {
+    /// The competency.
+    pub name: String,
+    /// 0 to 100.
+    pub score: u8,
+}
+
+/// A result as Assessio delivers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct AssessmentResult {
+    /// The id the host gave with the order.
+    pub result_id: String,
+    /// Overall fit, 0 to 100, when sent.
+    pub score: Option<u8>,
+    /// In Assessio's order.
+    pub subscores: Vec<Subscore>,
+    /// The recruitment page in Assessio.
+    pub recruitment_url: Option<String>,
+    /// The candidate's report in Assessio.
+    pub report_url: Option<String>,
+}
+
+/// A score must be a whole number from 0 to 100. JSON Schema counts `71.0` as
+/// an integer, and so does this; `71.5`, `-1`, `101` and `"71"` are errors.
+fn score_value(path: &str, value: &Json) -> Result<u8, InputError> {
+    let Json::Number(n) = value else {
+        return Err(InputError::invalid(path, format!("must be a number from 0 to 100, not {}", value.kind())));
+    };
+    // `f64::fract` is std-only; a round trip through u64 is the no_std test.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let whole = n.as_u64().or_else(|| {
+        let f = n.as_f64()?;
+        let w = f as u64;
+        ((0.0..=100.0).contains(&f) && w as f64 == f).then_some(w)
+    });
+    match whole {
+        Some(w) if w <= 100 => Ok(u8::try_from(w).expect("at most 100")),
+        Some(_) => Err(InputError::invalid(path, format!("is {n}, above the maximum of 100"))),
+        None if n.as_f64().is_some_and(|f| f < 0.0) => {
+            Err(InputError::invalid(path, format!("is {n}, below the minimum of 0")))
+        }
+        None => Err(InputError::invalid(path, format!("is {n}, not a whole number"))),
+    }
+}
+
+fn url(obj: &Object, key: &str) -> Result<Option<String>, InputError> {
+    json::opt_str(obj, key)?
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| validate::http_url(key, s, true).map(String::from))
+        .transpose()
+}
+
+/// Reads a result webhook body. Unknown members are ignored (Assessio may add
+/// some); members it documents are checked strictly.
+pub fn parse_result(body: &[u8]) -> Result<AssessmentResult, InputError> {
+    let obj = json::parse_object("the result body", body)?;
+    let result_id = validate::plain_text("resultId", json::req_str(&obj, "resultId", "resultId")?.trim())?;
+    let score = match obj.get("score") {
+        None | Some(Json::Null) => None,
+        Some(v) => Some(score_value("score", v)?),
+    };
+    let subscores = match obj.get("subscores") {
+        None | Some(Json::Null) => Vec::new(),
+        Some(Json::Object(members)) => members
+            .0
+            .iter()
+            .map(|(name, v)| {
+                let path = format!("subscores.{name}");
+                let name = name.trim();
+                if name.is_empty() {
+                    return Err(InputError::invalid("subscores", "has a competency with an empty name"));
+                }
+                Ok(Subscore { name: validate::plain_text(&path, name)?.into(), score: score_value(&path, v)? })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => {
+            return Err(InputError::invalid("subscores", format!("must be an object, not {}", other.kind())));
+        }
+    };
+    Ok(AssessmentResult {
+        result_id: result_id.into(),
+        score,
+        subscores,
+        recruitment_url: url(&obj, "recruitmentUrl")?,
+        report_url: url(&obj, "assessmentReportUrl")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The example in Assessio's API reference (seed 001).
+    const SEED_RESULT: &str = r#"{"resultId":"6ef46985-9ca2-4c65-a184-47fa0d332246","score":71,"subscores":{"Driving Leadership":73,"Influencing & Inspiring":68}}"#;
+
+    #[test]
+    fn reads_the_seed_example_keeping_subscore_order() {
+        let r = parse_result(SEED_RESULT.as_bytes()).unwrap();
+        assert_eq!(r.result_id, "6ef46985-9ca2-4c65-a184-47fa0d332246");
+        assert_eq!(r.score, Some(71));
+        assert_eq!(
+            r.subscores,
+            [
+                Subscore { name: "Driving Leadership".into(), score: 73 },
+                Subscore { name: "Influencing & Inspiring".into(), score: 68 },
+            ]
+        );
+        assert_eq!((r.recruitment_url, r.report_url), (None, None));
+    }
+
+    #[test]
+    fn urls_and_integral_floats_are_read() {
+        let r = parse_result(
+            br#"{"resultId":"r","score":100.0,"subscores":{"B":0,"A":1},"recruitmentUrl":"https://app.assessio.online/r/1","assessmentReportUrl":"https://app.assessio.online/rep/2","extra":true}"#,
+        )
+        .unwrap();
+        assert_eq!(r.score, Some(100));
+        assert_eq!(r.subscores[0].name, "B");
+        assert_eq!(r.recruitment_url.as_deref(), Some("https://app.assessio.online/r/1"));
+        assert_eq!(r.report_url.as_deref(), Some("https://app.assessio.online/rep/2"));
+    }
+
+    #[test]
+    fn every_bad_field_is_a_typed_error_naming_it() {
+        let invalid = |f: &str, p: &str| InputError::invalid(f, p);
+        let cases = [
+            (r#"{"score":7}"#, InputError::missing("resultId")),
+            (r#"{"resultId":""}"#, InputError::missing("resultId")),
+            (r#"{"resultId":null}"#, InputError::missing("resultId")),
+            (r#"{"resultId":5}"#, invalid("resultId", "must be a string, not a number")),
+            (r#"{"resultId":"r","score":101}"#, invalid("score", "is 101, above the maximum of 100")),
+            (r#"{"resultId":"r","score":-1}"#, invalid("score", "is -1, below the minimum of 0")),
+            (r#"{"resultId":"r","score":70.5}"#, invalid("score", "is 70.5, not a whole number")),
+            (r#"{"resultId":"r","score":"71"}"#, invalid("score", "must be a number from 0 to 100, not a string")),
+            (r#"{"resultId":"r","subscores":[1]}"#, invalid("subscores", "must be an object, not an array")),
+            (r#"{"resultId":"r","subscores":{"Grit":200}}"#, invalid("subscores.Grit", "is 200, above the maximum of 100")),
+            (r#"{"resultId":"r","subscores":{"Grit":true}}"#, invalid("subscores.Grit", "must be a number from 0 to 100, not a boolean")),
+            (r#"{"resultId":"r","subscores":{" ":1}}"#, invalid("subscores", "has a competency with an empty name")),
+            (r#"{"resultId":"r","assessmentReportUrl":"javascript:alert(1)"}"#, invalid("assessmentReportUrl", "is not a usable URL: must start with http:// or https://")),
+            (r#"{"resultId":"r","recruitmentUrl":3}"#, invalid("recruitmentUrl", "must be a string, not a number")),
+        ];
+        for (body, want) in cases {
+            assert_eq!(parse_result(body.as_bytes()), Err(want), "{body}");
+        }
+        assert!(matches!(parse_result(b"not json"), Err(InputError::Malformed(m)) if m.contains("line 1")));
+        assert!(matches!(parse_result(br#"{"resultId":"a","resultId":"b"}"#), Err(InputError::Malformed(_))));
+    }
+
+    proptest! {
+        #[test]
+        fn scores_in_range_round_trip(score in 0u8..=100, subs in proptest::collection::vec(("[A-Za-z &]{1,20}", 0u8..=100), 0..8)) {
+            let mut seen = alloc::collections::BTreeSet::new();
+            let subs: Vec<(String, u8)> = subs.into_iter().filter(|(n, _)| !n.trim().is_empty() && seen.insert(n.clone())).collect();
+            let members: Vec<String> = subs.iter().map(|(n, s)| format!("{}:{s}", serde_json::to_string(n).unwrap())).collect();
+            let body = format!(r#"{{"resultId":"id","score":{score},"subscores":{{{}}}}}"#, members.join(","));
+            let r = parse_result(body.as_bytes()).unwrap();
+            prop_assert_eq!(r.score, Some(score));
+            let got: Vec<(String, u8)> = r.subscores.into_iter().map(|s| (s.name, s.score)).collect();
+            let want: Vec<(String, u8)> = subs.into_iter().map(|(n, s)| (n.trim().into(), s)).collect();
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = parse_result(&body);
+        }
+    }
+}
