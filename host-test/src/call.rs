@@ -205,9 +205,7 @@ pub fn call(c: &Connector, function: &str, input: &[u8]) -> Result<Value, CallFa
         "interpret-order-response" => {
             let i: InterpretIn = read(input)?;
             let body = Body { body: i.body, body_base64: i.body_base64 }.bytes(false)?;
-            c.interpret_order_response(i.endpoint, i.status, &body)
-                .map(|o| to_json(&o))
-                .map_err(CallFailure::Stopped)
+            c.interpret_order_response(i.endpoint, i.status, &body).map(|o| to_json(&o)).map_err(CallFailure::Stopped)
         }
         other => {
             let names: Vec<&str> = FUNCTIONS.iter().map(|(n, _)| *n).collect();

@@ -74,10 +74,8 @@ impl Connector {
     ) -> Result<R, CallError> {
         self.sandbox.check_input(input_bytes)?;
         let mut store = self.sandbox.store();
-        let outcome = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|plugin| f(plugin.assessio_connector_assessio(), &mut store));
+        let outcome =
+            self.pre.instantiate(&mut store).and_then(|plugin| f(plugin.assessio_connector_assessio(), &mut store));
         outcome.map_err(|e| self.sandbox.classify(&store, &e))
     }
 

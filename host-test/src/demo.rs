@@ -99,5 +99,5 @@ pub fn run(c: &Connector, out: &mut impl Write) -> anyhow::Result<()> {
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("  {l}\n")).collect::<String>().trim_end().to_string()
+    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 }

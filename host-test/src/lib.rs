@@ -7,8 +7,8 @@
 
 pub mod call;
 pub mod connector;
-pub mod demo;
 mod convert;
+pub mod demo;
 pub mod locate;
 pub mod sandbox;
 pub mod wit_print;

@@ -11,8 +11,9 @@ use std::time::SystemTime;
 
 /// The component's target triple.
 pub const TARGET: &str = "wasm32-wasip2";
-/// Where cargo writes the plugin component, relative to the target dir.
-const ARTIFACT: &str = "wasm32-wasip2/release/assessio_plugin.wasm";
+/// Where cargo writes the plugin component, relative to the target dir
+/// (the `plugin` profile of the workspace's Cargo.toml).
+const ARTIFACT: &str = "wasm32-wasip2/plugin/assessio_plugin.wasm";
 
 /// The workspace root, from this crate's manifest location.
 pub fn workspace_root() -> PathBuf {
@@ -46,6 +47,24 @@ fn newest_source(root: &Path) -> Option<SystemTime> {
     newest
 }
 
+/// Installs the wasm32-wasip2 standard library through rustup when it is
+/// missing, so a fresh machine needs no manual step. Without rustup (a
+/// distribution's Rust), says what to install instead of guessing.
+fn ensure_target_installed() -> anyhow::Result<()> {
+    let Ok(out) = Command::new("rustup").args(["target", "list", "--installed"]).output() else {
+        return Ok(()); // No rustup: cargo's own error will name the missing target.
+    };
+    if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == TARGET) {
+        return Ok(());
+    }
+    eprintln!("installing the {TARGET} target with rustup…");
+    let status = Command::new("rustup").args(["target", "add", TARGET]).status()?;
+    if !status.success() {
+        bail!("`rustup target add {TARGET}` failed ({status})");
+    }
+    Ok(())
+}
+
 /// The component's path, after building it if it is missing or older than
 /// its sources. Progress goes to stderr: a first build takes a while.
 pub fn ensure_plugin_built() -> anyhow::Result<PathBuf> {
@@ -56,11 +75,12 @@ pub fn ensure_plugin_built() -> anyhow::Result<PathBuf> {
     if fresh {
         return Ok(path);
     }
-    eprintln!("building the plugin component ({TARGET}, release)…");
+    ensure_target_installed()?;
+    eprintln!("building the plugin component ({TARGET}, profile `plugin`)…");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(&root)
-        .args(["build", "--quiet", "--package", "assessio-plugin", "--features", "component", "--release"])
+        .args(["build", "--quiet", "--package", "assessio-plugin", "--features", "component", "--profile", "plugin"])
         .args(["--target", TARGET])
         .status()
         .context("running cargo to build the plugin component")?;

@@ -95,7 +95,9 @@ fn print_json(v: &serde_json::Value, compact: bool) {
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Functions => {
-            println!("ACCOUNT = {{\"environment\": \"sandbox\"|\"production\"|{{\"custom\": URL}}, \"provider-key\": \"...\", \"integrator-secret\": \"...\"|null}}");
+            println!(
+                "ACCOUNT = {{\"environment\": \"sandbox\"|\"production\"|{{\"custom\": URL}}, \"provider-key\": \"...\", \"integrator-secret\": \"...\"|null}}"
+            );
             println!("ORDER   = see examples/calls/build-order.json and the README\n");
             for (name, input) in FUNCTIONS {
                 println!("{name}\n    {input}");

@@ -32,11 +32,7 @@ impl Default for Limits {
     /// Generous for real payloads (a result body is under 1 KiB), small enough
     /// that a hub can run many guests at once.
     fn default() -> Self {
-        Self {
-            memory_bytes: 64 << 20,
-            deadline: Duration::from_secs(2),
-            max_input_bytes: 4 << 20,
-        }
+        Self { memory_bytes: 64 << 20, deadline: Duration::from_secs(2), max_input_bytes: 4 << 20 }
     }
 }
 
@@ -119,17 +115,15 @@ impl Sandbox {
         let engine = Engine::new(&config)?;
         let stop = Arc::new(AtomicBool::new(false));
         let (weak, flag) = (engine.weak(), Arc::clone(&stop));
-        std::thread::Builder::new()
-            .name("epoch-ticker".into())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(TICK);
-                    match weak.upgrade() {
-                        Some(engine) => engine.increment_epoch(),
-                        None => break,
-                    }
+        std::thread::Builder::new().name("epoch-ticker".into()).spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(TICK);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
                 }
-            })?;
+            }
+        })?;
         Ok(Self { engine, limits, stop })
     }
 
@@ -145,10 +139,8 @@ impl Sandbox {
 
     /// A fresh store for one call, with the memory cap and the deadline armed.
     pub fn store(&self) -> Store<Guard> {
-        let mut store = Store::new(
-            &self.engine,
-            Guard { memory_bytes: self.limits.memory_bytes, refused_memory: false },
-        );
+        let mut store =
+            Store::new(&self.engine, Guard { memory_bytes: self.limits.memory_bytes, refused_memory: false });
         store.limiter(|g| g);
         let ticks = self.limits.deadline.as_millis().div_ceil(TICK.as_millis()).max(1);
         store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));

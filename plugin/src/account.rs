@@ -42,10 +42,7 @@ impl core::fmt::Debug for Account {
         f.debug_struct("Account")
             .field("environment", &self.environment)
             .field("provider_key", &"<redacted>")
-            .field(
-                "integrator_secret",
-                &self.integrator_secret.as_ref().map(|_| "<redacted>"),
-            )
+            .field("integrator_secret", &self.integrator_secret.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -57,8 +54,7 @@ impl Account {
             Environment::Sandbox => Ok(SANDBOX_URL),
             Environment::Production => Ok(PRODUCTION_URL),
             Environment::Custom(url) => {
-                validate::http_url("account.environment.custom", url, false)
-                    .map(|u| u.trim_end_matches('/'))
+                validate::http_url("account.environment.custom", url, false).map(|u| u.trim_end_matches('/'))
             }
         }
     }
@@ -72,8 +68,7 @@ impl Account {
 
     /// The `provider-key` header, refusing a key that could break the header.
     pub(crate) fn provider_key_header(&self) -> Result<Header, InputError> {
-        validate::header_token("account.provider-key", &self.provider_key)
-            .map(|k| Header::new("provider-key", k))
+        validate::header_token("account.provider-key", &self.provider_key).map(|k| Header::new("provider-key", k))
     }
 
     /// The signing secret, if signing is on; an empty one is a mistake, not "off".

@@ -76,9 +76,7 @@ impl wit::Guest for Plugin {
         endpoint: wit::OrderEndpoint,
         now: i64,
     ) -> Result<wt::HttpRequest, wt::InputError> {
-        core_api::build_order(&account.into(), &order.into(), endpoint.into(), now)
-            .map(Into::into)
-            .map_err(Into::into)
+        core_api::build_order(&account.into(), &order.into(), endpoint.into(), now).map(Into::into).map_err(Into::into)
     }
 
     fn sign_request(secret: String, timestamp: i64, body: Vec<u8>) -> Result<wt::Header, wt::InputError> {

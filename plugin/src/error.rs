@@ -34,10 +34,7 @@ pub enum InputError {
 impl InputError {
     /// A present-but-unusable field.
     pub fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Self {
-        Self::Invalid(FieldProblem {
-            field: field.into(),
-            problem: problem.into(),
-        })
+        Self::Invalid(FieldProblem { field: field.into(), problem: problem.into() })
     }
 
     /// A required field that is absent or empty.
@@ -45,7 +42,7 @@ impl InputError {
         Self::Missing(field.into())
     }
 
-    /// Bytes that are not the JSON expected; keeps serde_json's line and column.
+    /// Bytes that are not the JSON expected; keeps `serde_json`'s line and column.
     pub(crate) fn malformed(what: &str, err: &serde_json::Error) -> Self {
         Self::Malformed(alloc::format!("{what} is not valid JSON: {err}"))
     }

@@ -19,10 +19,7 @@ pub struct Header {
 
 impl Header {
     pub(crate) fn new(name: &str, value: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            value: value.into(),
-        }
+        Self { name: name.into(), value: value.into() }
     }
 }
 
@@ -68,9 +65,6 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The value of the first header with this name, ignoring case.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_str())
+        self.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
     }
 }

@@ -3,7 +3,7 @@
 //! `serde_json::Value` without `std` sorts object keys, which would reorder
 //! Assessio's subscores, and silently keeps the last of two equal keys, which
 //! lets a sender show one value to one parser and another to the next. This
-//! reader keeps order and refuses duplicate keys. serde_json's nesting limit
+//! reader keeps order and refuses duplicate keys. `serde_json`'s nesting limit
 //! (128) still applies, so a deeply nested body is an error, not a stack overflow.
 
 use crate::error::InputError;
@@ -52,10 +52,7 @@ impl Json {
 pub(crate) fn parse_object(what: &str, bytes: &[u8]) -> Result<Object, InputError> {
     match serde_json::from_slice::<Json>(bytes) {
         Ok(Json::Object(o)) => Ok(o),
-        Ok(other) => Err(InputError::Malformed(format!(
-            "{what} must be a JSON object, not {}",
-            other.kind()
-        ))),
+        Ok(other) => Err(InputError::Malformed(format!("{what} must be a JSON object, not {}", other.kind()))),
         Err(e) => Err(InputError::malformed(what, &e)),
     }
 }
@@ -103,9 +100,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json::Number(v.into()))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
-        serde_json::Number::from_f64(v)
-            .map(Json::Number)
-            .ok_or_else(|| E::custom("a number that is not finite"))
+        serde_json::Number::from_f64(v).map(Json::Number).ok_or_else(|| E::custom("a number that is not finite"))
     }
     fn visit_str<E>(self, v: &str) -> Result<Json, E> {
         Ok(Json::String(v.into()))
@@ -153,6 +148,8 @@ mod tests {
         assert!(matches!(parse_object("body", b"[1]"), Err(InputError::Malformed(m)) if m.contains("not an array")));
         assert!(matches!(parse_object("body", b""), Err(InputError::Malformed(_))));
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        assert!(matches!(parse_object("body", deep.as_bytes()), Err(InputError::Malformed(m)) if m.contains("recursion")));
+        assert!(
+            matches!(parse_object("body", deep.as_bytes()), Err(InputError::Malformed(m)) if m.contains("recursion"))
+        );
     }
 }

@@ -35,10 +35,7 @@ pub fn config_request(account: &Account) -> Result<HttpRequest, InputError> {
     Ok(HttpRequest {
         method: Method::Get,
         url: account.url(CONFIG_PATH)?,
-        headers: alloc::vec![
-            account.provider_key_header()?,
-            Header::new("Accept", "application/json"),
-        ],
+        headers: alloc::vec![account.provider_key_header()?, Header::new("Accept", "application/json"),],
         body: Vec::new(),
     })
 }
@@ -76,9 +73,7 @@ pub fn list_lenses(body: &[u8]) -> Result<Catalog, InputError> {
         .map(|(i, item)| {
             let path = indexed("availableLocales", i);
             match item {
-                Json::String(s) if !s.trim().is_empty() => {
-                    validate::plain_text(&path, s.trim()).map(String::from)
-                }
+                Json::String(s) if !s.trim().is_empty() => validate::plain_text(&path, s.trim()).map(String::from),
                 Json::String(_) | Json::Null => Err(InputError::missing(path)),
                 other => Err(InputError::invalid(path, alloc::format!("must be a string, not {}", other.kind()))),
             }
@@ -98,7 +93,10 @@ mod tests {
     #[test]
     fn reads_the_seed_example() {
         let c = list_lenses(SEED_CONFIG.as_bytes()).unwrap();
-        assert_eq!(c.lenses, [Lens { id: "7922dd91-1b44-43e4-a740-7c4d9c2fba41".into(), name: "General Performance".into() }]);
+        assert_eq!(
+            c.lenses,
+            [Lens { id: "7922dd91-1b44-43e4-a740-7c4d9c2fba41".into(), name: "General Performance".into() }]
+        );
         assert_eq!(c.locales, ["en-US", "sv-SE", "nl-NL", "nn-NO"]);
     }
 
@@ -106,10 +104,22 @@ mod tests {
     fn names_the_field_at_fault() {
         let cases: [(&str, InputError); 5] = [
             (r#"{"availableLocales":[]}"#, InputError::missing("availableLenses")),
-            (r#"{"availableLenses":[{"name":"x"}],"availableLocales":[]}"#, InputError::missing("availableLenses[0].id")),
-            (r#"{"availableLenses":[],"availableLocales":["en-US",7]}"#, InputError::invalid("availableLocales[1]", "must be a string, not a number")),
-            (r#"{"availableLenses":{},"availableLocales":[]}"#, InputError::invalid("availableLenses", "must be an array, not an object")),
-            (r#"{"availableLenses":["x"],"availableLocales":[]}"#, InputError::invalid("availableLenses[0]", "must be an object, not a string")),
+            (
+                r#"{"availableLenses":[{"name":"x"}],"availableLocales":[]}"#,
+                InputError::missing("availableLenses[0].id"),
+            ),
+            (
+                r#"{"availableLenses":[],"availableLocales":["en-US",7]}"#,
+                InputError::invalid("availableLocales[1]", "must be a string, not a number"),
+            ),
+            (
+                r#"{"availableLenses":{},"availableLocales":[]}"#,
+                InputError::invalid("availableLenses", "must be an array, not an object"),
+            ),
+            (
+                r#"{"availableLenses":["x"],"availableLocales":[]}"#,
+                InputError::invalid("availableLenses[0]", "must be an object, not a string"),
+            ),
         ];
         for (body, want) in cases {
             assert_eq!(list_lenses(body.as_bytes()), Err(want), "{body}");
@@ -118,11 +128,8 @@ mod tests {
 
     #[test]
     fn the_request_goes_to_the_chosen_environment_with_the_key() {
-        let mut account = Account {
-            environment: Environment::Sandbox,
-            provider_key: "pk_1".into(),
-            integrator_secret: None,
-        };
+        let mut account =
+            Account { environment: Environment::Sandbox, provider_key: "pk_1".into(), integrator_secret: None };
         let r = config_request(&account).unwrap();
         assert_eq!(r.method, Method::Get);
         assert_eq!(r.url, "https://sandbox.api.assessio.systems/recruitment/v1/config");

@@ -57,7 +57,7 @@ pub struct OrderDetails {
     pub collaborator_emails: Vec<String>,
     /// The host's id for the order, echoed in the result.
     pub result_id: String,
-    /// Where the result will be POSTed.
+    /// Where Assessio will send (POST) the result.
     pub result_update_url: String,
 }
 
@@ -115,18 +115,19 @@ struct CandidateBody<'a> {
 fn locale(value: &str) -> Result<&str, InputError> {
     let v = validate::required_text("locale", value)?;
     let shaped = v.len() <= 35
-        && v.split('-').all(|part| !part.is_empty() && part.len() <= 8 && part.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if shaped {
-        Ok(v)
-    } else {
-        Err(InputError::invalid("locale", "is not a language tag such as `sv-SE`"))
-    }
+        && v.split('-')
+            .all(|part| !part.is_empty() && part.len() <= 8 && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if shaped { Ok(v) } else { Err(InputError::invalid("locale", "is not a language tag such as `sv-SE`")) }
 }
 
 /// Validates `order` and serialises the exact body Assessio receives.
 ///
 /// Checks run in the order of the fields, so the first problem reported is
 /// the first one a person filling the record in would meet.
+///
+/// # Panics
+///
+/// Never: serialising borrowed strings into a `Vec` cannot fail.
 pub fn order_body(order: &OrderDetails) -> Result<Vec<u8>, InputError> {
     let r = &order.recruitment;
     let recruitment = RecruitmentBody {
@@ -211,7 +212,8 @@ pub(crate) mod tests {
             },
             collaborator_emails: alloc::vec!["recruiter@assessio.com".into()],
             result_id: "73273ca0-0253-4d5f-8f91-d39e298bd351".into(),
-            result_update_url: "https://www.integrator.com/api/v1/candidate-results/73273ca0-0253-4d5f-8f91-d39e298bd351".into(),
+            result_update_url:
+                "https://www.integrator.com/api/v1/candidate-results/73273ca0-0253-4d5f-8f91-d39e298bd351".into(),
         }
     }
 

@@ -113,20 +113,33 @@ mod tests {
             interpret_order_response(Order, 422, br#"{"error":{"message":"Unknown lens"}}"#),
             OrderOutcome::Rejected(rej(422, "Unknown lens"))
         );
-        assert_eq!(interpret_order_response(Order, 401, b""), OrderOutcome::Unauthorized(rej(401, "Assessio answered HTTP 401")));
-        assert_eq!(interpret_order_response(Order, 403, b"Signature expired"), OrderOutcome::Unauthorized(rej(403, "Signature expired")));
-        assert_eq!(interpret_order_response(Order, 429, b""), OrderOutcome::RetryLater(rej(429, "Assessio answered HTTP 429")));
+        assert_eq!(
+            interpret_order_response(Order, 401, b""),
+            OrderOutcome::Unauthorized(rej(401, "Assessio answered HTTP 401"))
+        );
+        assert_eq!(
+            interpret_order_response(Order, 403, b"Signature expired"),
+            OrderOutcome::Unauthorized(rej(403, "Signature expired"))
+        );
+        assert_eq!(
+            interpret_order_response(Order, 429, b""),
+            OrderOutcome::RetryLater(rej(429, "Assessio answered HTTP 429"))
+        );
         assert_eq!(
             interpret_order_response(Order, 503, b"<html>busy</html>"),
             OrderOutcome::RetryLater(rej(503, "Assessio answered HTTP 503"))
         );
-        assert_eq!(interpret_order_response(Order, 302, b""), OrderOutcome::RetryLater(rej(302, "Assessio answered HTTP 302")));
+        assert_eq!(
+            interpret_order_response(Order, 302, b""),
+            OrderOutcome::RetryLater(rej(302, "Assessio answered HTTP 302"))
+        );
     }
 
     #[test]
     fn reasons_are_single_line_and_bounded() {
         let long = "x".repeat(1000);
-        let OrderOutcome::Rejected(r) = interpret_order_response(Order, 400, format!("bad\r\n{long}").as_bytes()) else {
+        let OrderOutcome::Rejected(r) = interpret_order_response(Order, 400, format!("bad\r\n{long}").as_bytes())
+        else {
             panic!()
         };
         assert!(!r.message.contains('\n'));

@@ -40,7 +40,8 @@ fn score_value(path: &str, value: &Json) -> Result<u8, InputError> {
         return Err(InputError::invalid(path, format!("must be a number from 0 to 100, not {}", value.kind())));
     };
     // `f64::fract` is std-only; a round trip through u64 is the no_std test.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    // The exact float comparison is the point: 71.0 is whole, 70.5 is not.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss, clippy::float_cmp)]
     let whole = n.as_u64().or_else(|| {
         let f = n.as_f64()?;
         let w = f as u64;
@@ -148,10 +149,19 @@ mod tests {
             (r#"{"resultId":"r","score":70.5}"#, invalid("score", "is 70.5, not a whole number")),
             (r#"{"resultId":"r","score":"71"}"#, invalid("score", "must be a number from 0 to 100, not a string")),
             (r#"{"resultId":"r","subscores":[1]}"#, invalid("subscores", "must be an object, not an array")),
-            (r#"{"resultId":"r","subscores":{"Grit":200}}"#, invalid("subscores.Grit", "is 200, above the maximum of 100")),
-            (r#"{"resultId":"r","subscores":{"Grit":true}}"#, invalid("subscores.Grit", "must be a number from 0 to 100, not a boolean")),
+            (
+                r#"{"resultId":"r","subscores":{"Grit":200}}"#,
+                invalid("subscores.Grit", "is 200, above the maximum of 100"),
+            ),
+            (
+                r#"{"resultId":"r","subscores":{"Grit":true}}"#,
+                invalid("subscores.Grit", "must be a number from 0 to 100, not a boolean"),
+            ),
             (r#"{"resultId":"r","subscores":{" ":1}}"#, invalid("subscores", "has a competency with an empty name")),
-            (r#"{"resultId":"r","assessmentReportUrl":"javascript:alert(1)"}"#, invalid("assessmentReportUrl", "is not a usable URL: must start with http:// or https://")),
+            (
+                r#"{"resultId":"r","assessmentReportUrl":"javascript:alert(1)"}"#,
+                invalid("assessmentReportUrl", "is not a usable URL: must start with http:// or https://"),
+            ),
             (r#"{"resultId":"r","recruitmentUrl":3}"#, invalid("recruitmentUrl", "must be a string, not a number")),
         ];
         for (body, want) in cases {
