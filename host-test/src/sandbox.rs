@@ -24,7 +24,9 @@ pub struct Limits {
     pub memory_bytes: usize,
     /// Wall-clock time one call may take.
     pub deadline: Duration,
-    /// Largest single input (body, header, string) the host copies in.
+    /// Largest total input (bodies, headers, strings) of one call the host
+    /// copies in. The plugin needs about 2.5 times a body's size in memory to
+    /// parse it, so keep `memory_bytes` above 2.5 × this plus ~1.1 MiB of base.
     pub max_input_bytes: usize,
 }
 
@@ -67,7 +69,7 @@ impl fmt::Display for CallError {
                 write!(f, "input of {size} bytes is over the limit of {limit} bytes; not passed to the plugin")
             }
             Self::OutOfMemory { limit } => {
-                write!(f, "the plugin needed more than its memory limit of {} MiB and was stopped", limit >> 20)
+                write!(f, "the plugin needed more than its memory limit of {} and was stopped", human_bytes(*limit))
             }
             Self::Timeout { limit } => {
                 write!(f, "the plugin ran longer than its deadline of {} ms and was stopped", limit.as_millis())
@@ -79,22 +81,48 @@ impl fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
-/// Per-store state: enforces the memory cap and remembers a refusal.
+/// `64 MiB`, `1536 KiB`, `100 bytes`: exact, in the largest unit that divides.
+fn human_bytes(n: usize) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// Most table elements, summed over a store's tables.
+const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+/// Per-store state: enforces the caps over all of a guest's memories and
+/// tables together (a component may hold several core instances, each with
+/// its own memory), and remembers a refusal so the error can name it.
 #[derive(Debug)]
 pub struct Guard {
-    memory_bytes: usize,
+    memory_cap: usize,
+    memory_used: usize,
+    table_elements: usize,
     refused_memory: bool,
 }
 
 impl ResourceLimiter for Guard {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        let ok = desired <= self.memory_bytes;
-        self.refused_memory |= !ok;
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let total = (self.memory_used - current.min(self.memory_used)).saturating_add(desired);
+        let ok = total <= self.memory_cap;
+        if ok {
+            self.memory_used = total;
+        } else {
+            self.refused_memory = true;
+        }
         Ok(ok)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(desired <= 100_000)
+    fn table_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let total = (self.table_elements - current.min(self.table_elements)).saturating_add(desired);
+        let ok = total <= MAX_TABLE_ELEMENTS;
+        if ok {
+            self.table_elements = total;
+        }
+        Ok(ok)
     }
 }
 
@@ -139,8 +167,9 @@ impl Sandbox {
 
     /// A fresh store for one call, with the memory cap and the deadline armed.
     pub fn store(&self) -> Store<Guard> {
-        let mut store =
-            Store::new(&self.engine, Guard { memory_bytes: self.limits.memory_bytes, refused_memory: false });
+        let guard =
+            Guard { memory_cap: self.limits.memory_bytes, memory_used: 0, table_elements: 0, refused_memory: false };
+        let mut store = Store::new(&self.engine, guard);
         store.limiter(|g| g);
         let ticks = self.limits.deadline.as_millis().div_ceil(TICK.as_millis()).max(1);
         store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
@@ -157,12 +186,15 @@ impl Sandbox {
     }
 
     /// Names the limit that stopped a failed call, or passes the trap on.
+    /// An interrupt is the deadline whatever happened before it; otherwise a
+    /// trap after a refused growth is the memory cap (the guest's allocator
+    /// traps when it gets no memory).
     pub fn classify(&self, store: &Store<Guard>, err: &wasmtime::Error) -> CallError {
-        if store.data().refused_memory {
-            return CallError::OutOfMemory { limit: self.limits.memory_bytes };
-        }
         if matches!(err.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
             return CallError::Timeout { limit: self.limits.deadline };
+        }
+        if store.data().refused_memory {
+            return CallError::OutOfMemory { limit: self.limits.memory_bytes };
         }
         CallError::Trap(format!("{err:#}"))
     }
@@ -171,5 +203,20 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_named_exactly() {
+        assert_eq!(human_bytes(64 << 20), "64 MiB");
+        assert_eq!(human_bytes(1536 << 10), "1536 KiB");
+        assert_eq!(human_bytes(512 << 10), "512 KiB");
+        assert_eq!(human_bytes(1000), "1000 bytes");
+        let e = CallError::OutOfMemory { limit: 1536 << 10 };
+        assert_eq!(e.to_string(), "the plugin needed more than its memory limit of 1536 KiB and was stopped");
     }
 }
