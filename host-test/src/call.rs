@@ -139,7 +139,23 @@ struct InterpretIn {
 }
 
 fn read<T: DeserializeOwned>(input: &[u8]) -> Result<T, CallFailure> {
-    serde_json::from_slice(input).map_err(|e| CallFailure::BadInput(e.to_string()))
+    serde_json::from_slice(input).map_err(|e| CallFailure::BadInput(redact_values(&e.to_string())))
+}
+
+/// serde quotes the offending value in type errors (``invalid type: integer
+/// `987654321012`, expected a string``); that value may be a secret put in
+/// the wrong place. Keep the kind and the position, drop the value.
+pub fn redact_values(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some(expected) = rest.find(", expected")
+        {
+            let found = &rest[..expected];
+            let kind = found.split([' ', '`', '"']).next().unwrap_or(found);
+            return format!("{prefix}{kind}{}", &rest[expected..]);
+        }
+    }
+    message.to_string()
 }
 
 /// Seconds since the Unix epoch by this machine's clock.
@@ -177,39 +193,106 @@ fn to_json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).expect("plain data always serialises")
 }
 
+/// One call, read and checked, not yet made: reading comes first, so a typo
+/// in the input is reported before the plugin is compiled and loaded.
+pub enum Request {
+    /// `config-request`.
+    ConfigRequest(core_api::Account),
+    /// `list-lenses` on this body.
+    ListLenses(Vec<u8>),
+    /// `build-order`.
+    BuildOrder(Box<(core_api::Account, core_api::OrderDetails)>, core_api::OrderEndpoint, i64),
+    /// `sign-request`: secret, timestamp, body.
+    SignRequest(String, i64, Vec<u8>),
+    /// `verify-signature`: header, body, secret, now, tolerance.
+    VerifySignature(Option<String>, Vec<u8>, String, i64, Option<u32>),
+    /// `parse-result` on this body.
+    ParseResult(Vec<u8>),
+    /// `interpret-order-response`: endpoint, status, body.
+    InterpretOrderResponse(core_api::OrderEndpoint, u16, Vec<u8>),
+}
+
+impl Request {
+    /// Reads the JSON `input` for `function`.
+    pub fn parse(function: &str, input: &[u8]) -> Result<Self, CallFailure> {
+        Ok(match function {
+            "config-request" => Self::ConfigRequest(read::<ConfigRequestIn>(input)?.account),
+            "list-lenses" => Self::ListLenses(input.to_vec()),
+            "build-order" => {
+                let i: BuildOrderIn = read(input)?;
+                Self::BuildOrder(Box::new((i.account, i.order)), i.endpoint, i.now.unwrap_or_else(unix_now))
+            }
+            "sign-request" => {
+                let i: SignRequestIn = read(input)?;
+                let body = Body { body: i.body, body_base64: i.body_base64 }.bytes(true)?;
+                Self::SignRequest(i.secret, i.timestamp, body)
+            }
+            "verify-signature" => {
+                let i: VerifySignatureIn = read(input)?;
+                let body = Body { body: i.body, body_base64: i.body_base64 }.bytes(true)?;
+                Self::VerifySignature(i.header, body, i.secret, i.now.unwrap_or_else(unix_now), i.tolerance)
+            }
+            "parse-result" => Self::ParseResult(input.to_vec()),
+            "interpret-order-response" => {
+                let i: InterpretIn = read(input)?;
+                let body = Body { body: i.body, body_base64: i.body_base64 }.bytes(false)?;
+                Self::InterpretOrderResponse(i.endpoint, i.status, body)
+            }
+            other => {
+                let names: Vec<&str> = FUNCTIONS.iter().map(|(n, _)| *n).collect();
+                return Err(CallFailure::BadInput(format!(
+                    "no function `{other}`; the functions are: {}",
+                    names.join(", ")
+                )));
+            }
+        })
+    }
+
+    /// Makes the call through the plugin and returns its JSON answer.
+    pub fn run(self, c: &Connector) -> Result<Value, CallFailure> {
+        match self {
+            Self::ConfigRequest(account) => answer(c.config_request(&account), |r| request_json(&r)),
+            Self::ListLenses(body) => answer(c.list_lenses(&body), |v| to_json(&v)),
+            Self::BuildOrder(parts, endpoint, now) => {
+                answer(c.build_order(&parts.0, &parts.1, endpoint, now), |r| request_json(&r))
+            }
+            Self::SignRequest(secret, timestamp, body) => {
+                answer(c.sign_request(&secret, timestamp, &body), |h| to_json(&h))
+            }
+            Self::VerifySignature(header, body, secret, now, tolerance) => {
+                answer(c.verify_signature(header.as_deref(), &body, &secret, now, tolerance), |v| to_json(&v))
+            }
+            Self::ParseResult(body) => answer(c.parse_result(&body), |v| to_json(&v)),
+            Self::InterpretOrderResponse(endpoint, status, body) => {
+                c.interpret_order_response(endpoint, status, &body).map(|o| to_json(&o)).map_err(CallFailure::Stopped)
+            }
+        }
+    }
+}
+
 /// Calls `function` with the JSON `input` and returns its JSON answer.
 pub fn call(c: &Connector, function: &str, input: &[u8]) -> Result<Value, CallFailure> {
-    match function {
-        "config-request" => {
-            let i: ConfigRequestIn = read(input)?;
-            answer(c.config_request(&i.account), |r| request_json(&r))
-        }
-        "list-lenses" => answer(c.list_lenses(input), |v| to_json(&v)),
-        "build-order" => {
-            let i: BuildOrderIn = read(input)?;
-            let now = i.now.unwrap_or_else(unix_now);
-            answer(c.build_order(&i.account, &i.order, i.endpoint, now), |r| request_json(&r))
-        }
-        "sign-request" => {
-            let i: SignRequestIn = read(input)?;
-            let body = Body { body: i.body, body_base64: i.body_base64 }.bytes(true)?;
-            answer(c.sign_request(&i.secret, i.timestamp, &body), |h| to_json(&h))
-        }
-        "verify-signature" => {
-            let i: VerifySignatureIn = read(input)?;
-            let body = Body { body: i.body, body_base64: i.body_base64 }.bytes(true)?;
-            let now = i.now.unwrap_or_else(unix_now);
-            answer(c.verify_signature(i.header.as_deref(), &body, &i.secret, now, i.tolerance), |v| to_json(&v))
-        }
-        "parse-result" => answer(c.parse_result(input), |v| to_json(&v)),
-        "interpret-order-response" => {
-            let i: InterpretIn = read(input)?;
-            let body = Body { body: i.body, body_base64: i.body_base64 }.bytes(false)?;
-            c.interpret_order_response(i.endpoint, i.status, &body).map(|o| to_json(&o)).map_err(CallFailure::Stopped)
-        }
-        other => {
-            let names: Vec<&str> = FUNCTIONS.iter().map(|(n, _)| *n).collect();
-            Err(CallFailure::BadInput(format!("no function `{other}`; the functions are: {}", names.join(", "))))
-        }
+    Request::parse(function, input)?.run(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_errors_keep_kind_and_position_but_not_the_value() {
+        let e = serde_json::from_str::<ConfigRequestIn>(
+            r#"{"account":{"environment":"sandbox","provider-key":987654321012}}"#,
+        )
+        .err()
+        .unwrap();
+        let shown = redact_values(&e.to_string());
+        assert!(!shown.contains("987654321012"), "{shown}");
+        assert!(shown.starts_with("invalid type: integer, expected a string at line 1"), "{shown}");
+        assert_eq!(
+            redact_values(r#"invalid value: string "hunter2", expected u16 at line 1 column 9"#),
+            "invalid value: string, expected u16 at line 1 column 9"
+        );
+        assert_eq!(redact_values("unknown field `phone`"), "unknown field `phone`");
     }
 }

@@ -43,6 +43,11 @@ impl Connector {
     /// Loads a component file (a `.wasm` built by `cargo build --features component`).
     pub fn load(path: &Path, limits: Limits) -> anyhow::Result<Self> {
         let bytes = std::fs::read(path).with_context(|| format!("reading the plugin component {}", path.display()))?;
+        // Binary only: the engine also accepts the text format, which would
+        // turn a wrong file into a baffling parse error.
+        if !bytes.starts_with(b"\0asm") {
+            anyhow::bail!("{} is not a WebAssembly component (no `\\0asm` header)", path.display());
+        }
         Self::from_bytes(&bytes, limits).with_context(|| format!("loading {}", path.display()))
     }
 

@@ -6,10 +6,10 @@
 //! messages go to stderr.
 
 use anyhow::Context as _;
-use assessio_host::call::{CallFailure, FUNCTIONS};
+use assessio_host::call::{CallFailure, FUNCTIONS, Request};
 use assessio_host::{Connector, Limits, demo, locate, wit_print};
 use clap::{Parser, Subcommand};
-use std::io::Read as _;
+use std::io::{IsTerminal as _, Read as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -24,11 +24,13 @@ struct Cli {
     /// (cargo, wasm32-wasip2, release) if missing or stale, then load it.
     #[arg(long, global = true, env = "ASSESSIO_PLUGIN", value_name = "WASM")]
     plugin: Option<PathBuf>,
-    /// Memory the plugin may use per call, in MiB.
-    #[arg(long, global = true, default_value_t = 64, value_name = "MIB")]
-    memory_mib: usize,
-    /// Time one call may take, in milliseconds.
-    #[arg(long, global = true, default_value_t = 2000, value_name = "MS")]
+    /// Memory the plugin may use per call, in MiB (it needs about 2 to start).
+    #[arg(long, global = true, default_value_t = 64, value_name = "MIB",
+          value_parser = clap::value_parser!(u16).range(2..=4096))]
+    memory_mib: u16,
+    /// Time one call may take, in milliseconds (resolution 5 ms).
+    #[arg(long, global = true, default_value_t = 2000, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(5..=600_000))]
     deadline_ms: u64,
     #[command(subcommand)]
     command: Command,
@@ -40,8 +42,9 @@ enum Command {
     ///
     /// Exit codes: 0 answered; 1 the connector refused the input (a typed
     /// error is printed as JSON, and in words on stderr); 2 the input JSON
-    /// could not be read or the function does not exist; 3 the plugin was
-    /// stopped by a limit. `assessio functions` lists the input shapes.
+    /// could not be read, the function does not exist, or the command line
+    /// is wrong; 3 the plugin was stopped by a limit; 4 the plugin could not
+    /// be built or loaded. `assessio functions` lists the input shapes.
     Call {
         /// One of the names `assessio functions` lists, e.g. `build-order`.
         function: String,
@@ -61,17 +64,42 @@ enum Command {
     Demo,
 }
 
-fn load(cli: &Cli) -> anyhow::Result<Connector> {
+/// Exit code for a plugin that could not be built or loaded: the install,
+/// not the input, is at fault.
+const EXIT_SETUP: u8 = 4;
+
+/// A command's failure, sorted by exit code.
+enum Failure {
+    /// The plugin could not be built or loaded: the install is at fault.
+    Setup(anyhow::Error),
+    /// Anything else that stopped the command (exit 2).
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Other(e)
+    }
+}
+
+fn load(cli: &Cli) -> Result<Connector, Failure> {
+    load_plugin(cli).map_err(Failure::Setup)
+}
+
+fn plugin_path(cli: &Cli) -> anyhow::Result<PathBuf> {
+    match &cli.plugin {
+        Some(p) => Ok(p.clone()),
+        None => locate::ensure_plugin_built(),
+    }
+}
+
+fn load_plugin(cli: &Cli) -> anyhow::Result<Connector> {
     let limits = Limits {
-        memory_bytes: cli.memory_mib.saturating_mul(1 << 20),
+        memory_bytes: usize::from(cli.memory_mib) << 20,
         deadline: Duration::from_millis(cli.deadline_ms),
         ..Limits::default()
     };
-    let path = match &cli.plugin {
-        Some(p) => p.clone(),
-        None => locate::ensure_plugin_built()?,
-    };
-    Connector::load(&path, limits)
+    Connector::load(&plugin_path(cli)?, limits)
 }
 
 fn read_input(input: Option<&PathBuf>) -> anyhow::Result<Vec<u8>> {
@@ -81,7 +109,11 @@ fn read_input(input: Option<&PathBuf>) -> anyhow::Result<Vec<u8>> {
             bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         }
         _ => {
-            std::io::stdin().read_to_end(&mut bytes).context("reading stdin")?;
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                eprintln!("reading the JSON input from the terminal; end it with Ctrl-D (or use --input FILE)");
+            }
+            stdin.lock().read_to_end(&mut bytes).context("reading stdin")?;
         }
     }
     Ok(bytes)
@@ -92,7 +124,7 @@ fn print_json(v: &serde_json::Value, compact: bool) {
     println!("{text}");
 }
 
-fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     match &cli.command {
         Command::Functions => {
             println!(
@@ -105,12 +137,11 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Wit => {
-            let path = match &cli.plugin {
-                Some(p) => p.clone(),
-                None => locate::ensure_plugin_built()?,
-            };
-            let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            print!("{}", wit_print::component_wit(&bytes)?);
+            let wit = plugin_path(cli)
+                .and_then(|path| std::fs::read(&path).with_context(|| format!("reading {}", path.display())))
+                .and_then(|bytes| wit_print::component_wit(&bytes))
+                .map_err(Failure::Setup)?;
+            print!("{wit}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Call { function, input, compact } => {
@@ -120,8 +151,15 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
             let bytes = read_input(input.as_ref())?;
+            let request = match Request::parse(function, &bytes) {
+                Ok(r) => r,
+                Err(failure) => {
+                    eprintln!("error: {failure}");
+                    return Ok(ExitCode::from(failure.exit_code()));
+                }
+            };
             let connector = load(cli)?;
-            match assessio_host::call::call(&connector, function, &bytes) {
+            match request.run(&connector) {
                 Ok(v) => {
                     print_json(&v, *compact);
                     Ok(ExitCode::SUCCESS)
@@ -147,7 +185,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
         Ok(code) => code,
-        Err(e) => {
+        Err(Failure::Setup(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_SETUP)
+        }
+        Err(Failure::Other(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }

@@ -573,16 +573,50 @@ fn an_empty_integrator_secret_is_missing_not_signing_off() {
 }
 
 /// A secret or key of the wrong JSON type (a number, as some configuration
-/// templating produces) is echoed by serde's "invalid type: integer `…`"
-/// message on the exit-2 path. Reported; run with `--ignored` once fixed.
+/// templating produces) must not come back in serde's "invalid type" message.
 #[test]
-#[ignore = "known leak: serde's invalid-type message echoes a numeric secret on stderr"]
 fn a_secret_of_the_wrong_type_is_not_echoed() {
-    let mut input = example_json("build-order");
-    input["account"]["integrator-secret"] = json!(987_654_321_012_u64);
-    let run = call_stdin("build-order", input.to_string().as_bytes(), &[]);
+    for (field, value) in [("integrator-secret", json!(987_654_321_012_u64)), ("provider-key", json!(-987_654_321.5))] {
+        let mut input = example_json("build-order");
+        input["account"][field] = value;
+        let run = call_stdin("build-order", input.to_string().as_bytes(), &[]);
+        run.expect_code(2);
+        assert!(!run.stderr.contains("987654321"), "{}", run.stderr);
+        assert!(run.stderr.contains("expected a string"), "{}", run.stderr);
+    }
+}
+
+// ------------------------------------------------------------ setup errors
+
+#[test]
+fn a_missing_or_wrong_plugin_file_is_a_setup_error_with_exit_4() {
+    let input = read_example("examples/calls/sign-request.json");
+    let run = run_binary(&["--plugin", "/nonexistent/plugin.wasm", "call", "sign-request"], Some(input.as_bytes()));
+    run.expect_code(4);
+    assert!(run.stderr.contains("/nonexistent/plugin.wasm"), "{}", run.stderr);
+    let not_wasm = workspace_file("examples/calls/sign-request.json");
+    let run = run_binary(&["--plugin", not_wasm.to_str().unwrap(), "call", "sign-request"], Some(input.as_bytes()));
+    run.expect_code(4);
+    assert!(run.stderr.contains("is not a WebAssembly component"), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+}
+
+/// Bad input is reported before the plugin is even looked for: a missing
+/// plugin file does not hide the input's own error.
+#[test]
+fn the_input_is_read_before_the_plugin_is_loaded() {
+    let run = run_binary(&["--plugin", "/nonexistent/plugin.wasm", "call", "sign-request"], Some(b"{not json"));
     run.expect_code(2);
-    assert!(!run.stderr.contains("987654321012"), "{}", run.stderr);
+    assert!(run.stderr.contains("cannot read the input"), "{}", run.stderr);
+}
+
+#[test]
+fn limits_too_small_to_run_are_refused_on_the_command_line() {
+    for args in [["--memory-mib", "1"], ["--memory-mib", "0"], ["--deadline-ms", "0"]] {
+        let run = assessio(&[&args[..], &["functions"]].concat(), None);
+        run.expect_code(2);
+        assert!(run.stderr.contains(args[0]), "{args:?}: {}", run.stderr);
+    }
 }
 
 // ------------------------------------------------ help, functions, wit, demo
@@ -684,7 +718,7 @@ fn a_body_over_the_memory_cap_stops_the_plugin_with_exit_3() {
     let mut big = br#"{"resultId":"big","score":50,"pad":""#.to_vec();
     big.resize(big.len() + 3_500_000, b'x');
     big.extend_from_slice(b"\"}");
-    for mib in ["3", "1"] {
+    for mib in ["3", "2"] {
         let run = assessio(&["--memory-mib", mib, "call", "parse-result"], Some(&big));
         run.expect_code(3).expect_no_panic();
         assert!(run.stdout.is_empty(), "no answer: {}", run.stdout);

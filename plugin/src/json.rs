@@ -7,6 +7,7 @@
 //! (128) still applies, so a deeply nested body is an error, not a stack overflow.
 
 use crate::error::InputError;
+use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -120,8 +121,11 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut members: Vec<(String, Json)> = Vec::new();
+        // A set beside the list keeps the duplicate check O(n log n): a
+        // linear scan would let a sender burn the deadline with many keys.
+        let mut seen: BTreeSet<String> = BTreeSet::new();
         while let Some(key) = map.next_key::<String>()? {
-            if members.iter().any(|(k, _)| *k == key) {
+            if !seen.insert(key.clone()) {
                 return Err(de::Error::custom(format!("the key `{key}` appears twice")));
             }
             let value = map.next_value()?;
@@ -141,6 +145,21 @@ mod tests {
         assert_eq!(o.0.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["b", "a"]);
         let e = parse_object("body", br#"{"a":1,"a":2}"#).unwrap_err();
         assert!(matches!(&e, InputError::Malformed(m) if m.contains("`a` appears twice")), "{e:?}");
+    }
+
+    /// 200,000 distinct keys parse in a blink; the old linear duplicate scan
+    /// took seconds at a tenth of this. Counted, not timed: the check is
+    /// that every key survives and a late duplicate is still caught.
+    #[test]
+    fn many_keys_are_checked_for_duplicates_without_a_quadratic_scan() {
+        let n = 200_000;
+        let members: Vec<String> = (0..n).map(|i| format!("\"k{i}\":{}", i % 101)).collect();
+        let body = format!("{{{}}}", members.join(","));
+        assert_eq!(parse_object("body", body.as_bytes()).unwrap().0.len(), n);
+        let dup = format!("{{{},\"k7\":1}}", members.join(","));
+        assert!(
+            matches!(parse_object("body", dup.as_bytes()), Err(InputError::Malformed(m)) if m.contains("`k7` appears twice"))
+        );
     }
 
     #[test]
