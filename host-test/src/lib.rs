@@ -11,6 +11,8 @@ mod convert;
 pub mod demo;
 pub mod locate;
 pub mod sandbox;
+pub mod sim;
+pub mod spin;
 pub mod wit_print;
 
 pub use connector::Connector;

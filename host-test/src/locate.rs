@@ -95,3 +95,35 @@ pub fn ensure_plugin_built() -> anyhow::Result<PathBuf> {
     }
     Ok(path)
 }
+
+/// Where cargo writes `package`'s component for `profile` (`dev` builds go
+/// to `debug/`, as cargo names it).
+pub fn component_path(package: &str, profile: &str) -> PathBuf {
+    let dir = if profile == "dev" { "debug" } else { profile };
+    target_dir(&workspace_root()).join(TARGET).join(dir).join(format!("{}.wasm", package.replace('-', "_")))
+}
+
+/// Builds any workspace package that is a component (a `cdylib` for
+/// `wasm32-wasip2`, such as the Spin test component `spin-probe`) with
+/// `profile`, and returns the component's path.
+///
+/// Unlike [`ensure_plugin_built`] this always asks cargo, whose own
+/// freshness check follows every path dependency wherever it lives; when
+/// nothing changed that costs a fraction of a second.
+pub fn ensure_component_built(package: &str, profile: &str) -> anyhow::Result<PathBuf> {
+    ensure_target_installed()?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args(["build", "--quiet", "--package", package, "--profile", profile, "--target", TARGET])
+        .status()
+        .with_context(|| format!("running cargo to build the component {package}"))?;
+    if !status.success() {
+        bail!("building the component {package} ({TARGET}, profile `{profile}`) failed ({status})");
+    }
+    let path = component_path(package, profile);
+    if !path.is_file() {
+        bail!("cargo finished but {} is not there", path.display());
+    }
+    Ok(path)
+}

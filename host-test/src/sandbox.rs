@@ -104,6 +104,19 @@ pub struct Guard {
     refused_memory: bool,
 }
 
+impl Guard {
+    /// A fresh guard with nothing used yet, for stores built outside
+    /// [`Sandbox::store`] (the Spin host keeps one in each request's state).
+    pub fn new(memory_cap: usize) -> Self {
+        Self { memory_cap, memory_used: 0, table_elements: 0, refused_memory: false }
+    }
+
+    /// Whether a memory growth was refused: a trap that follows is the cap.
+    pub fn refused_memory(&self) -> bool {
+        self.refused_memory
+    }
+}
+
 impl ResourceLimiter for Guard {
     fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         let total = (self.memory_used - current.min(self.memory_used)).saturating_add(desired);
@@ -167,9 +180,7 @@ impl Sandbox {
 
     /// A fresh store for one call, with the memory cap and the deadline armed.
     pub fn store(&self) -> Store<Guard> {
-        let guard =
-            Guard { memory_cap: self.limits.memory_bytes, memory_used: 0, table_elements: 0, refused_memory: false };
-        let mut store = Store::new(&self.engine, guard);
+        let mut store = Store::new(&self.engine, Guard::new(self.limits.memory_bytes));
         store.limiter(|g| g);
         let ticks = self.limits.deadline.as_millis().div_ceil(TICK.as_millis()).max(1);
         store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));

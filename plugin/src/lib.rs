@@ -11,7 +11,8 @@
 //! - a `Signature` header is made and checked in [`signature`];
 //! - lenses and locales are fetched and read in [`lenses`];
 //! - a result webhook is read in [`result`];
-//! - Assessio's answer to an order is classified in [`response`].
+//! - Assessio's answer to an order is classified in [`response`];
+//! - each hub's events and write-backs are in [`hubs`] (Kombo: [`hubs::kombo`]).
 //!
 //! The code uses only `core` and `alloc`, and the component build is `no_std`:
 //! it links no part of the WASI standard library, so the component imports
@@ -24,12 +25,15 @@ extern crate alloc;
 pub mod account;
 pub mod error;
 pub mod http;
+pub mod hubs;
+pub mod ids;
 mod json;
 pub mod lenses;
 pub mod order;
 pub mod response;
 pub mod result;
 pub mod signature;
+pub mod time;
 mod validate;
 
 #[cfg(all(feature = "component", target_arch = "wasm32"))]

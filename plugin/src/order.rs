@@ -124,10 +124,6 @@ fn locale(value: &str) -> Result<&str, InputError> {
 ///
 /// Checks run in the order of the fields, so the first problem reported is
 /// the first one a person filling the record in would meet.
-///
-/// # Panics
-///
-/// Never: serialising borrowed strings into a `Vec` cannot fail.
 pub fn order_body(order: &OrderDetails) -> Result<Vec<u8>, InputError> {
     let r = &order.recruitment;
     let recruitment = RecruitmentBody {

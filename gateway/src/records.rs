@@ -1,0 +1,87 @@
+//! What the gateway remembers about each order, in the key-value store.
+//!
+//! One record per order, keyed by the stable result id (derived from the
+//! hub's own ids, so a redelivered webhook finds its record). The record holds
+//! what an operator needs to recognise and follow an order, and no candidate
+//! data: not the name, not the email, not the scores.
+
+use crate::platform::Platform;
+use serde::{Deserialize, Serialize};
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// Being sent to Assessio right now (or the sender died mid-way).
+    Placing,
+    /// Assessio accepted it; the candidate is invited.
+    Placed,
+    /// Refused for good, with the reason shown to the recruiter.
+    Rejected,
+    /// Not placed yet for a reason that may pass (Assessio down, credentials).
+    Retrying,
+    /// Assessio sent the result; writing it back to the hub failed so far.
+    ResultReceived,
+    /// The result is in the hub. Done.
+    WrittenBack,
+}
+
+/// One order's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRecord {
+    /// `kombo`.
+    pub hub: String,
+    /// The hub's customer (Kombo integration id).
+    pub tenant: String,
+    /// The hub's order id.
+    pub hub_order_id: String,
+    /// The id Assessio echoes with the result.
+    pub result_id: String,
+    /// Where it is.
+    pub state: State,
+    /// Why it was rejected, or the last transient failure. Never a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// How many times the order was sent to Assessio.
+    pub attempts: u32,
+    /// When the gateway first saw the order (Unix seconds).
+    pub created_at: i64,
+    /// When the record last changed.
+    pub updated_at: i64,
+}
+
+impl OrderRecord {
+    /// A record for an order seen for the first time.
+    pub fn new(hub: &str, tenant: &str, hub_order_id: &str, result_id: &str, now: i64) -> Self {
+        Self {
+            hub: hub.into(),
+            tenant: tenant.into(),
+            hub_order_id: hub_order_id.into(),
+            result_id: result_id.into(),
+            state: State::Placing,
+            reason: None,
+            attempts: 0,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+fn key(result_id: &str) -> String {
+    format!("order:{result_id}")
+}
+
+/// The record for `result_id`, if any.
+pub fn load(p: &impl Platform, result_id: &str) -> Result<Option<OrderRecord>, String> {
+    match p.kv_get(&key(result_id))? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| format!("order record unreadable: {e}")),
+    }
+}
+
+/// Writes `record` with a fresh `updated_at`.
+pub fn save(p: &impl Platform, record: &mut OrderRecord) -> Result<(), String> {
+    record.updated_at = p.now();
+    let bytes = serde_json::to_vec(record).map_err(|e| e.to_string())?;
+    p.kv_set(&key(&record.result_id), &bytes)
+}

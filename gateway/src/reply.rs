@@ -1,0 +1,58 @@
+//! The gateway's own answers, runtime-neutral.
+
+use serde_json::{Value, json};
+
+/// An HTTP request as the gateway's routes see it.
+#[derive(Debug, Clone, Default)]
+pub struct Incoming {
+    /// Upper-case method.
+    pub method: String,
+    /// The path, without query.
+    pub path: String,
+    /// The raw query string, without `?`.
+    pub query: String,
+    /// Header names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// The raw body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Incoming {
+    /// The first header with this (lower-case) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A query parameter, undecoded (the gateway's parameters are plain ids).
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query.split('&').find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v))
+    }
+}
+
+/// The gateway's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Outgoing {
+    /// A JSON answer.
+    pub fn json(status: u16, v: &Value) -> Self {
+        Self { status, content_type: "application/json", body: v.to_string().into_bytes() }
+    }
+
+    /// A JSON body already serialised (Kombo's rejection shape).
+    pub fn raw_json(status: u16, body: Vec<u8>) -> Self {
+        Self { status, content_type: "application/json", body }
+    }
+
+    /// `{"error": message}` with a status.
+    pub fn error(status: u16, message: &str) -> Self {
+        Self::json(status, &json!({ "error": message }))
+    }
+}

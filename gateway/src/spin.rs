@@ -1,0 +1,97 @@
+//! The Spin glue: the only file that knows about spin-sdk.
+//!
+//! It maps Spin's request and response types to the gateway's own, and
+//! implements [`Platform`] with Spin's variables, default key-value store,
+//! outbound HTTP and stdout (Spin's component log).
+
+// `#[http_component]` expands to the component's export, which is unsafe glue
+// (and trips clippy's raw-parts lint inside spin-sdk's macro).
+#![allow(unsafe_code, clippy::same_length_and_capacity)]
+
+use crate::platform::{Platform, Reply};
+use crate::reply::Incoming;
+use assessio_plugin::HttpRequest;
+use spin_sdk::http::{IntoResponse, Method, Request, Response};
+use spin_sdk::http_component;
+use spin_sdk::key_value::Store;
+use std::cell::OnceCell;
+
+/// Largest body the gateway reads from a caller (hub events are a few KiB).
+const MAX_BODY: usize = 1 << 20;
+
+struct Spin {
+    store: OnceCell<Result<Store, String>>,
+}
+
+impl Spin {
+    fn store(&self) -> Result<&Store, String> {
+        self.store
+            .get_or_init(|| Store::open_default().map_err(|e| format!("key-value store: {e}")))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+impl Platform for Spin {
+    fn now(&self) -> i64 {
+        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+    }
+
+    fn variable(&self, name: &str) -> Result<Option<String>, String> {
+        match spin_sdk::variables::get(name) {
+            Ok(v) => Ok(Some(v)),
+            Err(spin_sdk::variables::Error::Undefined(_)) => Ok(None),
+            Err(e) => Err(format!("variable `{name}`: {e}")),
+        }
+    }
+
+    fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        self.store()?.get(key).map_err(|e| format!("key-value get: {e}"))
+    }
+
+    fn kv_set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        self.store()?.set(key, value).map_err(|e| format!("key-value set: {e}"))
+    }
+
+    async fn send(&self, request: &HttpRequest) -> Result<Reply, String> {
+        let method = match request.method {
+            assessio_plugin::Method::Get => Method::Get,
+            assessio_plugin::Method::Post => Method::Post,
+            assessio_plugin::Method::Put => Method::Put,
+            assessio_plugin::Method::Patch => Method::Patch,
+        };
+        let mut builder = Request::builder();
+        builder.method(method).uri(&request.url);
+        for h in &request.headers {
+            builder.header(&h.name, &h.value);
+        }
+        let outgoing = builder.body(request.body.clone()).build();
+        let response: Response = spin_sdk::http::send(outgoing).await.map_err(|e| e.to_string())?;
+        Ok(Reply { status: *response.status(), body: response.into_body() })
+    }
+
+    fn log(&self, line: &str) {
+        println!("{line}");
+    }
+}
+
+#[http_component]
+async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
+    let spin = Spin { store: OnceCell::new() };
+    if req.body().len() > MAX_BODY {
+        return Ok(Response::builder().status(413).body("request body too large").build());
+    }
+    let incoming = Incoming {
+        method: req.method().to_string().to_uppercase(),
+        path: req.path().to_string(),
+        query: req.query().to_string(),
+        headers: req
+            .headers()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.as_str().unwrap_or_default().to_string()))
+            .collect(),
+        body: req.into_body(),
+    };
+    let out = crate::routes::handle(&spin, &incoming).await;
+    Ok(Response::builder().status(out.status).header("content-type", out.content_type).body(out.body).build())
+}

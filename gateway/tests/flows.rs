@@ -1,0 +1,307 @@
+//! The gateway's flows, natively, against an in-memory platform: a scripted
+//! Assessio and Kombo, a key-value map, a fixed clock and a captured log.
+//! The same flows run in Spin; the wasmtime end-to-end tests show that.
+
+use assessio_gateway::platform::{Platform, Reply};
+use assessio_gateway::reply::{Incoming, Outgoing};
+use assessio_gateway::routes;
+use assessio_plugin::{HttpRequest, Method};
+use base64::Engine as _;
+use hmac::{KeyInit, Mac};
+use serde_json::{Value, json};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
+const KOMBO_SECRET: &str = "kombo-webhook-secret-xyz";
+const OPERATOR: &str = "operator-token-xyz";
+const API_KEY: &str = "integrator-api-key-xyz";
+const NOW: i64 = 1_700_000_000;
+
+type Upstream = Box<dyn Fn(&HttpRequest) -> Result<Reply, String>>;
+
+struct Fake {
+    vars: BTreeMap<String, String>,
+    kv: RefCell<BTreeMap<String, Vec<u8>>>,
+    sent: RefCell<Vec<HttpRequest>>,
+    logs: RefCell<Vec<String>>,
+    upstream: RefCell<Upstream>,
+}
+
+impl Platform for Fake {
+    fn now(&self) -> i64 {
+        NOW
+    }
+    fn variable(&self, name: &str) -> Result<Option<String>, String> {
+        Ok(self.vars.get(name).cloned())
+    }
+    fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        Ok(self.kv.borrow().get(key).cloned())
+    }
+    fn kv_set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        self.kv.borrow_mut().insert(key.into(), value.to_vec());
+        Ok(())
+    }
+    async fn send(&self, request: &HttpRequest) -> Result<Reply, String> {
+        self.sent.borrow_mut().push(request.clone());
+        (self.upstream.borrow())(request)
+    }
+    fn log(&self, line: &str) {
+        self.logs.borrow_mut().push(line.into());
+    }
+}
+
+/// Runs a future that never waits (the fake answers at once).
+fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("the fake platform never waits"),
+    }
+}
+
+fn fake() -> Fake {
+    let vars = [
+        ("assessio_url", "http://assessio.test"),
+        ("assessio_integrator_api_key", API_KEY),
+        ("kombo_url", "http://kombo.test"),
+        ("kombo_api_key", "kombo-api-key-xyz"),
+        ("kombo_webhook_secret", KOMBO_SECRET),
+        ("public_url", "https://gw.example"),
+        ("operator_token", OPERATOR),
+        (
+            "tenants",
+            r#"{"int-1":{"provider_key":"pk-org-1-xyz","integrator_secret":"isecret-org-1-xyz","default_locale":"sv-SE"}}"#,
+        ),
+    ];
+    Fake {
+        vars: vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
+        kv: RefCell::default(),
+        sent: RefCell::default(),
+        logs: RefCell::default(),
+        upstream: RefCell::new(Box::new(|_| Ok(Reply { status: 200, body: b"\"ok\"".to_vec() }))),
+    }
+}
+
+fn order(id: &str, last_name: Option<&str>) -> Value {
+    json!({
+        "id": "evt-1", "type": "assessment:order-received",
+        "data": {
+            "id": id, "integration_id": "int-1", "package_id": "lens-1:sv-SE", "status": "OPEN",
+            "candidate": {"email": "ada@example.com", "first_name": "Ada", "last_name": last_name, "phone": "+46 70 000"},
+            "application": {"remote_id": "app-1"},
+            "job": {"remote_id": "job-1", "name": "Backend Developer",
+                    "hiring_team": [{"email": "rec@example.com", "first_name": "R", "last_name": "C", "hiring_team_roles": ["RECRUITER"]}]}
+        }
+    })
+}
+
+fn kombo_signature(body: &[u8]) -> String {
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(KOMBO_SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Incoming {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    Incoming {
+        method: method.into(),
+        path: path.into(),
+        query: query.into(),
+        headers: headers.iter().map(|(n, v)| ((*n).into(), (*v).into())).collect(),
+        body: body.to_vec(),
+    }
+}
+
+fn webhook(p: &Fake, event: &Value) -> Outgoing {
+    let body = event.to_string().into_bytes();
+    let sig = kombo_signature(&body);
+    block_on(routes::handle(p, &request("POST", "/kombo/webhook", &[("x-kombo-signature", &sig)], &body)))
+}
+
+fn json_of(o: &Outgoing) -> Value {
+    serde_json::from_slice(&o.body).unwrap()
+}
+
+fn assessio_orders(p: &Fake) -> Vec<HttpRequest> {
+    p.sent.borrow().iter().filter(|r| r.url.contains("/recruitment/v1/assessment-order")).cloned().collect()
+}
+
+fn result_id_of(p: &Fake) -> String {
+    let body: Value = serde_json::from_slice(&assessio_orders(p)[0].body).unwrap();
+    body["resultId"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn an_order_is_placed_once_however_often_it_is_delivered() {
+    let p = fake();
+    for _ in 0..3 {
+        let out = webhook(&p, &order("ord-1", Some("Lovelace")));
+        assert_eq!(out.status, 200, "{}", String::from_utf8_lossy(&out.body));
+    }
+    let sent = assessio_orders(&p);
+    assert_eq!(sent.len(), 1);
+    let r = &sent[0];
+    assert_eq!(r.url, "http://assessio.test/recruitment/v1/assessment-order");
+    assert_eq!(r.header("provider-key"), Some("pk-org-1-xyz"));
+    let signed = assessio_plugin::verify_signature(r.header("Signature"), &r.body, "isecret-org-1-xyz", NOW, None);
+    assert!(signed.is_ok());
+    let body: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(
+        body["candidateDetails"],
+        json!({"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace"})
+    );
+    assert_eq!(body["lensId"], "lens-1");
+    assert_eq!(body["locale"], "sv-SE");
+    assert_eq!(body["recruitment"]["title"], "Backend Developer");
+    assert_eq!(body["additionalRecruitmentCollaboratorsEmails"], json!(["rec@example.com"]));
+    let rid = body["resultId"].as_str().unwrap();
+    assert_eq!(body["resultUpdateUrl"], format!("https://gw.example/assessio/results/{rid}"));
+    assert!(!String::from_utf8_lossy(&r.body).contains("+46"), "the phone number must not leave");
+    // Another candidate for the same job shares the recruitment, not the result id.
+    webhook(&p, &order("ord-2", Some("Byron")));
+    let second: Value = serde_json::from_slice(&assessio_orders(&p)[1].body).unwrap();
+    assert_eq!(second["recruitment"]["id"], body["recruitment"]["id"]);
+    assert_ne!(second["resultId"], body["resultId"]);
+}
+
+#[test]
+fn a_candidate_without_a_last_name_is_rejected_with_a_reason_and_nothing_is_sent() {
+    let p = fake();
+    let out = webhook(&p, &order("ord-1", None));
+    assert_eq!(out.status, 422);
+    let body = json_of(&out);
+    assert_eq!(body["status"], "ORDER_REJECTED");
+    assert!(body["message"].as_str().unwrap().contains("no last name"), "{body}");
+    assert!(p.sent.borrow().is_empty());
+    // Redelivered: the same answer from the record, still nothing sent.
+    assert_eq!(webhook(&p, &order("ord-1", None)).status, 422);
+    assert!(p.sent.borrow().is_empty());
+}
+
+#[test]
+fn a_bad_or_missing_kombo_signature_is_refused_and_nothing_is_sent() {
+    let p = fake();
+    let body = order("ord-1", Some("L")).to_string().into_bytes();
+    let bad = kombo_signature(b"something else");
+    for headers in [vec![], vec![("x-kombo-signature", bad.as_str())]] {
+        let out = block_on(routes::handle(&p, &request("POST", "/kombo/webhook", &headers, &body)));
+        assert_eq!(out.status, 401);
+    }
+    assert!(p.sent.borrow().is_empty());
+}
+
+#[test]
+fn assessio_down_answers_5xx_then_reconcile_places_the_order_exactly_once() {
+    let p = fake();
+    *p.upstream.borrow_mut() = Box::new(|_| Ok(Reply { status: 503, body: vec![] }));
+    assert_eq!(webhook(&p, &order("ord-1", Some("L"))).status, 503);
+    let open = json!({"status": "success", "data": {"next": null, "results": [order("ord-1", Some("L"))["data"]]}});
+    *p.upstream.borrow_mut() = Box::new(move |r| {
+        Ok(if r.method == Method::Get && r.url.contains("/assessment/orders") {
+            Reply { status: 200, body: open.to_string().into_bytes() }
+        } else {
+            Reply { status: 200, body: b"\"ok\"".to_vec() }
+        })
+    });
+    let auth = format!("Bearer {OPERATOR}");
+    let out = block_on(routes::handle(&p, &request("POST", "/kombo/reconcile", &[("authorization", &auth)], b"")));
+    assert_eq!(out.status, 200, "{}", String::from_utf8_lossy(&out.body));
+    assert_eq!(json_of(&out)["integrations"]["int-1"]["placed"], 1);
+    let out = block_on(routes::handle(&p, &request("POST", "/kombo/reconcile", &[("authorization", &auth)], b"")));
+    assert_eq!(json_of(&out)["integrations"]["int-1"]["already_placed"], 1);
+    // One failed attempt, then one success: two sends, one order placed.
+    assert_eq!(assessio_orders(&p).len(), 2);
+    let no_auth = block_on(routes::handle(&p, &request("POST", "/kombo/reconcile", &[], b"")));
+    assert_eq!(no_auth.status, 401);
+}
+
+#[test]
+fn a_result_is_written_back_once_and_a_failed_write_asks_assessio_to_retry() {
+    let p = fake();
+    webhook(&p, &order("ord-1", Some("L")));
+    let rid = result_id_of(&p);
+    let result = json!({"resultId": rid, "score": 71, "subscores": {"Grit": 60},
+                        "assessmentReportUrl": "https://app.assessio.online/rep/1"})
+    .to_string();
+    let path = format!("/assessio/results/{rid}");
+    let good = format!("Bearer {API_KEY}");
+    let post = |auth: &str| {
+        block_on(routes::handle(&p, &request("POST", &path, &[("authorization", auth)], result.as_bytes())))
+    };
+    assert_eq!(post("Bearer wrong").status, 401);
+    *p.upstream.borrow_mut() = Box::new(|_| Ok(Reply { status: 503, body: vec![] }));
+    assert_eq!(post(&good).status, 502);
+    *p.upstream.borrow_mut() = Box::new(|_| Ok(Reply { status: 200, body: b"{}".to_vec() }));
+    assert_eq!(post(&good).status, 200);
+    assert_eq!(json_of(&post(&good))["already"], true);
+    let writes: Vec<HttpRequest> = p.sent.borrow().iter().filter(|r| r.url.ends_with("/result")).cloned().collect();
+    assert_eq!(writes.len(), 2, "one failed write, one that landed, none after");
+    assert_eq!(writes[1].url, "http://kombo.test/v1/assessment/orders/ord-1/result");
+    let body: Value = serde_json::from_slice(&writes[1].body).unwrap();
+    assert_eq!(body["status"], "COMPLETED");
+    assert_eq!(body["score"], 71);
+    assert_eq!(body["completed_at"], "2023-11-14T22:13:20Z");
+    let status = block_on(routes::handle(
+        &p,
+        &request("GET", "/orders/kombo/int-1/ord-1", &[("authorization", &format!("Bearer {OPERATOR}"))], b""),
+    ));
+    assert_eq!(json_of(&status)["state"], "written-back");
+}
+
+#[test]
+fn packages_are_synced_from_the_catalog() {
+    let p = fake();
+    *p.upstream.borrow_mut() = Box::new(|r| {
+        Ok(if r.url.ends_with("/recruitment/v1/config") {
+            let c = json!({"availableLenses": [{"id": "lens-1", "name": "General Performance"}], "availableLocales": ["sv-SE", "en-US"]});
+            Reply { status: 200, body: c.to_string().into_bytes() }
+        } else {
+            Reply { status: 200, body: b"{}".to_vec() }
+        })
+    });
+    let auth = format!("Bearer {OPERATOR}");
+    let out = block_on(routes::handle(&p, &request("POST", "/kombo/packages/sync", &[("authorization", &auth)], b"")));
+    assert_eq!(out.status, 200, "{}", String::from_utf8_lossy(&out.body));
+    assert_eq!(json_of(&out)["integrations"]["int-1"]["packages"], 2);
+    let put = p.sent.borrow().iter().find(|r| r.method == Method::Put).cloned().unwrap();
+    assert_eq!(put.url, "http://kombo.test/v1/assessment/packages");
+    let body: Value = serde_json::from_slice(&put.body).unwrap();
+    assert_eq!(body["packages"][1]["id"], "lens-1:en-US");
+}
+
+#[test]
+fn a_missing_setting_is_named_on_health_and_on_every_route_but_its_value_never_appears() {
+    let mut p = fake();
+    p.vars.remove("kombo_webhook_secret");
+    let health = block_on(routes::handle(&p, &request("GET", "/health", &[], b"")));
+    assert_eq!(health.status, 503);
+    assert_eq!(json_of(&health)["setting"], "kombo_webhook_secret");
+    let out = webhook(&p, &order("ord-1", Some("L")));
+    assert_eq!(out.status, 503);
+    p.vars.insert("tenants".into(), r#"{"int-1": {"provider_key": 12345678}}"#.into());
+    p.vars.insert("kombo_webhook_secret".into(), KOMBO_SECRET.into());
+    let health = block_on(routes::handle(&p, &request("GET", "/health", &[], b"")));
+    assert_eq!(json_of(&health)["setting"], "tenants");
+    assert!(!String::from_utf8_lossy(&health.body).contains("12345678"));
+}
+
+#[test]
+fn no_secret_appears_in_any_answer_or_log_line() {
+    let p = fake();
+    webhook(&p, &order("ord-1", Some("L")));
+    webhook(&p, &order("ord-2", None));
+    *p.upstream.borrow_mut() =
+        Box::new(|_| Ok(Reply { status: 401, body: b"{\"message\":\"bad signature\"}".to_vec() }));
+    let out3 = webhook(&p, &order("ord-3", Some("L")));
+    let bodies = [out3.body.clone(), block_on(routes::handle(&p, &request("GET", "/health", &[], b""))).body];
+    let mut everything: Vec<String> = p.logs.borrow().clone();
+    everything.extend(bodies.iter().map(|b| String::from_utf8_lossy(b).into_owned()));
+    for secret in [KOMBO_SECRET, OPERATOR, API_KEY, "kombo-api-key-xyz", "pk-org-1-xyz", "isecret-org-1-xyz"] {
+        for line in &everything {
+            assert!(!line.contains(secret), "{secret} leaked in {line}");
+        }
+    }
+    assert!(p.logs.borrow().iter().any(|l| l.contains("credentials")), "{:?}", p.logs.borrow());
+}

@@ -1,0 +1,477 @@
+//! The plumbing the simulators share: a small HTTP/1 server on an OS-chosen
+//! loopback port that stops by itself, and a plain-HTTP client with a timeout
+//! for what the simulated vendors send out (result deliveries, webhooks).
+//!
+//! The server reads each request's body completely before the handler sees
+//! it, because both vendors' logic needs the raw bytes (Assessio verifies a
+//! signature over them). Handlers are synchronous: everything a simulator does
+//! to answer is bookkeeping under a lock; slow or broken behaviour comes from
+//! the [`Faults`] layer, which runs before the handler.
+
+use crate::sim::faults::{FaultAction, Faults};
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Largest request or response body either side reads; a simulator has no
+/// business with more, and a bug that sends more should fail loudly.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// A request as a simulator's handler sees it: fully read.
+#[derive(Debug, Clone)]
+pub struct SimRequest {
+    /// The method.
+    pub method: Method,
+    /// The path, without the query.
+    pub path: String,
+    /// The raw query string, if any.
+    pub query: Option<String>,
+    /// The headers as received.
+    pub headers: HeaderMap,
+    /// The raw body bytes.
+    pub body: Bytes,
+}
+
+impl SimRequest {
+    /// The first value of header `name`, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The query's parameters, percent-decoded, in order; repeated names repeat.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        self.query
+            .as_deref()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (percent_decode(k), percent_decode(v))
+            })
+            .collect()
+    }
+
+    /// Whether the `Content-Type` is JSON (`application/json`, any parameters).
+    pub fn is_json(&self) -> bool {
+        self.header("content-type").is_some_and(|ct| {
+            ct.split(';').next().is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+        })
+    }
+}
+
+/// Decodes `%XX` escapes and `+` (form encoding's space); malformed escapes
+/// are kept as they are, and invalid UTF-8 is replaced, never a panic.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..=i + 2]).ok();
+                if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    out.push(b);
+                    i += 3;
+                } else {
+                    out.push(b'%');
+                    i += 1;
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A response a handler returns.
+#[derive(Debug, Clone)]
+pub struct SimResponse {
+    /// The status.
+    pub status: StatusCode,
+    /// Extra headers (a JSON or text body sets its own `Content-Type`).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl SimResponse {
+    /// A JSON body, serialised compactly.
+    pub fn json(status: StatusCode, value: &serde_json::Value) -> Self {
+        Self {
+            status,
+            headers: vec![(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            body: Bytes::from(value.to_string()),
+        }
+    }
+
+    /// A plain-text body.
+    pub fn text(status: StatusCode, text: impl Into<String>) -> Self {
+        Self {
+            status,
+            headers: vec![(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))],
+            body: Bytes::from(text.into()),
+        }
+    }
+
+    /// A status with no body.
+    pub fn empty(status: StatusCode) -> Self {
+        Self { status, headers: Vec::new(), body: Bytes::new() }
+    }
+
+    /// A status given as a number; an impossible one becomes 500 rather than a panic.
+    pub fn status_code(status: u16) -> StatusCode {
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn into_hyper(self) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(self.body));
+        *response.status_mut() = self.status;
+        for (name, value) in self.headers {
+            response.headers_mut().append(name, value);
+        }
+        response
+    }
+}
+
+/// What a simulator plugs into [`Server`].
+pub trait Handler: Send + Sync + 'static {
+    /// The route's name, under which fault plans and counts are kept. The
+    /// default puts every request under one name, `"other"`.
+    fn route(&self, method: &Method, path: &str) -> &'static str {
+        let _ = (method, path);
+        "other"
+    }
+
+    /// Answers one request.
+    fn handle(&self, request: SimRequest) -> SimResponse;
+}
+
+/// Any closure can serve, e.g. a test's receiver of webhooks.
+impl<F> Handler for F
+where
+    F: Fn(SimRequest) -> SimResponse + Send + Sync + 'static,
+{
+    fn handle(&self, request: SimRequest) -> SimResponse {
+        self(request)
+    }
+}
+
+/// Why a connection was closed without an answer (an injected fault or
+/// shutdown); hyper closes the connection when the service fails.
+#[derive(Debug)]
+struct NoAnswer;
+
+impl fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection closed without an answer")
+    }
+}
+
+impl std::error::Error for NoAnswer {}
+
+/// Lets background work (deliveries, timers) stop when its server stops.
+#[derive(Debug, Clone)]
+pub struct ShutdownSignal(watch::Receiver<bool>);
+
+impl ShutdownSignal {
+    /// Whether shutdown has begun.
+    pub fn is_shutdown(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once shutdown has begun (or the server is gone).
+    pub async fn wait(&mut self) {
+        // An error means the sender is gone: that is a shutdown too.
+        let _ = self.0.wait_for(|stopped| *stopped).await;
+    }
+}
+
+/// A running server: loopback only, on a port the OS chose. Dropping it
+/// shuts it down, closing every open connection.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+}
+
+impl Server {
+    /// Starts serving `handler` behind `faults` on `127.0.0.1:0`.
+    pub async fn start(handler: Arc<dyn Handler>, faults: Faults) -> std::io::Result<Self> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(accept_loop(listener, handler, faults, ShutdownSignal(stopped)));
+        Ok(Self { addr, stop })
+    }
+
+    /// Starts serving a closure with no faults: the quickest test receiver.
+    pub async fn start_fn<F>(handler: F) -> std::io::Result<Self>
+    where
+        F: Fn(SimRequest) -> SimResponse + Send + Sync + 'static,
+    {
+        Self::start(Arc::new(handler), Faults::new()).await
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting and closes every connection, hanging ones included.
+    /// Idempotent; also done on drop.
+    pub fn shutdown(&self) {
+        self.stop.send_replace(true);
+    }
+
+    /// A signal that fires when this server shuts down.
+    pub fn signal(&self) -> ShutdownSignal {
+        ShutdownSignal(self.stop.subscribe())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+async fn accept_loop(listener: TcpListener, handler: Arc<dyn Handler>, faults: Faults, mut stop: ShutdownSignal) {
+    loop {
+        let accepted = tokio::select! {
+            () = stop.wait() => return,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _peer)) = accepted else {
+            // A failed accept (e.g. too many open files) is transient: back
+            // off briefly rather than spin.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            continue;
+        };
+        let handler = Arc::clone(&handler);
+        let faults = faults.clone();
+        let mut conn_stop = stop.clone();
+        tokio::spawn(async move {
+            let service_stop = conn_stop.clone();
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                serve_one(Arc::clone(&handler), faults.clone(), service_stop.clone(), req)
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                // Errors here are the client's or an injected drop: nothing to report.
+                _ = conn => {}
+                () = conn_stop.wait() => {}
+            }
+        });
+    }
+}
+
+async fn serve_one(
+    handler: Arc<dyn Handler>,
+    faults: Faults,
+    mut stop: ShutdownSignal,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, NoAnswer> {
+    let route = handler.route(req.method(), req.uri().path());
+    let decision = faults.decide(route);
+    if !decision.latency.is_zero() {
+        tokio::select! {
+            () = tokio::time::sleep(decision.latency) => {}
+            () = stop.wait() => return Err(NoAnswer),
+        }
+    }
+    match decision.action {
+        // Like a load balancer's answer: not in the vendor's error shape.
+        Some(FaultAction::Status(status)) => {
+            let code = SimResponse::status_code(status);
+            let body = serde_json::json!({ "message": format!("injected fault: {status}") });
+            return Ok(SimResponse::json(code, &body).into_hyper());
+        }
+        Some(FaultAction::Drop) => return Err(NoAnswer),
+        Some(FaultAction::Hang) => {
+            stop.wait().await;
+            return Err(NoAnswer);
+        }
+        None => {}
+    }
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            let too_large = e.downcast_ref::<http_body_util::LengthLimitError>().is_some();
+            let status = if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
+            return Ok(SimResponse::text(status, "the request body could not be read").into_hyper());
+        }
+    };
+    let request = SimRequest {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body,
+    };
+    Ok(handler.handle(request).into_hyper())
+}
+
+/// Why an outbound request got no response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The URL, method or a header could not make a request.
+    InvalidRequest(String),
+    /// No connection, or it broke before a complete response.
+    Transport(String),
+    /// No complete response within the client's timeout.
+    Timeout(Duration),
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidRequest(why) => write!(f, "invalid request: {why}"),
+            Self::Transport(why) => write!(f, "transport error: {why}"),
+            Self::Timeout(after) => write!(f, "no response within {} ms", after.as_millis()),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// A complete response.
+#[derive(Debug, Clone)]
+pub struct ClientResponse {
+    /// The status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+impl ClientResponse {
+    /// The body as JSON, if it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// A plain-HTTP client with one timeout over connect, send and reading the
+/// whole response. Cheap to clone (the connection pool is shared).
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    inner: Client<HttpConnector, Full<Bytes>>,
+    timeout: Duration,
+}
+
+impl HttpClient {
+    /// A client whose every request must complete within `timeout`.
+    pub fn new(timeout: Duration) -> Self {
+        let inner = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(5))
+            .build_http();
+        Self { inner, timeout }
+    }
+
+    /// The timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Sends one request and reads the whole response.
+    pub async fn request(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Result<ClientResponse, ClientError> {
+        let mut builder = Request::builder().method(method).uri(url);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder.body(Full::new(body.into())).map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
+        let exchange = async {
+            let response = self.inner.request(request).await.map_err(|e| ClientError::Transport(describe(&e)))?;
+            let (parts, body) = response.into_parts();
+            let body = Limited::new(body, MAX_BODY)
+                .collect()
+                .await
+                .map_err(|e| ClientError::Transport(format!("reading the body: {e}")))?
+                .to_bytes();
+            Ok(ClientResponse { status: parts.status.as_u16(), headers: parts.headers, body })
+        };
+        tokio::time::timeout(self.timeout, exchange).await.unwrap_or(Err(ClientError::Timeout(self.timeout)))
+    }
+
+    /// Sends a request exactly as the connector built it (URL, headers in
+    /// order, body bytes untouched).
+    pub async fn send(&self, request: &assessio_plugin::HttpRequest) -> Result<ClientResponse, ClientError> {
+        let method = Method::from_bytes(request.method.as_str().as_bytes())
+            .map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
+        let headers: Vec<(&str, &str)> = request.headers.iter().map(|h| (h.name.as_str(), h.value.as_str())).collect();
+        self.request(method, &request.url, &headers, request.body.clone()).await
+    }
+}
+
+/// The error and its causes on one line: hyper's top-level messages alone
+/// (`client error (SendRequest)`) do not say what happened.
+fn describe(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding_is_total() {
+        assert_eq!(percent_decode("a%20b+c"), "a b c");
+        assert_eq!(percent_decode("%zz%"), "%zz%");
+        assert_eq!(percent_decode("%4"), "%4");
+        assert_eq!(percent_decode("%C3%A5"), "å");
+        assert_eq!(percent_decode("%FF"), "\u{FFFD}");
+    }
+}

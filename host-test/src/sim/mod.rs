@@ -1,0 +1,33 @@
+//! Local simulators of the APIs the connector speaks, so end-to-end tests and
+//! newcomers need no vendor account and no network beyond loopback.
+//!
+//! - [`assessio`]: Assessio's Recruitment API (config, orders, order links)
+//!   and its outbound result delivery with retries.
+//! - [`kombo`]: Kombo's unified ATS-assessment API (packages, open orders,
+//!   result write-back) and its `assessment:order-received` webhook.
+//! - [`faults`]: per-route latency, error statuses, dropped connections and
+//!   hangs, deterministic and changeable while a test runs.
+//! - [`http`]: the small server and client both are built on.
+//!
+//! Each simulator binds `127.0.0.1` on a port the OS chooses, records what it
+//! received and sent, and stops on [`AssessioSim::shutdown`] /
+//! [`KomboSim::shutdown`] or when dropped. They follow the vendors'
+//! documentation (seeds 000, 001, 004 and `docs/hub-apis.md`); where the
+//! documentation is silent, the item's doc comment says what was assumed.
+
+pub mod assessio;
+pub mod faults;
+pub mod http;
+pub mod kombo;
+
+pub use assessio::{
+    AcceptedOrder, AssessioConfig, AssessioSim, AssessioSimError, AttemptOutcome, CandidateDetails, Delivery,
+    DeliveryAttempt, DeliveryState, Organisation, ReceivedOrder, RecruitmentRecord, RetryPolicy, Scores, SimClock,
+};
+pub use faults::{ANY_ROUTE, FaultAction, FaultPlan, FaultStats, Faults, XorShift64};
+pub use http::{ClientError, ClientResponse, Handler, HttpClient, Server, ShutdownSignal, SimRequest, SimResponse};
+pub use kombo::{
+    ApiCall, HiringTeamMember, HiringTeamRole, KomboCandidate, KomboConfig, KomboJob, KomboOrder, KomboSim,
+    KomboSimError, NewOrder, OrderStatus, Package, PackageType, WebhookOutcome, WebhookSend, WebhookSignature,
+    kombo_signature,
+};

@@ -1,0 +1,144 @@
+//! Hub adapters: each hub's order events, write-backs and signatures,
+//! translated to and from the connector's own types.
+//!
+//! Every adapter reads its hub's order event into a [`HubOrder`], so the
+//! rest (validation, data minimisation, the Assessio order) is shared: a new
+//! hub is one new module here, not a change to the core.
+
+pub mod kombo;
+
+use crate::error::InputError;
+use crate::order::{Candidate, OrderDetails, Recruitment};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+/// An order as any hub describes it, reduced to what Assessio may receive.
+/// Missing names stay empty here, so that [`crate::order::build_order`]
+/// names the missing field and the hub can show that to the recruiter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct HubOrder {
+    /// The hub's id for the order (Kombo order id, Teamtailor partner result id).
+    pub order_id: String,
+    /// Which customer: the hub's integration, account or company id.
+    pub tenant: String,
+    /// What the recruiter chose: a package id the connector published.
+    pub package_id: String,
+    /// The hub's id for the job, for a stable Assessio recruitment per job.
+    pub job_id: String,
+    /// The job name.
+    pub job_title: String,
+    /// The candidate's email and names, nothing else.
+    pub candidate: Candidate,
+    /// The hiring team's emails.
+    pub collaborator_emails: Vec<String>,
+}
+
+impl HubOrder {
+    /// The Assessio order for this hub order, with ids derived from the hub's
+    /// own (see [`crate::ids`]) and the result routed to `result_base_url`.
+    pub fn order_details(&self, hub: &str, lens_id: &str, locale: &str, result_base_url: &str) -> OrderDetails {
+        let tenant = format!("{hub}:{}", self.tenant);
+        let result_id = crate::ids::stable_id("result", &[&tenant, &self.order_id]);
+        OrderDetails {
+            recruitment: Recruitment {
+                id: crate::ids::stable_id("recruitment", &[&tenant, &self.job_id]),
+                title: self.job_title.clone(),
+                description: None,
+            },
+            lens_id: lens_id.into(),
+            locale: locale.into(),
+            candidate: self.candidate.clone(),
+            collaborator_emails: self.collaborator_emails.clone(),
+            result_update_url: format!("{}/{result_id}", result_base_url.trim_end_matches('/')),
+            result_id,
+        }
+    }
+}
+
+/// A package id that names a lens and a locale: `<lens id>:<locale>`.
+/// Choosing a package is choosing both, as in Teamtailor's dialog (seed 000).
+pub fn package_id(lens_id: &str, locale: &str) -> String {
+    format!("{lens_id}:{locale}")
+}
+
+/// The lens and locale a package id names.
+pub fn parse_package_id(package_id: &str) -> Result<(&str, &str), InputError> {
+    match package_id.rsplit_once(':') {
+        Some((lens, locale)) if !lens.trim().is_empty() && !locale.trim().is_empty() => Ok((lens, locale)),
+        _ => Err(InputError::invalid("package_id", "is not a package this connector published")),
+    }
+}
+
+/// A sentence a recruiter can act on, for an order refused before it reached
+/// Assessio. Names the field in the recruiter's words; never echoes values.
+pub fn recruiter_message(e: &InputError) -> String {
+    let what = |field: &str| match field {
+        "candidate.first-name" => "the candidate has no first name",
+        "candidate.last-name" => "the candidate has no last name",
+        "candidate.email" => "the candidate's email address is missing or not valid",
+        "recruitment.title" => "the job has no name",
+        "recruitment.id" => "the job has no id",
+        "lens-id" | "locale" | "package_id" => "the chosen assessment package is not one Assessio offers",
+        f if f.starts_with("collaborator-emails") => "a hiring team member's email address is not valid",
+        _ => "the order is incomplete",
+    };
+    match e {
+        InputError::Missing(f) | InputError::Invalid(crate::error::FieldProblem { field: f, .. }) => {
+            let mut s = format!("Assessio could not be ordered: {}.", what(f));
+            if f.starts_with("candidate.") && f.ends_with("name") {
+                s.push_str(" Assessio needs a first and a last name to invite the candidate.");
+            }
+            s
+        }
+        InputError::Malformed(_) => String::from("Assessio could not be ordered: the order could not be read."),
+    }
+}
+
+/// Display names for the locales Assessio lists, so packages read well in
+/// an ATS. Unknown tags are shown as they are.
+pub fn locale_name(tag: &str) -> &str {
+    match tag {
+        "en-US" => "English (US)",
+        "en-GB" => "English (UK)",
+        "sv-SE" => "Swedish",
+        "nb-NO" => "Norwegian (Bokmål)",
+        "nn-NO" => "Norwegian (Nynorsk)",
+        "no-NO" => "Norwegian",
+        "da-DK" => "Danish",
+        "fi-FI" => "Finnish",
+        "nl-NL" => "Dutch",
+        "de-DE" => "German",
+        "fr-FR" => "French",
+        "es-ES" => "Spanish",
+        "pl-PL" => "Polish",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_ids_round_trip_even_with_colons_in_the_lens() {
+        assert_eq!(parse_package_id(&package_id("7922dd91", "sv-SE")), Ok(("7922dd91", "sv-SE")));
+        assert_eq!(parse_package_id(&package_id("a:b", "en-US")), Ok(("a:b", "en-US")));
+        assert!(parse_package_id("typescript_test").is_err());
+        assert!(parse_package_id("x:").is_err());
+    }
+
+    #[test]
+    fn recruiter_messages_say_what_to_fix_without_values() {
+        let m = recruiter_message(&InputError::missing("candidate.last-name"));
+        assert_eq!(
+            m,
+            "Assessio could not be ordered: the candidate has no last name. \
+             Assessio needs a first and a last name to invite the candidate."
+        );
+        let m = recruiter_message(&InputError::invalid("candidate.email", "is not an email address: no `@`"));
+        assert!(m.contains("email address"), "{m}");
+    }
+}

@@ -1,0 +1,40 @@
+//! Stable identifiers derived from a hub's own ids.
+//!
+//! Deterministic, so a webhook delivered twice maps to the same Assessio
+//! order and result (idempotency without a lookup), and opaque, so no
+//! customer's ids or names appear in Assessio or in URLs.
+
+use alloc::string::String;
+use sha2::{Digest, Sha256};
+
+/// A UUID-shaped id (version 8, RFC 9562 "custom") from SHA-256 of the parts,
+/// each length-prefixed so that `("ab","c")` and `("a","bc")` differ.
+pub fn stable_id(namespace: &str, parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for part in core::iter::once(&namespace).chain(parts) {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    let mut b: [u8; 16] = h.finalize()[..16].try_into().expect("SHA-256 has 32 bytes");
+    b[6] = (b[6] & 0x0f) | 0x80; // version 8
+    b[8] = (b[8] & 0x3f) | 0x80; // RFC 9562 variant
+    let x = hex::encode(b);
+    alloc::format!("{}-{}-{}-{}-{}", &x[..8], &x[8..12], &x[12..16], &x[16..20], &x[20..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_distinct_and_uuid_shaped() {
+        let a = stable_id("result", &["kombo:int-1", "order-1"]);
+        assert_eq!(a, stable_id("result", &["kombo:int-1", "order-1"]));
+        assert_ne!(a, stable_id("result", &["kombo:int-1", "order-2"]));
+        assert_ne!(stable_id("r", &["ab", "c"]), stable_id("r", &["a", "bc"]));
+        assert_ne!(a, stable_id("recruitment", &["kombo:int-1", "order-1"]));
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "8");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"));
+    }
+}
