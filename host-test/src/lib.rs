@@ -13,6 +13,8 @@ pub mod locate;
 pub mod sandbox;
 pub mod sim;
 pub mod spin;
+pub mod stack;
+pub mod up;
 pub mod wit_print;
 
 pub use connector::Connector;

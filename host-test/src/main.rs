@@ -59,9 +59,25 @@ enum Command {
     Functions,
     /// Print what the plugin component imports and exports, as WIT.
     Wit,
-    /// Walk one order through the connector with the bundled example data:
+    /// Walk one order through the plugin alone with the bundled example data:
     /// lenses, order, signature check, Assessio's answer, result.
     Demo,
+    /// Start Assessio's and Kombo's simulators and the gateway (spin.toml,
+    /// served by this wasmtime host), publish packages, and walk one order
+    /// from the ATS to Assessio and its result back, step by step. Then stay
+    /// up and send another order on each Enter, until Ctrl-D or Ctrl-C.
+    Up {
+        /// Exit after the walk-through instead of staying up.
+        #[arg(long)]
+        once: bool,
+        /// Where the gateway keeps its key-value store; reuse it to restart
+        /// without losing anything. Default: target/assessio-up/ (emptied first).
+        #[arg(long, value_name = "DIR")]
+        kv_dir: Option<PathBuf>,
+        /// Also print the gateway's own log lines (stderr).
+        #[arg(long)]
+        logs: bool,
+    },
 }
 
 /// Exit code for a plugin that could not be built or loaded: the install,
@@ -172,6 +188,24 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                     Ok(ExitCode::from(failure.exit_code()))
                 }
             }
+        }
+        Command::Up { once, kv_dir, logs } => {
+            let kv_dir = if let Some(dir) = kv_dir {
+                dir.clone()
+            } else {
+                // A fresh store each run, so the walk-through starts clean.
+                let dir = locate::workspace_root().join("target/assessio-up");
+                let _ = std::fs::remove_dir_all(&dir);
+                dir
+            };
+            std::fs::create_dir_all(&kv_dir).with_context(|| format!("creating {}", kv_dir.display()))?;
+            let options = assessio_host::stack::StackOptions {
+                echo_logs: *logs,
+                ..assessio_host::stack::StackOptions::new(kv_dir)
+            };
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(assessio_host::up::run(options, !once, &mut std::io::stdout()))?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo => {
             let connector = load(cli)?;

@@ -741,3 +741,30 @@ fn a_body_over_the_input_cap_is_refused_before_the_plugin_with_exit_3() {
     assert!(run.stderr.contains(&format!("input of {} bytes", big.len())), "{}", run.stderr);
     assert!(run.stderr.contains("not passed to the plugin"), "{}", run.stderr);
 }
+
+// ------------------------------------------------------------ the main job
+
+/// `assessio up --once`, the README's main job: simulators and gateway up,
+/// packages published, one order walked through to the ATS and back.
+#[test]
+fn up_once_walks_an_order_from_the_ats_to_assessio_and_back() {
+    let kv = std::env::temp_dir().join(format!("assessio-cli-up-{}", std::process::id()));
+    let run = run_binary(&["up", "--once", "--kv-dir", kv.to_str().unwrap()], None);
+    let _ = std::fs::remove_dir_all(&kv);
+    run.expect_code(0).expect_no_panic();
+    let steps: Vec<usize> = (1..=6).map(|n| run.stdout.find(&format!("[{n}/6]")).expect("every step")).collect();
+    assert!(steps.windows(2).all(|w| w[0] < w[1]), "{}", run.stdout);
+    for expected in [
+        "Assessio General Performance (Swedish)",
+        "the gateway answered HTTP 200",
+        "\"firstName\":\"Ada\",\"lastName\":\"Lovelace\"",
+        "COMPLETED",
+        "Done: Ada Lovelace: placed, scored",
+        "written back to the ATS",
+    ] {
+        assert!(run.stdout.contains(expected), "missing {expected:?} in:\n{}", run.stdout);
+    }
+    for secret in assessio_host::stack::secrets::ALL {
+        assert!(!run.stderr.contains(secret), "{secret} on stderr");
+    }
+}

@@ -1,0 +1,169 @@
+//! The whole connector on one machine: Assessio's and Kombo's simulators and
+//! the Spin gateway (the root `spin.toml`, unmodified) served by the
+//! Spin-compatible host, wired to each other on loopback.
+//!
+//! `assessio up` (the README's main job) and the end-to-end tests start the
+//! same stack, so what a newcomer sees is what the tests check.
+
+use crate::locate;
+use crate::sim::assessio::{AssessioConfig, AssessioSim, Organisation, RetryPolicy};
+use crate::sim::http::{ClientResponse, HttpClient};
+use crate::sim::kombo::{KomboConfig, KomboSim};
+use crate::spin::variables::EnvSource;
+use crate::spin::{RequestLimits, ServerHandle, SpinApp, SpinOptions};
+use anyhow::Context as _;
+use assessio_plugin::hubs::package_id;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The simulated customer's Kombo integration.
+pub const INTEGRATION: &str = "greenhouse:acme-recruiting";
+/// The lens of Assessio's reference example, which the simulator offers.
+pub const LENS_ID: &str = "7922dd91-1b44-43e4-a740-7c4d9c2fba41";
+/// The package a recruiter picks in the demo: that lens, invitations in Swedish.
+pub fn demo_package() -> String {
+    package_id(LENS_ID, "sv-SE")
+}
+
+/// Simulated credentials. Distinct, recognisable strings, so a test can scan
+/// every byte the gateway emitted for each of them.
+pub mod secrets {
+    /// Identifies the simulated Assessio organisation.
+    pub const PROVIDER_KEY: &str = "sim-provider-key-7Qx2";
+    /// Signs orders to Assessio.
+    pub const INTEGRATOR_SECRET: &str = "sim-integrator-secret-Lk9v";
+    /// What Assessio presents on result webhooks.
+    pub const INTEGRATOR_API_KEY: &str = "sim-integrator-api-key-Rt4m";
+    /// The gateway's Kombo API key.
+    pub const KOMBO_API_KEY: &str = "sim-kombo-api-key-Wp8s";
+    /// Signs Kombo's webhooks.
+    pub const KOMBO_WEBHOOK_SECRET: &str = "sim-kombo-webhook-secret-Hd3z";
+    /// The operator routes' token.
+    pub const OPERATOR_TOKEN: &str = "sim-operator-token-Zc6n";
+
+    /// All of them.
+    pub const ALL: [&str; 6] =
+        [PROVIDER_KEY, INTEGRATOR_SECRET, INTEGRATOR_API_KEY, KOMBO_API_KEY, KOMBO_WEBHOOK_SECRET, OPERATOR_TOKEN];
+}
+
+/// How to start the stack.
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    /// Where the gateway's key-value store lives; reuse it to restart
+    /// without losing anything.
+    pub kv_dir: PathBuf,
+    /// Print the gateway's log lines on stderr as they come.
+    pub echo_logs: bool,
+    /// The simulated candidate finishes this long after the invitation.
+    pub auto_complete: Option<Duration>,
+    /// How Assessio's simulator retries result deliveries (time-compressed).
+    pub retry: RetryPolicy,
+    /// Per-request limits of the gateway.
+    pub limits: RequestLimits,
+}
+
+impl StackOptions {
+    /// Defaults, with the store in `kv_dir`.
+    pub fn new(kv_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            kv_dir: kv_dir.into(),
+            echo_logs: false,
+            auto_complete: Some(Duration::from_millis(300)),
+            retry: RetryPolicy::default(),
+            limits: RequestLimits::default(),
+        }
+    }
+}
+
+/// The running stack. Everything stops when it is dropped.
+pub struct Stack {
+    /// Assessio's simulator.
+    pub assessio: AssessioSim,
+    /// Kombo's simulator; its webhooks go to the gateway.
+    pub kombo: KomboSim,
+    /// The gateway, served on loopback.
+    pub gateway: ServerHandle,
+    client: HttpClient,
+}
+
+impl Stack {
+    /// Builds the gateway component if needed, starts both simulators, and
+    /// serves `spin.toml` with variables that point the gateway at them.
+    pub async fn start(options: StackOptions) -> anyhow::Result<Self> {
+        let built = locate::ensure_component_built("assessio-gateway", "release")?;
+        let manifest = locate::workspace_root().join("spin.toml");
+        anyhow::ensure!(
+            built == locate::workspace_root().join("target/wasm32-wasip2/release/assessio_gateway.wasm"),
+            "spin.toml loads the gateway from target/; unset CARGO_TARGET_DIR to run the stack"
+        );
+        let organisation =
+            Organisation::example(secrets::PROVIDER_KEY, Some(secrets::INTEGRATOR_SECRET), secrets::INTEGRATOR_API_KEY);
+        let assessio = AssessioSim::start(AssessioConfig {
+            auto_complete: options.auto_complete,
+            retry: options.retry,
+            ..AssessioConfig::new(vec![organisation])
+        })
+        .await
+        .context("starting the Assessio simulator")?;
+        let kombo =
+            KomboSim::start(KomboConfig::new(secrets::KOMBO_API_KEY, &[INTEGRATION], secrets::KOMBO_WEBHOOK_SECRET))
+                .await
+                .context("starting the Kombo simulator")?;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the gateway's port")?;
+        let public_url = format!("http://{}", listener.local_addr()?);
+        kombo.set_webhook_url(Some(format!("{public_url}/kombo/webhook")));
+        let tenants = json!({ INTEGRATION: {
+            "provider_key": secrets::PROVIDER_KEY,
+            "integrator_secret": secrets::INTEGRATOR_SECRET,
+            "default_locale": "sv-SE",
+        }});
+        let variables: BTreeMap<String, String> = [
+            ("assessio_url", assessio.url()),
+            ("assessio_integrator_api_key", secrets::INTEGRATOR_API_KEY.into()),
+            ("kombo_url", kombo.url()),
+            ("kombo_api_key", secrets::KOMBO_API_KEY.into()),
+            ("kombo_webhook_secret", secrets::KOMBO_WEBHOOK_SECRET.into()),
+            ("public_url", public_url),
+            ("operator_token", secrets::OPERATOR_TOKEN.into()),
+            ("tenants", tenants.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let spin_options = SpinOptions {
+            variables,
+            env: EnvSource::Map(BTreeMap::new()),
+            echo_logs: options.echo_logs,
+            limits: options.limits,
+            ..SpinOptions::new(&options.kv_dir)
+        };
+        let app = SpinApp::load(&manifest, spin_options).context("loading spin.toml")?;
+        let gateway = app.serve(listener)?;
+        Ok(Self { assessio, kombo, gateway, client: HttpClient::new(Duration::from_secs(30)) })
+    }
+
+    /// Calls an operator route of the gateway with the operator token.
+    pub async fn operator(&self, method: &str, path: &str) -> anyhow::Result<ClientResponse> {
+        let auth = format!("Bearer {}", secrets::OPERATOR_TOKEN);
+        let method: http::Method = method.parse().context("HTTP method")?;
+        self.client
+            .request(method, &self.gateway.url(path), &[("authorization", auth.as_str())], Vec::new())
+            .await
+            .map_err(|e| anyhow::anyhow!("calling the gateway: {e}"))
+    }
+
+    /// Everything the gateway logged so far, as one text.
+    pub fn gateway_log(&self) -> String {
+        self.gateway.log().text()
+    }
+
+    /// Stops the gateway and both simulators.
+    pub async fn shutdown(self) {
+        self.gateway.shutdown().await;
+        self.assessio.shutdown();
+        self.kombo.shutdown();
+    }
+}
