@@ -78,6 +78,26 @@ enum Command {
         #[arg(long)]
         logs: bool,
     },
+    /// Serve a Spin app (default: this repository's spin.toml, the gateway)
+    /// as `spin up` would, against whatever its variables point at: the real
+    /// Assessio and Kombo when given real settings. Variables come from
+    /// `--variable name=value` or, better for secrets, `SPIN_VARIABLE_<NAME>`
+    /// environment variables. Stops on Ctrl-C.
+    Serve {
+        /// The app's manifest.
+        #[arg(long, value_name = "SPIN.TOML")]
+        manifest: Option<PathBuf>,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:3000", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// A variable's value, like `spin up --variable`; repeatable.
+        #[arg(long = "variable", value_name = "NAME=VALUE")]
+        variables: Vec<String>,
+        /// Where the key-value store lives (Spin's `.spin/`). Default: `.spin`
+        /// beside the manifest.
+        #[arg(long, value_name = "DIR")]
+        kv_dir: Option<PathBuf>,
+    },
 }
 
 /// Exit code for a plugin that could not be built or loaded: the install,
@@ -207,12 +227,54 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             runtime.block_on(assessio_host::up::run(options, !once, &mut std::io::stdout()))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve { manifest, listen, variables, kv_dir } => {
+            serve(manifest.as_deref(), *listen, variables, kv_dir.as_deref())
+        }
         Command::Demo => {
             let connector = load(cli)?;
             demo::run(&connector, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `assessio serve`: the manifest's app on `listen` until Ctrl-C.
+fn serve(
+    manifest: Option<&std::path::Path>,
+    listen: std::net::SocketAddr,
+    variables: &[String],
+    kv_dir: Option<&std::path::Path>,
+) -> Result<ExitCode, Failure> {
+    let root = locate::workspace_root();
+    let manifest = manifest.map_or_else(|| root.join("spin.toml"), std::path::Path::to_path_buf);
+    if manifest == root.join("spin.toml") {
+        locate::ensure_component_built("assessio-gateway", "release").map_err(Failure::Setup)?;
+    }
+    let mut values = std::collections::BTreeMap::new();
+    for v in variables {
+        let Some((name, value)) = v.split_once('=') else {
+            return Err(anyhow::anyhow!("--variable takes NAME=VALUE; one has no `=`").into());
+        };
+        values.insert(name.trim().to_string(), value.to_string());
+    }
+    let kv_dir = kv_dir.map_or_else(|| manifest.parent().unwrap_or(&root).join(".spin"), std::path::Path::to_path_buf);
+    std::fs::create_dir_all(&kv_dir).with_context(|| format!("creating {}", kv_dir.display()))?;
+    let options = assessio_host::spin::SpinOptions {
+        variables: values,
+        echo_logs: true,
+        ..assessio_host::spin::SpinOptions::new(&kv_dir)
+    };
+    let app = assessio_host::spin::SpinApp::load(&manifest, options).map_err(Failure::Setup)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+        let server = app.serve(listener)?;
+        eprintln!("serving {} on {} (Ctrl-C stops)", manifest.display(), server.url(""));
+        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        server.shutdown().await;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
