@@ -90,6 +90,29 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
+/// Starts a thread that advances `engine`'s epoch every tick, until the
+/// returned flag is set or the engine is dropped. Shared by every host here
+/// that runs guests under a deadline.
+pub(crate) fn start_epoch_ticker(engine: &Engine, name: &str) -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let (weak, flag) = (engine.weak(), Arc::clone(&stop));
+    std::thread::Builder::new().name(name.into()).spawn(move || {
+        while !flag.load(Ordering::Relaxed) {
+            std::thread::sleep(TICK);
+            match weak.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => break,
+            }
+        }
+    })?;
+    Ok(stop)
+}
+
+/// A deadline in epoch ticks, at least one.
+pub(crate) fn deadline_ticks(deadline: Duration) -> u64 {
+    u64::try_from(deadline.as_millis().div_ceil(TICK.as_millis()).max(1)).unwrap_or(u64::MAX)
+}
+
 /// Most table elements, summed over a store's tables.
 const MAX_TABLE_ELEMENTS: usize = 100_000;
 
@@ -154,17 +177,7 @@ impl Sandbox {
         config.epoch_interruption(true);
         config.max_wasm_stack(1 << 20);
         let engine = Engine::new(&config)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let (weak, flag) = (engine.weak(), Arc::clone(&stop));
-        std::thread::Builder::new().name("epoch-ticker".into()).spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(TICK);
-                match weak.upgrade() {
-                    Some(engine) => engine.increment_epoch(),
-                    None => break,
-                }
-            }
-        })?;
+        let stop = start_epoch_ticker(&engine, "epoch-ticker")?;
         Ok(Self { engine, limits, stop })
     }
 
@@ -182,8 +195,7 @@ impl Sandbox {
     pub fn store(&self) -> Store<Guard> {
         let mut store = Store::new(&self.engine, Guard::new(self.limits.memory_bytes));
         store.limiter(|g| g);
-        let ticks = self.limits.deadline.as_millis().div_ceil(TICK.as_millis()).max(1);
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        store.set_epoch_deadline(deadline_ticks(self.limits.deadline));
         store.epoch_deadline_trap();
         store
     }

@@ -60,9 +60,6 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 pub use log::{AppLog, LogLine, LogSource};
 pub use server::ServerHandle;
 
-/// How often the epoch advances: the deadline's resolution.
-const TICK: Duration = Duration::from_millis(5);
-
 /// What one request may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestLimits {
@@ -168,7 +165,7 @@ impl SpinApp {
         }
         let stores = Arc::new(Stores::open(&kv_dir, &kv_stores)?);
         let engine = new_engine()?;
-        let ticker = start_ticker(&engine)?;
+        let ticker = crate::sandbox::start_epoch_ticker(&engine, "spin-epoch-ticker")?;
 
         let mut runtimes: BTreeMap<&str, Arc<ComponentRuntime>> = BTreeMap::new();
         for trigger in &manifest.http_triggers {
@@ -211,28 +208,6 @@ fn new_engine() -> anyhow::Result<Engine> {
     let mut config = Config::new();
     config.epoch_interruption(true);
     Ok(Engine::new(&config)?)
-}
-
-/// A thread that advances the engine's epoch until the flag is set or the
-/// engine is gone.
-fn start_ticker(engine: &Engine) -> anyhow::Result<Arc<AtomicBool>> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let (weak, flag) = (engine.weak(), Arc::clone(&stop));
-    std::thread::Builder::new().name("spin-epoch-ticker".into()).spawn(move || {
-        while !flag.load(Ordering::Relaxed) {
-            std::thread::sleep(TICK);
-            match weak.upgrade() {
-                Some(engine) => engine.increment_epoch(),
-                None => break,
-            }
-        }
-    })?;
-    Ok(stop)
-}
-
-/// Epoch ticks in a deadline, at least one.
-fn deadline_ticks(deadline: Duration) -> u64 {
-    u64::try_from(deadline.as_millis().div_ceil(TICK.as_millis()).max(1)).unwrap_or(u64::MAX)
 }
 
 fn load_component(

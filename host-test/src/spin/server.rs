@@ -11,9 +11,10 @@
 //! [`ServerHandle::shutdown`] (or dropping the handle) stops the accept loop
 //! and every connection.
 
+use crate::sandbox::deadline_ticks;
 use crate::spin::routes::RouteMatch;
 use crate::spin::state::{ComponentRuntime, RequestState};
-use crate::spin::{AppLog, SpinApp, deadline_ticks};
+use crate::spin::{AppLog, SpinApp};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
