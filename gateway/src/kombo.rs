@@ -123,6 +123,10 @@ pub async fn place_order(p: &impl Platform, cfg: &Config, order: &HubOrder) -> P
 /// Records the final state. If that write fails the outcome is still
 /// returned: Assessio has the order, and the redelivery guard (`Placing`
 /// with attempts) keeps a second send from happening within the minute.
+///
+/// A result can arrive while the order is still being sent (a candidate who
+/// reuses earlier results finishes at once, seed 000): if the result webhook
+/// has moved the record on meanwhile, `Placed` must not move it back.
 fn finish(
     p: &impl Platform,
     record: &mut OrderRecord,
@@ -130,6 +134,12 @@ fn finish(
     reason: Option<String>,
     out: Placement,
 ) -> Placement {
+    if state == State::Placed
+        && let Ok(Some(current)) = records::load(p, &record.result_id)
+        && matches!(current.state, State::ResultReceived | State::WrittenBack)
+    {
+        return out;
+    }
     record.state = state;
     record.reason = reason;
     if let Err(e) = records::save(p, record) {

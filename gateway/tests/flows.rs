@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 const KOMBO_SECRET: &str = "kombo-webhook-secret-xyz";
@@ -23,7 +24,7 @@ type Upstream = Box<dyn Fn(&HttpRequest) -> Result<Reply, String>>;
 
 struct Fake {
     vars: BTreeMap<String, String>,
-    kv: RefCell<BTreeMap<String, Vec<u8>>>,
+    kv: Rc<RefCell<BTreeMap<String, Vec<u8>>>>,
     sent: RefCell<Vec<HttpRequest>>,
     logs: RefCell<Vec<String>>,
     upstream: RefCell<Upstream>,
@@ -77,7 +78,7 @@ fn fake() -> Fake {
     ];
     Fake {
         vars: vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
-        kv: RefCell::default(),
+        kv: Rc::default(),
         sent: RefCell::default(),
         logs: RefCell::default(),
         upstream: RefCell::new(Box::new(|_| Ok(Reply { status: 200, body: b"\"ok\"".to_vec() }))),
@@ -304,4 +305,29 @@ fn no_secret_appears_in_any_answer_or_log_line() {
         }
     }
     assert!(p.logs.borrow().iter().any(|l| l.contains("credentials")), "{:?}", p.logs.borrow());
+}
+
+/// A result that arrives while the order is still being sent (a candidate
+/// who reuses earlier results finishes at once, seed 000) moves the record
+/// to `written-back`; the order step's own final save must not move it back.
+#[test]
+fn a_result_arriving_while_the_order_is_sent_is_not_undone() {
+    let p = fake();
+    let kv = Rc::clone(&p.kv);
+    // While Assessio "handles" the order, the result webhook runs and
+    // records the write-back, as a concurrent request would.
+    *p.upstream.borrow_mut() = Box::new(move |r| {
+        if r.url.contains("/assessment-order") {
+            let body: Value = serde_json::from_slice(&r.body).unwrap();
+            let key = format!("order:{}", body["resultId"].as_str().unwrap());
+            let mut record: Value = serde_json::from_slice(&kv.borrow()[&key]).unwrap();
+            record["state"] = json!("written-back");
+            kv.borrow_mut().insert(key, serde_json::to_vec(&record).unwrap());
+        }
+        Ok(Reply { status: 200, body: b"\"ok\"".to_vec() })
+    });
+    assert_eq!(webhook(&p, &order("ord-1", Some("L"))).status, 200);
+    let key = format!("order:{}", result_id_of(&p));
+    let record: Value = serde_json::from_slice(&p.kv.borrow()[&key]).unwrap();
+    assert_eq!(record["state"], "written-back");
 }
