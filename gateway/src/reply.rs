@@ -29,6 +29,25 @@ impl Incoming {
     }
 }
 
+/// Decodes `%XX` escapes (a path segment, a query value); `None` if the
+/// escapes are broken or do not give UTF-8.
+pub fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// The gateway's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {

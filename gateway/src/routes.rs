@@ -11,34 +11,16 @@
 
 use crate::config::Config;
 use crate::platform::Platform;
-use crate::reply::{Incoming, Outgoing};
+use crate::reply::{Incoming, Outgoing, percent_decode};
 use crate::{auth, kombo, records, results};
 use serde_json::json;
 
 /// Where Assessio sends results; a result id follows.
 pub const RESULTS_PREFIX: &str = "/assessio/results/";
 
-/// Decodes `%XX` in one path segment; `None` if that gives no UTF-8.
-fn decode(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = segment.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 /// Answers one request.
 pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
-    let segments: Option<Vec<String>> = req.path.trim_matches('/').split('/').map(decode).collect();
+    let segments: Option<Vec<String>> = req.path.trim_matches('/').split('/').map(percent_decode).collect();
     let Some(segments) = segments else {
         return Outgoing::error(400, "the path is not valid percent-encoded UTF-8");
     };
@@ -64,17 +46,20 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
     match (&req.method[..], &path[..]) {
         ("POST", ["kombo", "webhook"]) => kombo::order_webhook(p, &cfg, req).await,
         ("POST", ["assessio", "results", result_id]) => results::result_webhook(p, &cfg, req, result_id).await,
-        ("POST", ["kombo", "packages", "sync"]) if operator() => {
-            kombo::sync_packages(p, &cfg, req.query_param("integration")).await
-        }
-        ("POST", ["kombo", "reconcile"]) if operator() => kombo::reconcile(p, &cfg).await,
-        ("GET", ["orders", "kombo", integration, order]) if operator() => order_status(p, integration, order),
-        ("POST", ["kombo", "packages", "sync"] | ["kombo", "reconcile"]) | ("GET", ["orders", ..]) => {
+        // Operator routes: without the token, say nothing more than that.
+        (_, ["kombo", "packages", "sync"] | ["kombo", "reconcile"] | ["orders", ..]) if !operator() => {
             Outgoing::error(401, "this route needs the operator token as `Authorization: Bearer`")
         }
+        ("POST", ["kombo", "packages", "sync"]) => {
+            let only = req.query_param("integration").and_then(percent_decode);
+            kombo::sync_packages(p, &cfg, only.as_deref()).await
+        }
+        ("POST", ["kombo", "reconcile"]) => kombo::reconcile(p, &cfg).await,
+        ("GET", ["orders", "kombo", integration, order]) => order_status(p, integration, order),
         (_, ["kombo", "webhook" | "reconcile"] | ["kombo", "packages", "sync"] | ["assessio", "results", _]) => {
             Outgoing::error(405, "use POST")
         }
+        (_, ["orders", "kombo", _, _]) => Outgoing::error(405, "use GET"),
         _ => Outgoing::error(404, "no such route"),
     }
 }

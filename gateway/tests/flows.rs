@@ -266,6 +266,17 @@ fn packages_are_synced_from_the_catalog() {
     let out = block_on(routes::handle(&p, &request("POST", "/kombo/packages/sync", &[("authorization", &auth)], b"")));
     assert_eq!(out.status, 200, "{}", String::from_utf8_lossy(&out.body));
     assert_eq!(json_of(&out)["integrations"]["int-1"]["packages"], 2);
+    // The integration may be named, percent-encoded (Kombo ids carry `:`).
+    let one = block_on(routes::handle(
+        &p,
+        &request("POST", "/kombo/packages/sync?integration=%69nt%2D1", &[("authorization", &auth)], b""),
+    ));
+    assert_eq!(json_of(&one)["integrations"]["int-1"]["packages"], 2, "{}", String::from_utf8_lossy(&one.body));
+    let unknown = block_on(routes::handle(
+        &p,
+        &request("POST", "/kombo/packages/sync?integration=nope", &[("authorization", &auth)], b""),
+    ));
+    assert_eq!(unknown.status, 404);
     let put = p.sent.borrow().iter().find(|r| r.method == Method::Put).cloned().unwrap();
     assert_eq!(put.url, "http://kombo.test/v1/assessment/packages");
     let body: Value = serde_json::from_slice(&put.body).unwrap();
