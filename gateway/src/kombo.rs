@@ -80,12 +80,41 @@ pub async fn place_order(p: &impl Platform, cfg: &Config, order: &HubOrder) -> P
             return finish(p, &mut record, State::Rejected, Some(reason.clone()), Placement::Rejected(reason));
         }
     };
+    match records::claim(p, &details.result_id) {
+        Ok(true) => {}
+        Ok(false) => return Placement::RetryLater("this order is being placed right now".into()),
+        Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
+    }
+    let placement = send_order(p, cfg, order, &request, record).await;
+    records::release(p, &details.result_id);
+    placement
+}
+
+/// Sends a claimed order and records the outcome.
+async fn send_order(
+    p: &impl Platform,
+    cfg: &Config,
+    order: &HubOrder,
+    request: &assessio_plugin::HttpRequest,
+    mut record: OrderRecord,
+) -> Placement {
+    // Between the first read and the claim, another request may have
+    // placed it and let go: the record says so.
+    match records::load(p, &record.result_id) {
+        Ok(Some(r)) if matches!(r.state, State::Placed | State::ResultReceived | State::WrittenBack) => {
+            return Placement::Placed { already: true };
+        }
+        Ok(Some(r)) if r.state == State::Rejected => return Placement::Rejected(r.reason.unwrap_or_default()),
+        Ok(Some(r)) => record = r,
+        Ok(None) => {}
+        Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
+    }
     record.state = State::Placing;
     record.attempts += 1;
     if let Err(e) = records::save(p, &mut record) {
         return Placement::RetryLater(format!("order store unavailable: {e}"));
     }
-    let outcome = match p.send(&request).await {
+    let outcome = match p.send(request).await {
         Ok(reply) => interpret_order_response(cfg.order_endpoint, reply.status, &reply.body),
         Err(e) => OrderOutcome::RetryLater(assessio_plugin::Rejection { status: 0, message: e }),
     };

@@ -26,6 +26,10 @@ pub trait Platform {
     fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>, String>;
     /// Stores a value, durably, before returning.
     fn kv_set(&self, key: &str, value: &[u8]) -> Result<(), String>;
+    /// Removes a key; removing an absent key is not an error.
+    fn kv_delete(&self, key: &str) -> Result<(), String>;
+    /// An identifier no other request will draw (random, for claims).
+    fn unique_id(&self) -> String;
     /// Sends a request built by the connector; `Err` when no answer came
     /// (refused, timed out, not allowed by the manifest).
     fn send(&self, request: &HttpRequest) -> impl Future<Output = Result<Reply, String>>;

@@ -85,3 +85,38 @@ pub fn save(p: &impl Platform, record: &mut OrderRecord) -> Result<(), String> {
     let bytes = serde_json::to_vec(record).map_err(|e| e.to_string())?;
     p.kv_set(&key(&record.result_id), &bytes)
 }
+
+/// A claim on an order is younger than this: another request is placing it.
+pub const CLAIM_SECONDS: i64 = 60;
+
+/// Claims the right to send one order, so that concurrent deliveries of it
+/// (a redelivery racing the first, a reconcile racing a webhook) send it at
+/// most once, with nothing but a key-value store's get and set.
+///
+/// This is Moir and Anderson's splitter over two keys: write my id to `x`;
+/// if `y` holds a fresh claim, lose; else stamp `y`; win only if `x` still
+/// holds my id. Of any set of concurrent claimants at most one wins (if two
+/// did, the later writer of `x` would have read the earlier one's `y`), and
+/// a lone claimant always wins. Losers answer "retry later"; the hub or
+/// reconcile comes back. The winner calls [`release`] when done, and a claim
+/// left by a crashed request expires after [`CLAIM_SECONDS`].
+pub fn claim(p: &impl Platform, result_id: &str) -> Result<bool, String> {
+    let (x, y) = (format!("claim-x:{result_id}"), format!("claim-y:{result_id}"));
+    let me = p.unique_id();
+    p.kv_set(&x, me.as_bytes())?;
+    let fresh = p
+        .kv_get(&y)?
+        .and_then(|v| String::from_utf8(v).ok())
+        .and_then(|t| t.parse::<i64>().ok())
+        .is_some_and(|t| p.now() - t < CLAIM_SECONDS);
+    if fresh {
+        return Ok(false);
+    }
+    p.kv_set(&y, p.now().to_string().as_bytes())?;
+    Ok(p.kv_get(&x)?.as_deref() == Some(me.as_bytes()))
+}
+
+/// Gives a won claim back, so the next delivery may try at once.
+pub fn release(p: &impl Platform, result_id: &str) {
+    let _ = p.kv_delete(&format!("claim-y:{result_id}"));
+}

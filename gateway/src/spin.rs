@@ -54,6 +54,18 @@ impl Platform for Spin {
         self.store()?.set(key, value).map_err(|e| format!("key-value set: {e}"))
     }
 
+    fn kv_delete(&self, key: &str) -> Result<(), String> {
+        self.store()?.delete(key).map_err(|e| format!("key-value delete: {e}"))
+    }
+
+    fn unique_id(&self) -> String {
+        use std::hash::{BuildHasher as _, Hasher as _};
+        // std seeds `RandomState` from `wasi:random`, which Spin provides.
+        let a = std::collections::hash_map::RandomState::new().build_hasher().finish();
+        let b = std::collections::hash_map::RandomState::new().build_hasher().finish();
+        format!("{a:016x}{b:016x}")
+    }
+
     async fn send(&self, request: &HttpRequest) -> Result<Reply, String> {
         let method = match request.method {
             assessio_plugin::Method::Get => Method::Get,

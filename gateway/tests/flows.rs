@@ -25,6 +25,8 @@ type Upstream = Box<dyn Fn(&HttpRequest) -> Result<Reply, String>>;
 struct Fake {
     vars: BTreeMap<String, String>,
     kv: Rc<RefCell<BTreeMap<String, Vec<u8>>>>,
+    ids: std::cell::Cell<u64>,
+    clock: std::cell::Cell<i64>,
     sent: RefCell<Vec<HttpRequest>>,
     logs: RefCell<Vec<String>>,
     upstream: RefCell<Upstream>,
@@ -32,7 +34,7 @@ struct Fake {
 
 impl Platform for Fake {
     fn now(&self) -> i64 {
-        NOW
+        self.clock.get()
     }
     fn variable(&self, name: &str) -> Result<Option<String>, String> {
         Ok(self.vars.get(name).cloned())
@@ -43,6 +45,15 @@ impl Platform for Fake {
     fn kv_set(&self, key: &str, value: &[u8]) -> Result<(), String> {
         self.kv.borrow_mut().insert(key.into(), value.to_vec());
         Ok(())
+    }
+    fn kv_delete(&self, key: &str) -> Result<(), String> {
+        self.kv.borrow_mut().remove(key);
+        Ok(())
+    }
+    fn unique_id(&self) -> String {
+        let n = self.ids.get() + 1;
+        self.ids.set(n);
+        format!("id-{n}")
     }
     async fn send(&self, request: &HttpRequest) -> Result<Reply, String> {
         self.sent.borrow_mut().push(request.clone());
@@ -79,6 +90,8 @@ fn fake() -> Fake {
     Fake {
         vars: vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
         kv: Rc::default(),
+        ids: std::cell::Cell::new(0),
+        clock: std::cell::Cell::new(NOW),
         sent: RefCell::default(),
         logs: RefCell::default(),
         upstream: RefCell::new(Box::new(|_| Ok(Reply { status: 200, body: b"\"ok\"".to_vec() }))),
@@ -341,4 +354,43 @@ fn a_result_arriving_while_the_order_is_sent_is_not_undone() {
     let key = format!("order:{}", result_id_of(&p));
     let record: Value = serde_json::from_slice(&p.kv.borrow()[&key]).unwrap();
     assert_eq!(record["state"], "written-back");
+}
+
+/// The claim that keeps concurrent deliveries from sending an order twice:
+/// a lone claimant wins, a held claim refuses others, a released one is free
+/// again, and one left by a crashed request expires.
+#[test]
+fn an_order_claim_is_exclusive_releasable_and_expires() {
+    use assessio_gateway::records::{CLAIM_SECONDS, claim, release};
+    let p = fake();
+    assert_eq!(claim(&p, "r1"), Ok(true), "a lone claimant wins");
+    assert_eq!(claim(&p, "r1"), Ok(false), "while held, others lose");
+    assert_eq!(claim(&p, "r2"), Ok(true), "claims are per order");
+    release(&p, "r1");
+    assert_eq!(claim(&p, "r1"), Ok(true), "released, it can be won again");
+    p.clock.set(NOW + CLAIM_SECONDS - 1);
+    assert_eq!(claim(&p, "r2"), Ok(false), "not yet expired");
+    p.clock.set(NOW + CLAIM_SECONDS);
+    assert_eq!(claim(&p, "r2"), Ok(true), "a crashed holder's claim expires");
+}
+
+/// A delivery that finds the order claimed answers "retry later" and sends
+/// nothing; once the claim is released, the next delivery places it.
+#[test]
+fn a_delivery_that_finds_the_order_claimed_sends_nothing() {
+    let p = fake();
+    let event = order("ord-1", Some("L"));
+    webhook(&p, &order("warm-up", Some("L")));
+    let details_id = {
+        // The result id the gateway derives for ord-1 of int-1.
+        assessio_plugin::ids::stable_id("result", &["kombo:int-1", "ord-1"])
+    };
+    assert_eq!(assessio_gateway::records::claim(&p, &details_id), Ok(true));
+    let before = assessio_orders(&p).len();
+    let out = webhook(&p, &event);
+    assert_eq!(out.status, 503, "{}", String::from_utf8_lossy(&out.body));
+    assert_eq!(assessio_orders(&p).len(), before);
+    assessio_gateway::records::release(&p, &details_id);
+    assert_eq!(webhook(&p, &event).status, 200);
+    assert_eq!(assessio_orders(&p).len(), before + 1);
 }

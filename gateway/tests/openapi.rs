@@ -418,6 +418,7 @@ fn records_and_tallies_have_the_documented_fields() {
 struct Offline {
     vars: BTreeMap<&'static str, String>,
     kv: RefCell<BTreeMap<String, Vec<u8>>>,
+    ids: std::cell::Cell<u64>,
 }
 
 impl Platform for Offline {
@@ -433,6 +434,15 @@ impl Platform for Offline {
     fn kv_set(&self, key: &str, value: &[u8]) -> Result<(), String> {
         self.kv.borrow_mut().insert(key.into(), value.into());
         Ok(())
+    }
+    fn kv_delete(&self, key: &str) -> Result<(), String> {
+        self.kv.borrow_mut().remove(key);
+        Ok(())
+    }
+    fn unique_id(&self) -> String {
+        let n = self.ids.get() + 1;
+        self.ids.set(n);
+        format!("id-{n}")
     }
     fn send(&self, _: &HttpRequest) -> impl Future<Output = Result<Reply, String>> {
         std::future::ready(Err("connection refused".to_string()))
@@ -453,7 +463,11 @@ fn offline(configured: bool) -> Offline {
         ("operator_token", OPERATOR.into()),
         ("tenants", tenants.to_string()),
     ];
-    Offline { vars: if configured { vars.into_iter().collect() } else { BTreeMap::new() }, kv: RefCell::default() }
+    Offline {
+        vars: if configured { vars.into_iter().collect() } else { BTreeMap::new() },
+        kv: RefCell::default(),
+        ids: std::cell::Cell::new(0),
+    }
 }
 
 fn block_on<F: Future>(f: F) -> F::Output {

@@ -749,31 +749,41 @@ async fn no_secret_reaches_the_log_or_any_answer() {
     stack.shutdown().await;
 }
 
-/// Known bug, kept as a reproduction: the gateway's idempotency is a read of
-/// the order's record followed by a write (Spin's key-value interface has no
-/// compare-and-swap), so deliveries of one order that arrive together (a
-/// redelivery racing the first, or a reconcile racing a webhook) can all read
-/// "not placed yet" and all send. Every run so far had between 2 and 12 of
-/// the 20 rounds place the order twice. Run with `--ignored` to see it.
+/// Deliveries of one order that arrive together (a redelivery racing the
+/// first, a reconcile racing a webhook) never place it twice: the gateway
+/// claims the order with a splitter over two keys (`records::claim`). At
+/// most one delivery wins and sends; the others answer 503, so Kombo keeps
+/// the order open. Rarely none wins; the order is then placed by a later
+/// delivery or reconcile once the claim expires, which this test does not
+/// wait for (60 s), so it counts those rounds apart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known bug: concurrent deliveries of one order can place it twice (no atomic claim in the store)"]
-async fn concurrent_deliveries_of_one_order_place_it_once() {
+async fn concurrent_deliveries_of_one_order_never_place_it_twice() {
     let kv = KvDir::new("concurrent");
     let stack = start(StackOptions { auto_complete: None, ..options(&kv) }).await;
-    let mut twice = Vec::new();
+    let (mut placed, mut deferred) = (0, 0);
     for round in 0..20 {
         let email = format!("together-{round}@example.com");
         let id = stack.kombo.create_order(NewOrder::example(INTEGRATION, &demo_package(), &email)).unwrap();
         let before = stack.assessio.order_count();
         let send = || stack.kombo.send_order_received(&id, WebhookSignature::Valid);
-        let (a, b, c, d) = tokio::join!(send(), send(), send(), send());
-        for outcome in [a, b, c, d] {
-            assert!(matches!(webhook_status(&outcome.unwrap()), 200 | 503));
-        }
-        if stack.assessio.order_count() - before != 1 {
-            twice.push(round);
+        let burst = tokio::join!(send(), send(), send(), send());
+        let statuses: Vec<u16> =
+            [burst.0, burst.1, burst.2, burst.3].into_iter().map(|o| webhook_status(&o.unwrap())).collect();
+        assert!(statuses.iter().all(|s| matches!(s, 200 | 503)), "round {round}: {statuses:?}");
+        match stack.assessio.order_count() - before {
+            1 => {
+                assert!(statuses.contains(&200), "round {round}: placed, so one delivery said so: {statuses:?}");
+                placed += 1;
+            }
+            0 => {
+                assert!(statuses.iter().all(|s| *s == 503), "round {round}: not placed, so none may say it was");
+                assert_eq!(stack.kombo.order(&id).unwrap().status, OrderStatus::Open, "round {round}: kept open");
+                deferred += 1;
+            }
+            n => panic!("round {round}: the order reached Assessio {n} times"),
         }
     }
-    assert!(twice.is_empty(), "rounds whose order reached Assessio more than once: {twice:?}");
+    println!("concurrent deliveries: {placed} rounds placed once, {deferred} deferred to a later delivery");
+    assert!(placed > 0, "a burst must usually let one delivery through");
     stack.shutdown().await;
 }
