@@ -167,3 +167,20 @@ fn order_bytes(o: &core_api::OrderDetails) -> usize {
         + r.description.as_ref().map_or(0, String::len)
         + o.collaborator_emails.iter().map(String::len).sum::<usize>()
 }
+
+/// The pre-instantiated plugin, as the benchmark (`bench.rs`) names it.
+pub(crate) type PluginPreGuard = PluginPre<Guard>;
+
+/// For the benchmark only: the parts a caller needs to reuse one instance
+/// across calls, which `Connector`'s own methods never do.
+impl Connector {
+    /// The sandbox (engine, limits) every call runs in.
+    pub(crate) fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// The component, linked and ready to instantiate.
+    pub(crate) fn pre(&self) -> &PluginPreGuard {
+        &self.pre
+    }
+}

@@ -5,6 +5,7 @@
 //! or builds the component ([`locate`]), and offers the JSON calling
 //! convention of the `assessio call` command ([`call`]).
 
+pub mod bench;
 pub mod call;
 pub mod connector;
 mod convert;

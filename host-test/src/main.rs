@@ -98,6 +98,17 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         kv_dir: Option<PathBuf>,
     },
+    /// Measure the plugin through wasmtime against native calls, a fresh
+    /// instance per call, cold start and sizes; print a table (progress on
+    /// stderr) and write it as JSON.
+    Bench {
+        /// A smoke run: a few calls per row, seconds instead of minutes.
+        #[arg(long)]
+        quick: bool,
+        /// Where to write the JSON report. Default: target/bench.json.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Exit code for a plugin that could not be built or loaded: the install,
@@ -229,6 +240,17 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         }
         Command::Serve { manifest, listen, variables, kv_dir } => {
             serve(manifest.as_deref(), *listen, variables, kv_dir.as_deref())
+        }
+        Command::Bench { quick, out } => {
+            let mut options = assessio_host::bench::BenchOptions::new();
+            options.quick = *quick;
+            options.plugin.clone_from(&cli.plugin);
+            if let Some(out) = out {
+                options.out.clone_from(out);
+            }
+            let report = assessio_host::bench::run(&options, &mut std::io::stderr())?;
+            assessio_host::bench::print_table(&report, &mut std::io::stdout().lock()).context("printing the table")?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo => {
             let connector = load(cli)?;

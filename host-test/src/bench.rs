@@ -1,0 +1,653 @@
+//! `assessio bench`: what the plugin costs through wasmtime, each figure
+//! measured in this process beside its baseline (issue 6).
+//!
+//! Timing is plain `std::time::Instant`: a warm-up that also sizes a batch
+//! (enough calls to take about 50 µs), then batches until the row's time
+//! budget is spent; the figure is the median over batches of the time per
+//! call. Nothing here asserts a timing; the targets are printed with ✓ or ✗.
+//!
+//! Rows: (1) each export on one reused instance against the same
+//! `assessio_plugin` function called natively; (2) a fresh instance per call,
+//! with the default and the pooling allocator (copy-on-write memory init);
+//! (3) cold start, compiling against loading a serialized component;
+//! (4) the gateway under load, not measured yet (see [`NOT_MEASURED`]);
+//! (5) component sizes and the process's peak RSS.
+
+#![allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+
+use crate::connector::{Connector, PluginPreGuard, wit};
+use crate::locate;
+use crate::sandbox::{Guard, Limits, Sandbox, deadline_ticks};
+use anyhow::Context as _;
+use assessio_plugin as core_api;
+use serde::Serialize;
+use std::hint::black_box;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+
+/// What the suite cannot measure, said in the table rather than faked.
+pub const NOT_MEASURED: &[(&str, &str)] = &[
+    (
+        "1",
+        "HMAC rows against native with software SHA-256: not measured. sha2 0.11 picks its backend at run time \
+         (cpufeatures: SHA-NI when the CPU has it) and forces the software one only with the build-wide \
+         `--cfg sha2_backend=\"soft\"`, never per call. To get it, run the suite again with \
+         RUSTFLAGS='--cfg sha2_backend=\"soft\"' (the native column is then software SHA).",
+    ),
+    (
+        "4",
+        "gateway on loopback (req/s, p50/p99, order and result webhooks vs the probe's /empty): not measured \
+         in this version of the suite.",
+    ),
+];
+
+/// How to run the suite.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// A smoke run: tiny time budgets, a few calls per row.
+    pub quick: bool,
+    /// Where the JSON report goes.
+    pub out: PathBuf,
+    /// The plugin component; default: build it from this checkout.
+    pub plugin: Option<PathBuf>,
+}
+
+impl BenchOptions {
+    /// Defaults: full run, report in `target/bench.json`.
+    pub fn new() -> Self {
+        Self { quick: false, out: locate::workspace_root().join("target/bench.json"), plugin: None }
+    }
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One line of the table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// The issue's row number (1 to 5).
+    pub row: u8,
+    /// What was measured.
+    pub what: String,
+    /// The figure, in `unit`.
+    pub measured: f64,
+    /// `ns/op`, `µs/op`, `ms/op`, `bytes` or `KiB`.
+    pub unit: String,
+    /// What the figure is compared with, when it has a baseline.
+    pub baseline_what: Option<String>,
+    /// The baseline, in `unit`.
+    pub baseline: Option<f64>,
+    /// `measured / baseline`.
+    pub ratio: Option<f64>,
+    /// The issue's target, in words.
+    pub target: Option<String>,
+    /// Whether the target is met.
+    pub target_met: Option<bool>,
+}
+
+/// The whole report, as written to JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// `quick` or `full`.
+    pub mode: String,
+    /// CPU model and count, as the machine reports them.
+    pub machine: String,
+    /// Whether the CPU has SHA instructions (native HMAC uses them if so).
+    pub cpu_has_sha: bool,
+    /// Whether this build forced sha2's software backend.
+    pub native_sha_soft: bool,
+    /// The rows, in order.
+    pub rows: Vec<Row>,
+    /// What was not measured, and why.
+    pub not_measured: Vec<String>,
+}
+
+struct Timer {
+    budget: Duration,
+    warmup: Duration,
+}
+
+impl Timer {
+    /// Median nanoseconds per call of `f`.
+    fn ns_per_op(&self, mut f: impl FnMut()) -> f64 {
+        // Warm up, and size a batch to take about 50 µs.
+        let start = Instant::now();
+        let mut calls = 0u64;
+        while calls < 3 || start.elapsed() < self.warmup {
+            f();
+            calls += 1;
+        }
+        let per_call = start.elapsed().as_nanos() as f64 / calls as f64;
+        let batch = ((50_000.0 / per_call.max(1.0)) as u64).clamp(1, 100_000);
+        let mut samples = Vec::new();
+        let start = Instant::now();
+        while samples.len() < 5 || (start.elapsed() < self.budget && samples.len() < 100_000) {
+            let t = Instant::now();
+            for _ in 0..batch {
+                f();
+            }
+            samples.push(t.elapsed().as_nanos() as f64 / batch as f64);
+        }
+        median(&mut samples)
+    }
+}
+
+fn median(samples: &mut [f64]) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    let n = samples.len();
+    if n % 2 == 1 { samples[n / 2] } else { f64::midpoint(samples[n / 2 - 1], samples[n / 2]) }
+}
+
+fn row(row: u8, what: impl Into<String>, measured: f64, unit: &str) -> Row {
+    Row {
+        row,
+        what: what.into(),
+        measured,
+        unit: unit.into(),
+        baseline_what: None,
+        baseline: None,
+        ratio: None,
+        target: None,
+        target_met: None,
+    }
+}
+
+impl Row {
+    fn against(mut self, what: impl Into<String>, baseline: f64) -> Self {
+        self.baseline_what = Some(what.into());
+        self.baseline = Some(baseline);
+        self.ratio = Some(self.measured / baseline);
+        self
+    }
+
+    /// A target on the ratio.
+    fn ratio_at_most(mut self, max: f64, words: &str) -> Self {
+        self.target_met = self.ratio.map(|r| r <= max);
+        self.target = Some(words.into());
+        self
+    }
+
+    /// A target on the measured value.
+    fn at_most(mut self, max: f64, words: &str) -> Self {
+        self.target_met = Some(self.measured <= max);
+        self.target = Some(words.into());
+        self
+    }
+}
+
+/// The inputs every row uses, read from `examples/`.
+struct Inputs {
+    secret: String,
+    body: Vec<u8>,
+    timestamp: i64,
+    header: String,
+    result_body: Vec<u8>,
+    account: core_api::Account,
+    order: core_api::OrderDetails,
+    now: i64,
+    kombo_event: Vec<u8>,
+}
+
+impl Inputs {
+    fn load() -> anyhow::Result<Self> {
+        let root = locate::workspace_root();
+        let result_body = std::fs::read(root.join("examples/payloads/result-webhook.json"))
+            .context("reading examples/payloads/result-webhook.json")?;
+        let call: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(root.join("examples/calls/build-order.json")).context("reading build-order.json")?,
+        )?;
+        let account: core_api::Account = serde_json::from_value(call["account"].clone()).context("its account")?;
+        let order: core_api::OrderDetails = serde_json::from_value(call["order"].clone()).context("its order")?;
+        let now = call["now"].as_i64().unwrap_or(1_700_000_000);
+        // A 1 KiB body: the result payload repeated and cut, so it looks like JSON bytes.
+        let body: Vec<u8> = result_body.iter().copied().cycle().take(1024).collect();
+        let secret = "whsec_bench_secret_0123456789abcdef".to_string();
+        let timestamp = 1_700_000_000;
+        let header = core_api::sign_request(&secret, timestamp, &body)
+            .map_err(|e| anyhow::anyhow!("signing the bench body: {e:?}"))?
+            .value;
+        Ok(Self {
+            secret,
+            body,
+            timestamp,
+            header,
+            result_body,
+            account,
+            order,
+            now,
+            kombo_event: kombo_event().into_bytes(),
+        })
+    }
+}
+
+/// A full `assessio:order-received` event, in the shape Kombo's simulator sends.
+fn kombo_event() -> String {
+    serde_json::json!({
+        "id": "3bTsTcVk2YyXDqC5VPbDq5s8",
+        "type": "assessment:order-received",
+        "data": {
+            "id": "PZKtnH1fUJmWyHqBmsPQnZ6P",
+            "package_id": assessio_plugin::hubs::package_id("7922dd91-1b44-43e4-a740-7c4d9c2fba41", "sv-SE"),
+            "status": "OPEN",
+            "integration_id": "greenhouse:acme-recruiting",
+            "candidate": {
+                "remote_id": "26vafvWSRmbhNcxJYqjCzuJg", "email": "john.doe@example.com",
+                "first_name": "John", "last_name": "Doe", "phone": "+1 123 456 7890",
+            },
+            "application": { "remote_id": "HAQ9uCfC1zi3TLbB1n5cyHgP" },
+            "job": {
+                "remote_id": "A1KQKhAgTv6ZwzrfAbqbhcde", "name": "Engineering Manager", "job_code": "EM-1",
+                "description": "Leads a team of engineers.",
+                "location": { "city": "San Francisco", "country": "United States" },
+                "hiring_team": [{
+                    "remote_id": "26vafvWSRmbhNcxJYqjCzuJr", "email": "jane.doe@example.com",
+                    "first_name": "Jane", "last_name": "Doe", "hiring_team_roles": ["RECRUITER"],
+                }],
+            },
+            "remote_data": { "upstream_webhook_body": {}, "/assessment-orders": {} },
+        },
+    })
+    .to_string()
+}
+
+/// Re-arms the deadline of a reused store before each call, as a host that
+/// keeps an instance would.
+fn arm(store: &mut Store<Guard>, limits: Limits) {
+    store.set_epoch_deadline(deadline_ticks(limits.deadline));
+}
+
+fn check<T, E: std::fmt::Debug>(what: &str, r: wasmtime::Result<Result<T, E>>) -> anyhow::Result<()> {
+    match r {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => anyhow::bail!("{what} refused the bench input: {e:?}"),
+        Err(e) => anyhow::bail!("{what} trapped: {e:#}"),
+    }
+}
+
+/// Runs the suite, printing progress on `progress`, and writes the JSON.
+pub fn run(options: &BenchOptions, progress: &mut dyn Write) -> anyhow::Result<Report> {
+    let timer = if options.quick {
+        Timer { budget: Duration::from_millis(20), warmup: Duration::from_millis(5) }
+    } else {
+        Timer { budget: Duration::from_millis(1500), warmup: Duration::from_millis(200) }
+    };
+    let inputs = Inputs::load()?;
+    let plugin_path = match &options.plugin {
+        Some(p) => p.clone(),
+        None => locate::ensure_plugin_built()?,
+    };
+    let limits = Limits::default();
+    let connector = Connector::load(&plugin_path, limits)?;
+    let mut rows = Vec::new();
+
+    let _ = writeln!(progress, "[1/5] plugin exports on a reused instance vs native");
+    reused_rows(&connector, &inputs, &timer, &mut rows)?;
+    let _ = writeln!(progress, "[2/5] a fresh instance per call (default and pooling allocators)");
+    fresh_rows(&connector, &plugin_path, &inputs, &timer, &mut rows)?;
+    let _ = writeln!(progress, "[3/5] cold start: compile vs load a serialized component");
+    cold_rows(&plugin_path, options.quick, &mut rows)?;
+    let _ = writeln!(progress, "[4/5] gateway on loopback: not measured (see the notes)");
+    let _ = writeln!(progress, "[5/5] component sizes and peak memory");
+    size_rows(&plugin_path, &mut rows)?;
+
+    let report = Report {
+        mode: if options.quick { "quick" } else { "full" }.into(),
+        machine: machine(),
+        cpu_has_sha: cpu_has_sha(),
+        native_sha_soft: native_sha_is_soft(),
+        rows,
+        not_measured: NOT_MEASURED
+            .iter()
+            .filter(|(r, _)| !(*r == "1" && native_sha_is_soft()))
+            .map(|(r, why)| format!("row {r}: {why}"))
+            .collect(),
+    };
+    if let Some(dir) = options.out.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(&options.out, serde_json::to_vec_pretty(&report)?)
+        .with_context(|| format!("writing {}", options.out.display()))?;
+    let _ = writeln!(progress, "wrote {}", options.out.display());
+    Ok(report)
+}
+
+fn reused_rows(connector: &Connector, i: &Inputs, timer: &Timer, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let limits = connector.limits();
+    let mut store = connector.sandbox().store();
+    let plugin = connector.pre().instantiate(&mut store).map_err(anyhow::Error::from)?;
+    let guest: &wit::Guest = plugin.assessio_connector_assessio();
+    let soft = native_sha_is_soft() || !cpu_has_sha();
+    let sha = if soft { "native, software SHA" } else { "native, hardware SHA (SHA-NI)" };
+    let hmac_target = |r: Row| {
+        if soft {
+            r.ratio_at_most(1.5, "≤ 1.5× native with software SHA")
+        } else {
+            let mut r = r;
+            r.target = Some("? ≤ 1.5× native with software SHA: not measured, see notes".into());
+            r
+        }
+    };
+
+    check("sign-request", guest.call_sign_request(&mut store, &i.secret, i.timestamp, &i.body))?;
+    let wasm = timer.ns_per_op(|| {
+        arm(&mut store, limits);
+        black_box(guest.call_sign_request(&mut store, &i.secret, i.timestamp, black_box(&i.body)).ok());
+    });
+    let native = timer.ns_per_op(|| {
+        black_box(core_api::sign_request(&i.secret, i.timestamp, black_box(&i.body)).ok());
+    });
+    rows.push(hmac_target(row(1, "sign-request, 1 KiB body, reused instance", wasm, "ns/op").against(sha, native)));
+
+    check(
+        "verify-signature",
+        guest.call_verify_signature(&mut store, Some(&i.header), &i.body, &i.secret, i.timestamp, None),
+    )?;
+    let wasm = timer.ns_per_op(|| {
+        arm(&mut store, limits);
+        black_box(
+            guest
+                .call_verify_signature(&mut store, Some(&i.header), black_box(&i.body), &i.secret, i.timestamp, None)
+                .ok(),
+        );
+    });
+    let native = timer.ns_per_op(|| {
+        black_box(core_api::verify_signature(Some(&i.header), black_box(&i.body), &i.secret, i.timestamp, None).ok());
+    });
+    rows.push(hmac_target(row(1, "verify-signature, 1 KiB body, reused instance", wasm, "ns/op").against(sha, native)));
+
+    check("parse-result", guest.call_parse_result(&mut store, &i.result_body))?;
+    let wasm = timer.ns_per_op(|| {
+        arm(&mut store, limits);
+        black_box(guest.call_parse_result(&mut store, black_box(&i.result_body)).ok());
+    });
+    let native = timer.ns_per_op(|| {
+        black_box(core_api::parse_result(black_box(&i.result_body)).ok());
+    });
+    rows.push(
+        row(1, "parse-result, seed payload, reused instance", wasm, "ns/op")
+            .against("native", native)
+            .ratio_at_most(3.0, "≤ 3× native"),
+    );
+
+    let (wit_account, wit_order) = (crate::convert::to_wit_account(&i.account), crate::convert::to_wit_order(&i.order));
+    let endpoint = crate::convert::to_wit_endpoint(core_api::OrderEndpoint::Order);
+    check("build-order", guest.call_build_order(&mut store, &wit_account, &wit_order, endpoint, i.now))?;
+    let wasm = timer.ns_per_op(|| {
+        arm(&mut store, limits);
+        black_box(guest.call_build_order(&mut store, &wit_account, &wit_order, endpoint, i.now).ok());
+    });
+    let native = timer.ns_per_op(|| {
+        black_box(core_api::build_order(&i.account, black_box(&i.order), core_api::OrderEndpoint::Order, i.now).ok());
+    });
+    rows.push(
+        row(1, "build-order, examples/calls order, reused instance", wasm, "ns/op")
+            .against("native", native)
+            .ratio_at_most(3.0, "≤ 3× native"),
+    );
+
+    anyhow::ensure!(
+        core_api::hubs::kombo::parse_order_event(&i.kombo_event).is_ok(),
+        "the bench's Kombo event does not parse"
+    );
+    let native = timer.ns_per_op(|| {
+        black_box(core_api::hubs::kombo::parse_order_event(black_box(&i.kombo_event)).ok());
+    });
+    let mut r = row(1, "Kombo order event parse, NATIVE ONLY (the plugin does not export it)", native, "ns/op");
+    r.target = Some("n/a: no export to compare".into());
+    rows.push(r);
+    Ok(())
+}
+
+/// An engine like the sandbox's, with the pooling allocator and
+/// copy-on-write memory initialisation.
+fn pooling_engine(limits: Limits) -> anyhow::Result<Engine> {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(8)
+        .total_core_instances(64)
+        .total_memories(16)
+        .total_tables(64)
+        .max_memory_size(limits.memory_bytes);
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    config.max_wasm_stack(1 << 20);
+    config.memory_init_cow(true);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Ok(Engine::new(&config)?)
+}
+
+fn fresh_rows(
+    connector: &Connector,
+    plugin_path: &Path,
+    i: &Inputs,
+    timer: &Timer,
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<()> {
+    let limits = connector.limits();
+    let sandbox = connector.sandbox();
+
+    // The baseline for the totals: parse-result on a reused instance.
+    let mut store = sandbox.store();
+    let plugin = connector.pre().instantiate(&mut store).map_err(anyhow::Error::from)?;
+    let reused = timer.ns_per_op(|| {
+        arm(&mut store, limits);
+        black_box(plugin.assessio_connector_assessio().call_parse_result(&mut store, black_box(&i.result_body)).ok());
+    });
+    drop(store);
+
+    // Default allocator: the Connector's own engine and InstancePre.
+    let inst_default = measure_instantiate(timer, || sandbox.store(), connector.pre())?;
+    let total_default = measure_total(timer, || sandbox.store(), connector.pre(), &i.result_body)?;
+
+    // Pooling allocator with copy-on-write init: a separate engine, its own
+    // ticker (a Sandbox's stops when it drops), the same component and limits.
+    let engine = pooling_engine(limits)?;
+    let stop = crate::sandbox::start_epoch_ticker(&engine, "bench-epoch-ticker")?;
+    let bytes = std::fs::read(plugin_path)?;
+    let component = Component::new(&engine, &bytes).map_err(anyhow::Error::from)?;
+    let pre = Linker::<Guard>::new(&engine).instantiate_pre(&component).map_err(anyhow::Error::from)?;
+    let pre = PluginPreGuard::new(pre).map_err(anyhow::Error::from)?;
+    let pooled_store = || {
+        let mut store = Store::new(&engine, Guard::new(limits.memory_bytes));
+        store.limiter(|g| g);
+        store.set_epoch_deadline(deadline_ticks(limits.deadline));
+        store.epoch_deadline_trap();
+        store
+    };
+    let inst_pool = measure_instantiate(timer, pooled_store, &pre)?;
+    let total_pool = measure_total(timer, pooled_store, &pre, &i.result_body)?;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+
+    let us = |ns: f64| ns / 1000.0;
+    rows.push(
+        row(2, "instantiate alone (new store + instantiate + drop), default allocator", us(inst_default), "µs/op")
+            .at_most(10.0, "≤ 10 µs"),
+    );
+    rows.push(
+        row(2, "instantiate alone, pooling allocator + copy-on-write init", us(inst_pool), "µs/op")
+            .against("default allocator", us(inst_default))
+            .at_most(10.0, "≤ 10 µs"),
+    );
+    rows.push(
+        row(2, "parse-result, fresh instance per call, default allocator", us(total_default), "µs/op")
+            .against("reused instance", us(reused)),
+    );
+    rows.push(
+        row(2, "parse-result, fresh instance per call, pooling + CoW", us(total_pool), "µs/op")
+            .against("reused instance", us(reused)),
+    );
+    Ok(())
+}
+
+fn measure_instantiate(timer: &Timer, store: impl Fn() -> Store<Guard>, pre: &PluginPreGuard) -> anyhow::Result<f64> {
+    let mut s = store();
+    pre.instantiate(&mut s).map_err(anyhow::Error::from)?;
+    drop(s);
+    Ok(timer.ns_per_op(|| {
+        let mut s = store();
+        black_box(pre.instantiate(&mut s).is_ok());
+    }))
+}
+
+fn measure_total(
+    timer: &Timer,
+    store: impl Fn() -> Store<Guard>,
+    pre: &PluginPreGuard,
+    body: &[u8],
+) -> anyhow::Result<f64> {
+    let mut s = store();
+    let p = pre.instantiate(&mut s).map_err(anyhow::Error::from)?;
+    check("parse-result (fresh instance)", p.assessio_connector_assessio().call_parse_result(&mut s, body))?;
+    drop(s);
+    Ok(timer.ns_per_op(|| {
+        let mut s = store();
+        if let Ok(p) = pre.instantiate(&mut s) {
+            black_box(p.assessio_connector_assessio().call_parse_result(&mut s, black_box(body)).ok());
+        }
+    }))
+}
+
+/// Loads a component that this same engine serialized moments ago.
+#[allow(unsafe_code)]
+fn load_serialized(engine: &Engine, bytes: &[u8]) -> anyhow::Result<Component> {
+    // SAFETY: `bytes` come from `Component::serialize` on this same engine,
+    // in this process, and are never modified or read from disk: exactly
+    // what `Component::deserialize` requires to be trusted.
+    unsafe { Component::deserialize(engine, bytes) }.map_err(anyhow::Error::from)
+}
+
+fn cold_rows(plugin_path: &Path, quick: bool, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let sandbox = Sandbox::new(Limits::default())?;
+    let engine = sandbox.engine();
+    let bytes = std::fs::read(plugin_path)?;
+    let (compiles, loads) = if quick { (1, 3) } else { (5, 200) };
+    let mut compile = Vec::new();
+    let mut component = Component::new(engine, &bytes).map_err(anyhow::Error::from)?; // warm-up
+    for _ in 0..compiles {
+        let t = Instant::now();
+        component = Component::new(engine, &bytes).map_err(anyhow::Error::from)?;
+        compile.push(t.elapsed().as_nanos() as f64);
+    }
+    let serialized = component.serialize().map_err(anyhow::Error::from)?;
+    black_box(load_serialized(engine, &serialized)?);
+    let mut load = Vec::new();
+    for _ in 0..loads {
+        let t = Instant::now();
+        black_box(load_serialized(engine, &serialized)?);
+        load.push(t.elapsed().as_nanos() as f64);
+    }
+    let ms = |ns: f64| ns / 1e6;
+    let compile = ms(median(&mut compile));
+    rows.push(row(3, "cold start: Component::new (compile with Cranelift)", compile, "ms/op"));
+    rows.push(
+        row(3, "cold start: Component::deserialize of serialized bytes", ms(median(&mut load)), "ms/op")
+            .against("compile", compile)
+            .at_most(1.0, "≤ 1 ms"),
+    );
+    Ok(())
+}
+
+fn size_rows(plugin_path: &Path, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let plugin = std::fs::metadata(plugin_path)?.len() as f64;
+    rows.push(row(5, "plugin component size", plugin, "bytes").at_most(150_000.0, "≤ 150 KB"));
+    let gateway = locate::ensure_component_built("assessio-gateway", "release")?;
+    let gateway = std::fs::metadata(&gateway)?.len() as f64;
+    rows.push(row(5, "gateway component size", gateway, "bytes").at_most(1_500_000.0, "≤ 1.5 MB"));
+    if let Some(kib) = peak_rss_kib() {
+        let mut r = row(5, "peak RSS of this process (VmHWM; row 4 not run)", kib, "KiB");
+        r.target = Some("none set (during row 4)".into());
+        rows.push(r);
+    }
+    Ok(())
+}
+
+/// `VmHWM` from `/proc/self/status`, in KiB (Linux only).
+fn peak_rss_kib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map_or("unknown CPU", str::trim)
+        .to_string();
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    format!("{model}, {cores} cores available")
+}
+
+/// Whether this build forced sha2's software backend (`RUSTFLAGS='--cfg
+/// sha2_backend="soft"'` applies to every crate, this one included).
+#[allow(unexpected_cfgs)]
+fn native_sha_is_soft() -> bool {
+    cfg!(any(sha2_backend = "soft", sha2_256_backend = "soft"))
+}
+
+fn cpu_has_sha() -> bool {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    {
+        std::arch::is_x86_feature_detected!("sha")
+    }
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    {
+        false
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The report as a Markdown table (the README carries one), then the notes.
+pub fn print_table(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "machine: {} ({} run); CPU SHA instructions: {}; native sha2 forced to software: {}",
+        report.machine, report.mode, report.cpu_has_sha, report.native_sha_soft
+    )?;
+    writeln!(out)?;
+    writeln!(out, "| row | what | measured | baseline | ratio | target |")?;
+    writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+    for r in &report.rows {
+        let baseline = match (&r.baseline_what, r.baseline) {
+            (Some(w), Some(b)) => format!("{} {} ({w})", fmt_num(b), r.unit),
+            _ => "—".into(),
+        };
+        let ratio =
+            r.ratio.map_or_else(|| "—".into(), |x| if x < 0.01 { format!("{x:.4}×") } else { format!("{x:.2}×") });
+        let target = match (&r.target, r.target_met) {
+            (Some(t), Some(true)) => format!("✓ {t}"),
+            (Some(t), Some(false)) => format!("✗ {t}"),
+            (Some(t), None) => t.clone(),
+            (None, _) => "—".into(),
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} {} | {baseline} | {ratio} | {target} |",
+            r.row,
+            r.what,
+            fmt_num(r.measured),
+            r.unit
+        )?;
+    }
+    writeln!(out)?;
+    for note in &report.not_measured {
+        writeln!(out, "- {note}")?;
+    }
+    Ok(())
+}
