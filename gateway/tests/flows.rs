@@ -2,76 +2,23 @@
 //! Assessio and Kombo, a key-value map, a fixed clock and a captured log.
 //! The same flows run in Spin; the wasmtime end-to-end tests show that.
 
-use assessio_gateway::platform::{Platform, Reply};
+mod support;
+
+use assessio_gateway::platform::Reply;
+use support::{Memory, NOW, block_on};
+
+type Fake = Memory;
 use assessio_gateway::reply::{Incoming, Outgoing};
 use assessio_gateway::routes;
 use assessio_plugin::{HttpRequest, Method};
 use base64::Engine as _;
 use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-use std::future::Future;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 
 const KOMBO_SECRET: &str = "kombo-webhook-secret-xyz";
 const OPERATOR: &str = "operator-token-xyz";
 const API_KEY: &str = "integrator-api-key-xyz";
-const NOW: i64 = 1_700_000_000;
-
-type Upstream = Box<dyn Fn(&HttpRequest) -> Result<Reply, String>>;
-
-struct Fake {
-    vars: BTreeMap<String, String>,
-    kv: Rc<RefCell<BTreeMap<String, Vec<u8>>>>,
-    ids: std::cell::Cell<u64>,
-    clock: std::cell::Cell<i64>,
-    sent: RefCell<Vec<HttpRequest>>,
-    logs: RefCell<Vec<String>>,
-    upstream: RefCell<Upstream>,
-}
-
-impl Platform for Fake {
-    fn now(&self) -> i64 {
-        self.clock.get()
-    }
-    fn variable(&self, name: &str) -> Result<Option<String>, String> {
-        Ok(self.vars.get(name).cloned())
-    }
-    fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-        Ok(self.kv.borrow().get(key).cloned())
-    }
-    fn kv_set(&self, key: &str, value: &[u8]) -> Result<(), String> {
-        self.kv.borrow_mut().insert(key.into(), value.to_vec());
-        Ok(())
-    }
-    fn kv_delete(&self, key: &str) -> Result<(), String> {
-        self.kv.borrow_mut().remove(key);
-        Ok(())
-    }
-    fn unique_id(&self) -> String {
-        let n = self.ids.get() + 1;
-        self.ids.set(n);
-        format!("id-{n}")
-    }
-    async fn send(&self, request: &HttpRequest) -> Result<Reply, String> {
-        self.sent.borrow_mut().push(request.clone());
-        (self.upstream.borrow())(request)
-    }
-    fn log(&self, line: &str) {
-        self.logs.borrow_mut().push(line.into());
-    }
-}
-
-/// Runs a future that never waits (the fake answers at once).
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("the fake platform never waits"),
-    }
-}
 
 fn fake() -> Fake {
     let vars = [
@@ -87,15 +34,7 @@ fn fake() -> Fake {
             r#"{"int-1":{"provider_key":"pk-org-1-xyz","integrator_secret":"isecret-org-1-xyz","default_locale":"sv-SE"}}"#,
         ),
     ];
-    Fake {
-        vars: vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
-        kv: Rc::default(),
-        ids: std::cell::Cell::new(0),
-        clock: std::cell::Cell::new(NOW),
-        sent: RefCell::default(),
-        logs: RefCell::default(),
-        upstream: RefCell::new(Box::new(|_| Ok(Reply { status: 200, body: b"\"ok\"".to_vec() }))),
-    }
+    Memory::new(vars)
 }
 
 fn order(id: &str, last_name: Option<&str>) -> Value {

@@ -3,20 +3,18 @@
 //! examples are bodies the gateway reads or writes, and the router's real
 //! answers have the statuses and shapes it documents.
 
-use assessio_gateway::platform::{Platform, Reply};
+mod support;
+
 use assessio_gateway::records::{OrderRecord, State};
 use assessio_gateway::reply::{Incoming, Outgoing};
 use assessio_gateway::routes;
-use assessio_plugin::HttpRequest;
 use assessio_plugin::hubs::kombo::{parse_order_event, rejection_body, result_body};
 use assessio_plugin::parse_result;
 use base64::Engine as _;
 use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
-use std::task::{Context, Poll, Waker};
+use support::{Memory, block_on};
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const KOMBO_SECRET: &str = "kombo-webhook-secret-xyz";
@@ -414,43 +412,7 @@ fn records_and_tallies_have_the_documented_fields() {
     assert_eq!(fields.difference(&required).collect::<Vec<_>>(), ["error"], "only `error` is skipped when empty");
 }
 
-/// A platform with working settings (or none), a key-value map, and no network.
-struct Offline {
-    vars: BTreeMap<&'static str, String>,
-    kv: RefCell<BTreeMap<String, Vec<u8>>>,
-    ids: std::cell::Cell<u64>,
-}
-
-impl Platform for Offline {
-    fn now(&self) -> i64 {
-        1_700_000_000
-    }
-    fn variable(&self, name: &str) -> Result<Option<String>, String> {
-        Ok(self.vars.get(name).cloned())
-    }
-    fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-        Ok(self.kv.borrow().get(key).cloned())
-    }
-    fn kv_set(&self, key: &str, value: &[u8]) -> Result<(), String> {
-        self.kv.borrow_mut().insert(key.into(), value.into());
-        Ok(())
-    }
-    fn kv_delete(&self, key: &str) -> Result<(), String> {
-        self.kv.borrow_mut().remove(key);
-        Ok(())
-    }
-    fn unique_id(&self) -> String {
-        let n = self.ids.get() + 1;
-        self.ids.set(n);
-        format!("id-{n}")
-    }
-    fn send(&self, _: &HttpRequest) -> impl Future<Output = Result<Reply, String>> {
-        std::future::ready(Err("connection refused".to_string()))
-    }
-    fn log(&self, _: &str) {}
-}
-
-fn offline(configured: bool) -> Offline {
+fn offline(configured: bool) -> Memory {
     let tenants =
         json!({ INTEGRATION: { "provider_key": "pk", "integrator_secret": "is", "default_locale": "sv-SE" } });
     let vars = [
@@ -463,22 +425,10 @@ fn offline(configured: bool) -> Offline {
         ("operator_token", OPERATOR.into()),
         ("tenants", tenants.to_string()),
     ];
-    Offline {
-        vars: if configured { vars.into_iter().collect() } else { BTreeMap::new() },
-        kv: RefCell::default(),
-        ids: std::cell::Cell::new(0),
-    }
+    Memory::offline(if configured { vars.to_vec() } else { Vec::new() })
 }
 
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("the offline platform never waits"),
-    }
-}
-
-fn call(p: &Offline, method: &str, target: &str, headers: &[(&str, String)], body: &[u8]) -> Outgoing {
+fn call(p: &Memory, method: &str, target: &str, headers: &[(&str, String)], body: &[u8]) -> Outgoing {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let req = Incoming {
         method: method.into(),

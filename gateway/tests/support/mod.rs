@@ -1,0 +1,92 @@
+//! An in-memory platform for the gateway's native tests: variables, a
+//! key-value map, a settable clock, a scripted upstream, captured requests
+//! and log lines. Shared by `flows.rs` and `openapi.rs`.
+
+#![allow(dead_code)] // Each test file uses its own part of this.
+
+use assessio_gateway::platform::{Platform, Reply};
+use assessio_plugin::HttpRequest;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+/// The fixed "now" of every test, unless a test moves the clock.
+pub const NOW: i64 = 1_700_000_000;
+
+/// What the scripted upstream answers a request with.
+pub type Upstream = Box<dyn Fn(&HttpRequest) -> Result<Reply, String>>;
+
+/// The platform.
+pub struct Memory {
+    pub vars: BTreeMap<String, String>,
+    pub kv: Rc<RefCell<BTreeMap<String, Vec<u8>>>>,
+    pub sent: RefCell<Vec<HttpRequest>>,
+    pub logs: RefCell<Vec<String>>,
+    pub upstream: RefCell<Upstream>,
+    pub clock: Cell<i64>,
+    ids: Cell<u64>,
+}
+
+impl Memory {
+    /// These variables; every upstream answers 200 `"ok"` until scripted.
+    pub fn new<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
+        Self {
+            vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            kv: Rc::default(),
+            sent: RefCell::default(),
+            logs: RefCell::default(),
+            upstream: RefCell::new(Box::new(|_| Ok(Reply { status: 200, body: b"\"ok\"".to_vec() }))),
+            clock: Cell::new(NOW),
+            ids: Cell::new(0),
+        }
+    }
+
+    /// These variables, and no network: every send is refused.
+    pub fn offline<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
+        let m = Self::new(vars);
+        *m.upstream.borrow_mut() = Box::new(|_| Err("connection refused".to_string()));
+        m
+    }
+}
+
+impl Platform for Memory {
+    fn now(&self) -> i64 {
+        self.clock.get()
+    }
+    fn variable(&self, name: &str) -> Result<Option<String>, String> {
+        Ok(self.vars.get(name).cloned())
+    }
+    fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        Ok(self.kv.borrow().get(key).cloned())
+    }
+    fn kv_set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        self.kv.borrow_mut().insert(key.into(), value.to_vec());
+        Ok(())
+    }
+    fn kv_delete(&self, key: &str) -> Result<(), String> {
+        self.kv.borrow_mut().remove(key);
+        Ok(())
+    }
+    fn unique_id(&self) -> String {
+        self.ids.set(self.ids.get() + 1);
+        format!("id-{}", self.ids.get())
+    }
+    async fn send(&self, request: &HttpRequest) -> Result<Reply, String> {
+        self.sent.borrow_mut().push(request.clone());
+        (self.upstream.borrow())(request)
+    }
+    fn log(&self, line: &str) {
+        self.logs.borrow_mut().push(line.into());
+    }
+}
+
+/// Runs a future that never waits (the platform answers at once).
+pub fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("the in-memory platform never waits"),
+    }
+}
