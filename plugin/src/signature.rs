@@ -100,7 +100,9 @@ struct Parsed<'a> {
     signatures: Vec<[u8; 32]>,
 }
 
-fn parse_header(header: &str) -> Result<Parsed<'_>, SignatureError> {
+/// Parses `t=<unix>,<sig_key>=<hex>[,...]`; `sig_key` is `signature` for
+/// Assessio's header and `v1` for Teamtailor's, which share this layout.
+fn parse_header<'a>(header: &'a str, sig_key: &str) -> Result<Parsed<'a>, SignatureError> {
     let malformed = |why: &str| Err(SignatureError::Malformed(String::from(why)));
     if header.len() > MAX_HEADER_LEN {
         return malformed("longer than 8 KiB");
@@ -126,10 +128,10 @@ fn parse_header(header: &str) -> Result<Parsed<'_>, SignatureError> {
                 };
                 t = Some((value, n));
             }
-            "signature" => {
+            k if k == sig_key => {
                 let mut raw = [0u8; 32];
                 if value.len() != HEX_LEN || hex::decode_to_slice(value, &mut raw).is_err() {
-                    return malformed("a `signature` is not 64 hex digits");
+                    return malformed(&format!("a `{sig_key}` is not 64 hex digits"));
                 }
                 signatures.push(raw);
             }
@@ -141,7 +143,7 @@ fn parse_header(header: &str) -> Result<Parsed<'_>, SignatureError> {
         return malformed("no `t=` timestamp");
     };
     if signatures.is_empty() {
-        return malformed("no `signature=` entry");
+        return malformed(&format!("no `{sig_key}=` entry"));
     }
     Ok(Parsed { t_digits, t, signatures })
 }
@@ -159,6 +161,22 @@ pub fn verify_signature(
     now: i64,
     tolerance: Option<u32>,
 ) -> Result<Verified, SignatureError> {
+    verify_timestamped(header, "signature", body, secret, now, tolerance)
+}
+
+/// The check shared by every `t=<unix>,<sig_key>=<hex>` scheme: HMAC-SHA256
+/// of `"<t>." + payload` under `secret`, any `sig_key` entry may match, and
+/// `t` within `tolerance` (default [`DEFAULT_TOLERANCE`]) of `now`, either way.
+/// Assessio signs the body (`sig_key` `signature`); Teamtailor signs the
+/// partner-event id (`sig_key` `v1`, see [`crate::hubs::teamtailor`]).
+pub(crate) fn verify_timestamped(
+    header: Option<&str>,
+    sig_key: &str,
+    payload: &[u8],
+    secret: &str,
+    now: i64,
+    tolerance: Option<u32>,
+) -> Result<Verified, SignatureError> {
     if secret.is_empty() {
         return Err(SignatureError::NoSecret);
     }
@@ -166,8 +184,8 @@ pub fn verify_signature(
     if header.is_empty() {
         return Err(SignatureError::Missing);
     }
-    let parsed = parse_header(header)?;
-    let expected = mac(secret.as_bytes(), parsed.t_digits, body);
+    let parsed = parse_header(header, sig_key)?;
+    let expected = mac(secret.as_bytes(), parsed.t_digits, payload);
     // Compare against every candidate without stopping early.
     let matched = parsed.signatures.iter().fold(subtle::Choice::from(0), |acc, sig| acc | sig.ct_eq(&expected));
     if !bool::from(matched) {

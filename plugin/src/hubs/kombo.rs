@@ -5,7 +5,7 @@
 //! padding), takes the published packages, lists open orders, and takes the
 //! result write-back. All of it is built and read here; the host only sends.
 
-use super::{HubOrder, locale_name, package_id};
+use super::{HubOrder, locale_name, package_id, percent_encode};
 use crate::error::{InputError, indexed};
 use crate::http::{Header, HttpRequest, Method};
 use crate::json::{self, Json, Object};
@@ -19,7 +19,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use core::fmt::Write as _;
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -219,26 +218,13 @@ pub fn packages_request(api: &KomboApi, catalog: &Catalog) -> Result<HttpRequest
     api.request(Method::Put, "/assessment/packages", Some(packages_body(catalog)))
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
 /// `GET /assessment/orders?statuses=OPEN`, one page.
 pub fn open_orders_request(api: &KomboApi, cursor: Option<&str>, page_size: u8) -> Result<HttpRequest, InputError> {
     let size = page_size.clamp(1, MAX_PAGE_SIZE);
     let mut path = format!("/assessment/orders?statuses=OPEN&page_size={size}");
     if let Some(c) = cursor {
         path.push_str("&cursor=");
-        path.push_str(&encode(c));
+        path.push_str(&percent_encode(c));
     }
     api.request(Method::Get, &path, None)
 }
@@ -342,7 +328,7 @@ pub fn result_request(
 ) -> Result<HttpRequest, InputError> {
     let id = validate::required_text("order-id", order_id)?;
     let body = result_body(result, completed_at)?;
-    api.request(Method::Put, &format!("/assessment/orders/{}/result", encode(id)), Some(body))
+    api.request(Method::Put, &format!("/assessment/orders/{}/result", percent_encode(id)), Some(body))
 }
 
 /// The answer that rejects an order, which Kombo shows in the ATS: status

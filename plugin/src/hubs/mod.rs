@@ -6,6 +6,8 @@
 //! hub is one new module here, not a change to the core.
 
 pub mod kombo;
+pub mod stackone;
+pub mod teamtailor;
 
 use crate::error::InputError;
 use crate::order::{Candidate, OrderDetails, Recruitment};
@@ -56,6 +58,21 @@ impl HubOrder {
             result_id,
         }
     }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, for an
+/// id put into a hub's URL path or query.
+pub(crate) fn percent_encode(s: &str) -> String {
+    use core::fmt::Write as _;
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 /// A package id that names a lens and a locale: `<lens id>:<locale>`.
