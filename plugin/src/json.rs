@@ -77,6 +77,25 @@ pub(crate) fn req_str<'a>(obj: &'a Object, key: &str, path: &str) -> Result<&'a 
     }
 }
 
+/// A required object member at `path`.
+pub(crate) fn req_object<'a>(obj: &'a Object, key: &str, path: &str) -> Result<&'a Object, InputError> {
+    match obj.get(key) {
+        Some(Json::Object(o)) => Ok(o),
+        None | Some(Json::Null) => Err(InputError::missing(path)),
+        Some(other) => Err(InputError::invalid(path, format!("must be an object, not {}", other.kind()))),
+    }
+}
+
+/// A nullable string member: absent or `null` is empty. For hub fields such
+/// as names that may be missing in the ATS: `build_order` then names them.
+pub(crate) fn nullable_str(obj: &Object, key: &str, path: &str) -> Result<String, InputError> {
+    match obj.get(key) {
+        None | Some(Json::Null) => Ok(String::new()),
+        Some(Json::String(s)) => Ok(s.clone()),
+        Some(other) => Err(InputError::invalid(path, format!("must be a string, not {}", other.kind()))),
+    }
+}
+
 impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(JsonVisitor)

@@ -112,28 +112,11 @@ pub struct OrderEvent {
     pub order: HubOrder,
 }
 
-fn object<'a>(obj: &'a Object, key: &str, path: &str) -> Result<&'a Object, InputError> {
-    match obj.get(key) {
-        Some(Json::Object(o)) => Ok(o),
-        None | Some(Json::Null) => Err(InputError::missing(path)),
-        Some(other) => Err(InputError::invalid(path, format!("must be an object, not {}", other.kind()))),
-    }
-}
-
-/// A nullable name: `null` or absent is empty, for `build_order` to name.
-fn name(obj: &Object, key: &str, path: &str) -> Result<String, InputError> {
-    match obj.get(key) {
-        None | Some(Json::Null) => Ok(String::new()),
-        Some(Json::String(s)) => Ok(s.clone()),
-        Some(other) => Err(InputError::invalid(path, format!("must be a string, not {}", other.kind()))),
-    }
-}
-
 /// Reads one order object (as in the webhook's `data` or the open-orders list).
 fn read_order(o: &Object, prefix: &str) -> Result<(String, HubOrder), InputError> {
     let p = |k: &str| format!("{prefix}{k}");
-    let candidate = object(o, "candidate", &p("candidate"))?;
-    let job = object(o, "job", &p("job"))?;
+    let candidate = json::req_object(o, "candidate", &p("candidate"))?;
+    let job = json::req_object(o, "job", &p("job"))?;
     let mut collaborators = Vec::new();
     match job.get("hiring_team") {
         None | Some(Json::Null) => {}
@@ -157,11 +140,11 @@ fn read_order(o: &Object, prefix: &str) -> Result<(String, HubOrder), InputError
         tenant: json::req_str(o, "integration_id", &p("integration_id"))?.into(),
         package_id: json::req_str(o, "package_id", &p("package_id"))?.into(),
         job_id: json::req_str(job, "remote_id", &p("job.remote_id"))?.into(),
-        job_title: name(job, "name", &p("job.name"))?,
+        job_title: json::nullable_str(job, "name", &p("job.name"))?,
         candidate: crate::order::Candidate {
             email: json::req_str(candidate, "email", &p("candidate.email"))?.into(),
-            first_name: name(candidate, "first_name", &p("candidate.first_name"))?,
-            last_name: name(candidate, "last_name", &p("candidate.last_name"))?,
+            first_name: json::nullable_str(candidate, "first_name", &p("candidate.first_name"))?,
+            last_name: json::nullable_str(candidate, "last_name", &p("candidate.last_name"))?,
         },
         collaborator_emails: collaborators,
     };
@@ -245,7 +228,7 @@ pub struct OpenOrders {
 /// hide the others: it is reported in `unreadable`.
 pub fn parse_open_orders(body: &[u8]) -> Result<OpenOrders, InputError> {
     let top = json::parse_object("the Kombo orders page", body)?;
-    let data = object(&top, "data", "data")?;
+    let data = json::req_object(&top, "data", "data")?;
     let Some(Json::Array(results)) = data.get("results") else {
         return Err(InputError::missing("data.results"));
     };

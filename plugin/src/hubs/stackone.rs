@@ -210,23 +210,6 @@ pub struct OrderEvent {
     pub order: HubOrder,
 }
 
-fn object<'a>(obj: &'a Object, key: &str, path: &str) -> Result<&'a Object, InputError> {
-    match obj.get(key) {
-        Some(Json::Object(o)) => Ok(o),
-        None | Some(Json::Null) => Err(InputError::missing(path)),
-        Some(other) => Err(InputError::invalid(path, format!("must be an object, not {}", other.kind()))),
-    }
-}
-
-/// An optional string at `path`: absent or `null` is empty.
-fn text(obj: &Object, key: &str, path: &str) -> Result<String, InputError> {
-    match obj.get(key) {
-        None | Some(Json::Null) => Ok(String::new()),
-        Some(Json::String(s)) => Ok(s.clone()),
-        Some(other) => Err(InputError::invalid(path, format!("must be a string, not {}", other.kind()))),
-    }
-}
-
 /// A required string at `path`.
 fn required(obj: &Object, key: &str, path: &str) -> Result<String, InputError> {
     match obj.get(key) {
@@ -249,7 +232,7 @@ fn candidate_email(c: &Object, prefix: &str) -> Result<String, InputError> {
             for (i, item) in list.iter().enumerate() {
                 let value = match item {
                     Json::String(s) => s.clone(),
-                    Json::Object(e) => text(e, "value", &format!("{}.value", indexed(&path, i)))?,
+                    Json::Object(e) => json::nullable_str(e, "value", &format!("{}.value", indexed(&path, i)))?,
                     Json::Null => String::new(),
                     other => {
                         return Err(InputError::invalid(
@@ -265,7 +248,7 @@ fn candidate_email(c: &Object, prefix: &str) -> Result<String, InputError> {
         }
         Some(other) => return Err(InputError::invalid(path, format!("must be an array, not {}", other.kind()))),
     }
-    Ok(String::from(text(c, "email", &format!("{prefix}candidate.email"))?.trim()))
+    Ok(String::from(json::nullable_str(c, "email", &format!("{prefix}candidate.email"))?.trim()))
 }
 
 /// The hiring team's emails (members without one are skipped).
@@ -279,7 +262,7 @@ fn hiring_team(job: &Object, prefix: &str) -> Result<Vec<String>, InputError> {
                 let Json::Object(m) = member else {
                     return Err(InputError::invalid(indexed(&path, i), "must be an object"));
                 };
-                let email = text(m, "email", &format!("{}.email", indexed(&path, i)))?;
+                let email = json::nullable_str(m, "email", &format!("{}.email", indexed(&path, i)))?;
                 if !email.trim().is_empty() {
                     emails.push(String::from(email.trim()));
                 }
@@ -293,20 +276,20 @@ fn hiring_team(job: &Object, prefix: &str) -> Result<Vec<String>, InputError> {
 /// Reads one StackOne `AssessmentOrder` object into a [`HubOrder`].
 fn read_order(o: &Object, prefix: &str, tenant: String) -> Result<HubOrder, InputError> {
     let p = |k: &str| format!("{prefix}{k}");
-    let package = object(o, "package", &p("package"))?;
-    let candidate = object(o, "candidate", &p("candidate"))?;
-    let job = object(o, "job", &p("job"))?;
+    let package = json::req_object(o, "package", &p("package"))?;
+    let candidate = json::req_object(o, "candidate", &p("candidate"))?;
+    let job = json::req_object(o, "job", &p("job"))?;
     Ok(HubOrder {
         order_id: required(o, "id", &p("id"))?,
         tenant,
         // The package id is the one this connector published (`<lens>:<locale>`).
         package_id: required(package, "id", &p("package.id"))?,
         job_id: required(job, "id", &p("job.id"))?,
-        job_title: text(job, "title", &p("job.title"))?,
+        job_title: json::nullable_str(job, "title", &p("job.title"))?,
         candidate: crate::order::Candidate {
             email: candidate_email(candidate, prefix)?,
-            first_name: text(candidate, "first_name", &p("candidate.first_name"))?,
-            last_name: text(candidate, "last_name", &p("candidate.last_name"))?,
+            first_name: json::nullable_str(candidate, "first_name", &p("candidate.first_name"))?,
+            last_name: json::nullable_str(candidate, "last_name", &p("candidate.last_name"))?,
         },
         collaborator_emails: hiring_team(job, prefix)?,
     })

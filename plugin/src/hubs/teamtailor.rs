@@ -91,14 +91,6 @@ pub struct TeamtailorTrigger {
     pub order: HubOrder,
 }
 
-fn object<'a>(obj: &'a Object, key: &str, path: &str) -> Result<&'a Object, InputError> {
-    match obj.get(key) {
-        Some(Json::Object(o)) => Ok(o),
-        None | Some(Json::Null) => Err(InputError::missing(path)),
-        Some(other) => Err(InputError::invalid(path, format!("must be an object, not {}", other.kind()))),
-    }
-}
-
 /// An id: a non-empty string, or a whole number (Teamtailor's JSON:API ids are
 /// strings, but a webhook may well send them as numbers; both are accepted).
 fn id(obj: &Object, key: &str, path: &str) -> Result<String, InputError> {
@@ -109,15 +101,6 @@ fn id(obj: &Object, key: &str, path: &str) -> Result<String, InputError> {
     };
     validate::plain_text(path, &v)?;
     Ok(v)
-}
-
-/// A nullable name: `null` or absent is empty, for `build_order` to name.
-fn name(obj: &Object, key: &str, path: &str) -> Result<String, InputError> {
-    match obj.get(key) {
-        None | Some(Json::Null) => Ok(String::new()),
-        Some(Json::String(s)) => Ok(s.clone()),
-        Some(other) => Err(InputError::invalid(path, format!("must be a string, not {}", other.kind()))),
-    }
 }
 
 /// The first of `keys` present in `obj`, as a required trimmed string
@@ -159,9 +142,9 @@ fn choice(obj: Option<&Object>, keys: &[&str], path: &str) -> Result<String, Inp
 /// answers, status, the rest of `company`) is dropped here.
 pub fn parse_trigger(body: &[u8]) -> Result<TeamtailorTrigger, InputError> {
     let top = json::parse_object("the Teamtailor trigger body", body)?;
-    let event = object(&top, "partner-event", "partner-event")?;
+    let event = json::req_object(&top, "partner-event", "partner-event")?;
     let event_id = id(event, "id", "partner-event.id")?;
-    let result = object(event, "partner-result", "partner-result")?;
+    let result = json::req_object(event, "partner-result", "partner-result")?;
     let order_id = id(result, "id", "partner-result.id")?;
     let update_url = validate::http_url(
         "partner-result.update-url",
@@ -180,9 +163,9 @@ pub fn parse_trigger(body: &[u8]) -> Result<TeamtailorTrigger, InputError> {
     if locale.contains(':') {
         return Err(InputError::invalid("locale", "is not a locale tag"));
     }
-    let candidate = object(event, "candidate", "candidate")?;
-    let job = object(candidate, "job", "candidate.job")?;
-    let company = object(&top, "company", "company")?;
+    let candidate = json::req_object(event, "candidate", "candidate")?;
+    let job = json::req_object(candidate, "job", "candidate.job")?;
+    let company = json::req_object(&top, "company", "company")?;
     let tenant = if matches!(company.get("id"), None | Some(Json::Null)) && company.get("uuid").is_some() {
         id(company, "uuid", "company.uuid")?
     } else {
@@ -193,11 +176,11 @@ pub fn parse_trigger(body: &[u8]) -> Result<TeamtailorTrigger, InputError> {
         tenant,
         package_id: package_id(&lens_id, &locale),
         job_id: id(job, "id", "candidate.job.id")?,
-        job_title: name(job, "title", "candidate.job.title")?,
+        job_title: json::nullable_str(job, "title", "candidate.job.title")?,
         candidate: Candidate {
             email: json::req_str(candidate, "email", "candidate.email")?.into(),
-            first_name: name(candidate, "first-name", "candidate.first-name")?,
-            last_name: name(candidate, "last-name", "candidate.last-name")?,
+            first_name: json::nullable_str(candidate, "first-name", "candidate.first-name")?,
+            last_name: json::nullable_str(candidate, "last-name", "candidate.last-name")?,
         },
         collaborator_emails: Vec::new(),
     };
