@@ -56,18 +56,11 @@ impl core::fmt::Debug for KomboApi {
 
 impl KomboApi {
     fn request(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<HttpRequest, InputError> {
-        let base = validate::http_url("kombo.base-url", &self.base_url, false)?.trim_end_matches('/');
         let key = validate::header_token("kombo.api-key", &self.api_key)?;
         let integration = validate::header_token("kombo.integration-id", &self.integration_id)?;
-        let mut headers = alloc::vec![
-            Header::new("Authorization", format!("Bearer {key}")),
-            Header::new("X-Integration-Id", integration),
-            Header::new("Accept", "application/json"),
-        ];
-        if body.is_some() {
-            headers.push(Header::new("Content-Type", "application/json"));
-        }
-        Ok(HttpRequest { method, url: format!("{base}{path}"), headers, body: body.unwrap_or_default() })
+        let hub_headers =
+            [Header::new("Authorization", format!("Bearer {key}")), Header::new("X-Integration-Id", integration)];
+        super::api_request(method, ("kombo.base-url", &self.base_url), path, hub_headers, body)
     }
 }
 
@@ -363,7 +356,6 @@ pub fn interpret_write_response(status: u16, body: &[u8]) -> WriteOutcome {
 mod tests {
     use super::*;
     use crate::lenses::Lens;
-    use crate::result::Subscore;
 
     /// Seed 004's example order, bare, as Kombo's guide prints it.
     pub(crate) const SEED_ORDER: &str = r#"{
@@ -478,16 +470,8 @@ mod tests {
 
     #[test]
     fn the_result_write_back_has_every_documented_field() {
-        let result = AssessmentResult {
-            result_id: "r".into(),
-            score: Some(71),
-            subscores: alloc::vec![
-                Subscore { name: "Driving Leadership".into(), score: 73 },
-                Subscore { name: "Influencing & Inspiring".into(), score: 68 },
-            ],
-            recruitment_url: Some("https://app.assessio.online/r/1".into()),
-            report_url: Some("https://app.assessio.online/rep/2".into()),
-        };
+        let result = crate::hubs::sample_result();
+
         let r = result_request(&api(), "B5KQ/1", &result, 1_700_000_000).unwrap();
         assert_eq!(r.url, "https://api.kombo.dev/v1/assessment/orders/B5KQ%2F1/result");
         assert_eq!(r.method, Method::Put);

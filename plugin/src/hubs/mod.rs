@@ -75,6 +75,26 @@ pub(crate) fn percent_encode(s: &str) -> String {
     out
 }
 
+/// A JSON request to a hub's API: `base` (checked, as `base_field`) plus
+/// `path`, the hub's own auth and tenant headers, then `Accept` and, with a
+/// body, `Content-Type`. Each adapter supplies only what differs.
+pub(crate) fn api_request(
+    method: crate::http::Method,
+    (base_field, base): (&str, &str),
+    path: &str,
+    hub_headers: [crate::http::Header; 2],
+    body: Option<Vec<u8>>,
+) -> Result<crate::http::HttpRequest, InputError> {
+    use crate::http::Header;
+    let base = crate::validate::http_url(base_field, base, false)?.trim_end_matches('/');
+    let mut headers: Vec<Header> = hub_headers.into();
+    headers.push(Header::new("Accept", "application/json"));
+    if body.is_some() {
+        headers.push(Header::new("Content-Type", "application/json"));
+    }
+    Ok(crate::http::HttpRequest { method, url: format!("{base}{path}"), headers, body: body.unwrap_or_default() })
+}
+
 /// A package id that names a lens and a locale: `<lens id>:<locale>`.
 /// Choosing a package is choosing both, as in Teamtailor's dialog (seed 000).
 pub fn package_id(lens_id: &str, locale: &str) -> String {
@@ -132,6 +152,23 @@ pub fn locale_name(tag: &str) -> &str {
         "es-ES" => "Spanish",
         "pl-PL" => "Polish",
         other => other,
+    }
+}
+
+/// The result every adapter's tests write back: the seed's scores with
+/// both Assessio links.
+#[cfg(test)]
+pub(crate) fn sample_result() -> crate::result::AssessmentResult {
+    use crate::result::{AssessmentResult, Subscore};
+    AssessmentResult {
+        result_id: "r".into(),
+        score: Some(71),
+        subscores: alloc::vec![
+            Subscore { name: "Driving Leadership".into(), score: 73 },
+            Subscore { name: "Influencing & Inspiring".into(), score: 68 },
+        ],
+        recruitment_url: Some("https://app.assessio.online/r/1".into()),
+        report_url: Some("https://app.assessio.online/rep/2".into()),
     }
 }
 

@@ -77,19 +77,12 @@ impl core::fmt::Debug for StackOneApi {
 
 impl StackOneApi {
     fn request(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<HttpRequest, InputError> {
-        let base = validate::http_url("stackone.base-url", &self.base_url, false)?.trim_end_matches('/');
         let key = validate::header_token("stackone.api-key", &self.api_key)?;
         let account = validate::header_token("stackone.account-id", &self.account_id)?;
         let basic = STANDARD.encode(format!("{key}:"));
-        let mut headers = alloc::vec![
-            Header::new("Authorization", format!("Basic {basic}")),
-            Header::new("x-account-id", account),
-            Header::new("Accept", "application/json"),
-        ];
-        if body.is_some() {
-            headers.push(Header::new("Content-Type", "application/json"));
-        }
-        Ok(HttpRequest { method, url: format!("{base}{path}"), headers, body: body.unwrap_or_default() })
+        let hub_headers =
+            [Header::new("Authorization", format!("Basic {basic}")), Header::new("x-account-id", account)];
+        super::api_request(method, ("stackone.base-url", &self.base_url), path, hub_headers, body)
     }
 }
 
@@ -419,7 +412,6 @@ pub fn interpret_write_response(status: u16, body: &[u8]) -> WriteOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::result::Subscore;
 
     /// A StackOne `AssessmentOrder`, shaped after its SDK's example, with
     /// fields Assessio must not receive.
@@ -449,16 +441,7 @@ mod tests {
     }
 
     fn result() -> AssessmentResult {
-        AssessmentResult {
-            result_id: "r".into(),
-            score: Some(71),
-            subscores: alloc::vec![
-                Subscore { name: "Driving Leadership".into(), score: 73 },
-                Subscore { name: "Influencing & Inspiring".into(), score: 68 },
-            ],
-            recruitment_url: Some("https://app.assessio.online/r/1".into()),
-            report_url: Some("https://app.assessio.online/rep/2".into()),
-        }
+        crate::hubs::sample_result()
     }
 
     const BODY: &[u8] = br#"{"event":"ats_assessments.created","data":{"id":"ord_1"}}"#;

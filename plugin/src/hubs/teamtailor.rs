@@ -448,16 +448,7 @@ mod tests {
     }"#;
 
     fn result() -> AssessmentResult {
-        AssessmentResult {
-            result_id: "r-1".into(),
-            score: Some(71),
-            subscores: alloc::vec![
-                Subscore { name: "Driving Leadership".into(), score: 73 },
-                Subscore { name: "Influencing & Inspiring".into(), score: 68 },
-            ],
-            recruitment_url: Some("https://app.assessio.online/r/1".into()),
-            report_url: Some("https://app.assessio.online/rep/2".into()),
-        }
+        crate::hubs::sample_result()
     }
 
     const URL: &str = "https://api.teamtailor.com/partner/v1/partner-results/pr-42";
