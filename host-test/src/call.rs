@@ -275,6 +275,48 @@ pub fn call(c: &Connector, function: &str, input: &[u8]) -> Result<Value, CallFa
     Request::parse(function, input)?.run(c)
 }
 
+/// Calls a hub adapter (`kombo.parse-order-event`, `teamtailor.result-request`, …)
+/// with JSON arguments named as in the WIT; see `dynamic.rs` for the convention.
+/// The JSON is read before anything is called, and a refusal is reported as
+/// `{"error": …}` like the core functions' refusals.
+pub fn call_hub(c: &Connector, function: &str, input: &[u8]) -> Result<Value, CallFailure> {
+    use crate::connector::ExportFailure;
+    let args: Value =
+        serde_json::from_slice(input).map_err(|e| CallFailure::BadInput(redact_values(&e.to_string())))?;
+    match c.call_export(function, &args, unix_now()) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(error)) => {
+            let words = serde_json::from_value::<core_api::InputError>(error.clone())
+                .map(|e| e.to_string())
+                .or_else(|_| serde_json::from_value::<core_api::SignatureError>(error.clone()).map(|e| e.to_string()))
+                .unwrap_or_else(|_| error.to_string());
+            Err(CallFailure::Refused(json!({ "error": error }), words))
+        }
+        Err(ExportFailure::Unknown(names)) => {
+            let core: Vec<&str> = FUNCTIONS.iter().map(|(n, _)| *n).collect();
+            Err(CallFailure::BadInput(format!(
+                "no function `{function}`; the functions are: {}, {}",
+                core.join(", "),
+                names.join(", ")
+            )))
+        }
+        Err(ExportFailure::BadInput(m)) => Err(CallFailure::BadInput(m.0)),
+        Err(ExportFailure::Stopped(e)) => Err(CallFailure::Stopped(e)),
+    }
+}
+
+/// Every hub adapter the loaded plugin exports, with the JSON it takes.
+pub fn hub_functions(c: &Connector) -> Vec<(String, String)> {
+    c.exported_functions()
+        .into_iter()
+        .map(|f| {
+            let params: Vec<String> =
+                f.params.iter().map(|(n, t)| format!("\"{n}\": {}", crate::dynamic::describe(t, 0))).collect();
+            (f.name, format!("{{{}}}", params.join(", ")))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,3 +184,112 @@ impl Connector {
         &self.pre
     }
 }
+
+/// The interfaces called by name through [`Connector::call_export`]: every
+/// exported interface but the two with hand-written conventions.
+const TYPED_INTERFACES: [&str; 2] = ["types", "assessio"];
+
+/// A function of the plugin's hub interfaces, as the component declares it.
+pub struct ExportedFunction {
+    /// `<interface>.<function>`, e.g. `teamtailor.parse-trigger`.
+    pub name: String,
+    /// Parameter names and types.
+    pub params: Vec<(String, wasmtime::component::types::Type)>,
+    /// The result type, if any.
+    pub result: Option<wasmtime::component::types::Type>,
+    /// The full export name of its interface, e.g. `assessio:connector/kombo@0.1.0`.
+    interface: String,
+    /// The function's own name.
+    function: String,
+}
+
+/// Why [`Connector::call_export`] produced no answer from the plugin.
+#[derive(Debug)]
+pub enum ExportFailure {
+    /// No such function: the names that exist.
+    Unknown(Vec<String>),
+    /// The JSON does not fit the parameters.
+    BadInput(crate::dynamic::Mismatch),
+    /// The guest was stopped.
+    Stopped(CallError),
+}
+
+impl Connector {
+    /// Every function of the hub interfaces, in export order.
+    pub fn exported_functions(&self) -> Vec<ExportedFunction> {
+        use wasmtime::component::types::ComponentItem;
+        let engine = self.sandbox.engine();
+        let component = self.pre.instance_pre().component();
+        let mut out = Vec::new();
+        for (export, item) in component.component_type().exports(engine) {
+            let ComponentItem::ComponentInstance(instance) = item.ty else { continue };
+            let short = export.split_once('/').map_or(export, |(_, rest)| rest);
+            let short = short.split_once('@').map_or(short, |(name, _)| name);
+            if TYPED_INTERFACES.contains(&short) {
+                continue;
+            }
+            for (name, item) in instance.exports(engine) {
+                if let ComponentItem::ComponentFunc(f) = item.ty {
+                    out.push(ExportedFunction {
+                        name: format!("{short}.{name}"),
+                        params: f.params().map(|(n, t)| (n.to_string(), t)).collect(),
+                        result: f.results().next(),
+                        interface: export.to_string(),
+                        function: name.to_string(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Calls a hub function by its `<interface>.<function>` name with JSON
+    /// arguments (see `dynamic.rs` for the convention), in a fresh instance
+    /// under the sandbox's limits. The answer is the function's result as
+    /// JSON: `Ok` with the value, or `Err` with the `err` case of a
+    /// `result`, which is the connector's typed refusal.
+    pub fn call_export(
+        &self,
+        name: &str,
+        args: &serde_json::Value,
+        now: i64,
+    ) -> Result<Result<serde_json::Value, serde_json::Value>, ExportFailure> {
+        use crate::dynamic::{Mismatch, fields_from_json, to_json};
+        use wasmtime::component::Val;
+        use wasmtime::component::types::Type;
+        let functions = self.exported_functions();
+        let Some(f) = functions.iter().find(|f| f.name == name) else {
+            return Err(ExportFailure::Unknown(functions.into_iter().map(|f| f.name).collect()));
+        };
+        let serde_json::Value::Object(obj) = args else {
+            return Err(ExportFailure::BadInput(Mismatch("the input must be a JSON object of the parameters".into())));
+        };
+        let params = fields_from_json("", obj, f.params.iter().map(|(n, t)| (n.as_str(), t.clone())), now)
+            .map_err(ExportFailure::BadInput)?;
+        let params: Vec<Val> = params.into_iter().map(|(_, v)| v).collect();
+        let size = args.to_string().len();
+        self.sandbox.check_input(size).map_err(ExportFailure::Stopped)?;
+        let mut store = self.sandbox.store();
+        let mut results = vec![Val::Bool(false); usize::from(f.result.is_some())];
+        let outcome = (|| -> wasmtime::Result<()> {
+            let instance = self.pre.instance_pre().instantiate(&mut store)?;
+            let iface = instance
+                .get_export_index(&mut store, None, &f.interface)
+                .ok_or_else(|| wasmtime::format_err!("the component lost its export `{}`", f.interface))?;
+            let func = instance
+                .get_export_index(&mut store, Some(&iface), &f.function)
+                .and_then(|i| instance.get_func(&mut store, i))
+                .ok_or_else(|| wasmtime::format_err!("the component lost its export `{}`", f.name))?;
+            func.call(&mut store, &params, &mut results)
+        })();
+        outcome.map_err(|e| ExportFailure::Stopped(self.sandbox.classify(&store, &e)))?;
+        Ok(match (results.first(), &f.result) {
+            (None, _) | (_, None) => Ok(serde_json::Value::Null),
+            (Some(Val::Result(r)), Some(Type::Result(t))) => match r {
+                Ok(v) => Ok(v.as_ref().zip(t.ok()).map_or(serde_json::json!({ "ok": true }), |(v, t)| to_json(v, &t))),
+                Err(v) => Err(v.as_ref().zip(t.err()).map_or(serde_json::Value::Null, |(v, t)| to_json(v, &t))),
+            },
+            (Some(v), Some(t)) => Ok(to_json(v, t)),
+        })
+    }
+}

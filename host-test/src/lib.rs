@@ -10,6 +10,7 @@ pub mod call;
 pub mod connector;
 mod convert;
 pub mod demo;
+pub mod dynamic;
 pub mod locate;
 pub mod sandbox;
 pub mod sim;

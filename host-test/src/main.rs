@@ -46,7 +46,9 @@ enum Command {
     /// is wrong; 3 the plugin was stopped by a limit; 4 the plugin could not
     /// be built or loaded. `assessio functions` lists the input shapes.
     Call {
-        /// One of the names `assessio functions` lists, e.g. `build-order`.
+        /// One of the names `assessio functions` lists: a core function such
+        /// as `build-order`, or a hub adapter as `<hub>.<function>`, such as
+        /// `teamtailor.parse-trigger` or `stackone.result-request`.
         function: String,
         /// Read the input from this file; `-` or nothing reads stdin.
         #[arg(long, short, value_name = "FILE")]
@@ -55,7 +57,8 @@ enum Command {
         #[arg(long)]
         compact: bool,
     },
-    /// List the functions and the JSON each takes.
+    /// List the functions and the JSON each takes (the hub adapters' shapes
+    /// are read from the built plugin's own types).
     Functions,
     /// Print what the plugin component imports and exports, as WIT.
     Wit,
@@ -171,6 +174,23 @@ fn print_json(v: &serde_json::Value, compact: bool) {
     println!("{text}");
 }
 
+/// Prints a call's answer (JSON on stdout, words on stderr) and gives its exit code.
+fn finish(outcome: Result<serde_json::Value, CallFailure>, compact: bool) -> ExitCode {
+    match outcome {
+        Ok(v) => {
+            print_json(&v, compact);
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            if let CallFailure::Refused(v, _) = &failure {
+                print_json(v, compact);
+            }
+            eprintln!("error: {failure}");
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
 fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     match &cli.command {
         Command::Functions => {
@@ -179,6 +199,12 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             );
             println!("ORDER   = see examples/calls/build-order.json and the README\n");
             for (name, input) in FUNCTIONS {
+                println!("{name}\n    {input}");
+            }
+            // The hub adapters are listed from the component's own types.
+            let connector = load(cli)?;
+            println!("\nHub adapters (JSON named as in the WIT; bytes as text or `<name>-base64`):\n");
+            for (name, input) in assessio_host::call::hub_functions(&connector) {
                 println!("{name}\n    {input}");
             }
             Ok(ExitCode::SUCCESS)
@@ -192,6 +218,15 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Call { function, input, compact } => {
+            if function.contains('.') {
+                let bytes = read_input(input.as_ref())?;
+                if let Err(e) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    eprintln!("error: cannot read the input: {}", assessio_host::call::redact_values(&e.to_string()));
+                    return Ok(ExitCode::from(2));
+                }
+                let connector = load(cli)?;
+                return Ok(finish(assessio_host::call::call_hub(&connector, function, &bytes), *compact));
+            }
             if !FUNCTIONS.iter().any(|(n, _)| n == function) {
                 let names: Vec<&str> = FUNCTIONS.iter().map(|(n, _)| *n).collect();
                 eprintln!("error: no function `{function}`; the functions are: {}", names.join(", "));
@@ -206,19 +241,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 }
             };
             let connector = load(cli)?;
-            match request.run(&connector) {
-                Ok(v) => {
-                    print_json(&v, *compact);
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(failure) => {
-                    if let CallFailure::Refused(v, _) = &failure {
-                        print_json(v, *compact);
-                    }
-                    eprintln!("error: {failure}");
-                    Ok(ExitCode::from(failure.exit_code()))
-                }
-            }
+            Ok(finish(request.run(&connector), *compact))
         }
         Command::Up { once, kv_dir, logs } => {
             let kv_dir = if let Some(dir) = kv_dir {

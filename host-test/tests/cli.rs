@@ -187,9 +187,12 @@ fn keys(v: &Value) -> Vec<&str> {
 #[test]
 fn every_example_call_is_a_function_and_is_checked_here() {
     let covered = ["build-order", "config-request", "interpret-order-response", "sign-request", "verify-signature"];
+    // Files only: `examples/calls/hubs/` is checked by tests/exports_hubs.rs.
     let mut found: Vec<String> = std::fs::read_dir(workspace_file("examples/calls"))
         .expect("examples/calls exists")
-        .map(|e| e.expect("a directory entry").file_name().into_string().expect("UTF-8 file name"))
+        .map(|e| e.expect("a directory entry"))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().into_string().expect("UTF-8 file name"))
         .collect();
     found.sort();
     let expected: Vec<String> = covered.iter().map(|n| format!("{n}.json")).collect();
@@ -668,11 +671,69 @@ fn wit_shows_the_exports_and_no_imports() {
     // the repository's contract.
     let contract = read_example("wit/connector.wit");
     let funcs: Vec<&str> = run.stdout.lines().map(str::trim).filter(|l| l.contains(": func(")).collect();
-    assert_eq!(funcs.len(), FUNCTIONS.len(), "{funcs:?}");
+    // The core functions first, then the hub adapters' 24.
+    assert_eq!(funcs.len(), FUNCTIONS.len() + 24, "{funcs:?}");
     for (line, name) in funcs.iter().zip(FUNCTIONS) {
         assert!(line.starts_with(&format!("{name}: func(")), "{line}");
+    }
+    for line in &funcs {
         assert!(contract.lines().any(|c| c.trim() == *line), "{line} is not in wit/connector.wit");
     }
+    for hub in ["hubs", "kombo", "teamtailor", "stackone"] {
+        let export = format!("export assessio:connector/{hub}@0.1.0;");
+        assert!(run.stdout.contains(&export), "{export} missing:\n{}", run.stdout);
+    }
+}
+
+// ------------------------------------------------------------ hub adapters
+
+#[test]
+fn hub_adapters_are_called_by_name_with_json() {
+    let input = std::fs::read(workspace_file("examples/calls/hubs/teamtailor.parse-trigger.json")).unwrap();
+    let run = assessio(&["call", "teamtailor.parse-trigger", "--compact"], Some(&input));
+    run.expect_code(0).expect_no_panic();
+    let v: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(v["order"]["candidate"]["last-name"], "Lovelace");
+    assert_eq!(v["order"]["package-id"], "7922dd91-1b44-43e4-a740-7c4d9c2fba41:sv-SE");
+    assert!(!run.stdout.contains("+46"), "the phone number left the adapter: {}", run.stdout);
+}
+
+#[test]
+fn a_hub_adapter_refusal_is_typed_json_and_exit_code_1() {
+    let run = assessio(&["call", "stackone.parse-order-event"], Some(br#"{"body": "{\"data\": {}}"}"#));
+    run.expect_code(1).expect_no_panic();
+    let v: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(v, serde_json::json!({"error": {"missing": "data.package"}}));
+    assert!(run.stderr.contains("data.package"), "{}", run.stderr);
+}
+
+#[test]
+fn bad_json_for_a_hub_adapter_is_exit_code_2_and_names_the_field_not_the_value() {
+    let args = br#"{"update-url": "https://api.teamtailor.com/partner/v1/partner-results/1", "api-key": 1234567890987, "result": {}}"#;
+    let run = assessio(&["call", "teamtailor.result-request"], Some(args));
+    run.expect_code(2).expect_no_panic();
+    assert!(run.stderr.contains("`api-key` must be a string"), "{}", run.stderr);
+    assert!(!run.stderr.contains("1234567890987"), "{}", run.stderr);
+    let run = assessio(&["call", "workday.parse-order-event"], Some(b"{}"));
+    run.expect_code(2);
+    assert!(run.stderr.contains("kombo.parse-order-event"), "the names are listed: {}", run.stderr);
+    let run = assessio(&["call", "kombo.parse-order-event"], Some(b"{not json"));
+    run.expect_code(2);
+    assert!(run.stderr.contains("cannot read the input"), "{}", run.stderr);
+}
+
+#[test]
+fn functions_lists_the_hub_adapters_with_their_json() {
+    let run = assessio(&["functions"], None);
+    run.expect_code(0);
+    for name in
+        ["hubs.to-order-details", "kombo.result-request", "teamtailor.progress-request", "stackone.verify-webhook"]
+    {
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        let at = lines.iter().position(|l| *l == name).unwrap_or_else(|| panic!("{name} missing:\n{}", run.stdout));
+        assert!(lines[at + 1].trim_start().starts_with('{'), "{name}: {}", lines[at + 1]);
+    }
+    assert!(run.stdout.contains(r#""status": "sending"|"sent"|"pending"|"completed"|"failed""#), "{}", run.stdout);
 }
 
 #[test]

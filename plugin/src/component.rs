@@ -18,7 +18,12 @@ wit_bindgen::generate!({
     world: "plugin",
 });
 
+use core_api::hubs::{kombo, stackone, teamtailor};
 use exports::assessio::connector::assessio as wit;
+use exports::assessio::connector::hubs as wh;
+use exports::assessio::connector::kombo as wk;
+use exports::assessio::connector::stackone as ws;
+use exports::assessio::connector::teamtailor as wtt;
 use exports::assessio::connector::types as wt;
 
 #[global_allocator]
@@ -104,6 +109,189 @@ impl wit::Guest for Plugin {
     }
 }
 
+impl wh::Guest for Plugin {
+    fn package_id(lens_id: String, locale: String) -> String {
+        core_api::hubs::package_id(&lens_id, &locale)
+    }
+
+    fn parse_package_id(package_id: String) -> Result<(String, String), wt::InputError> {
+        core_api::hubs::parse_package_id(&package_id).map(|(l, c)| (l.into(), c.into())).map_err(Into::into)
+    }
+
+    fn to_order_details(
+        hub: String,
+        order: wh::HubOrder,
+        lens_id: String,
+        locale: String,
+        result_base_url: String,
+    ) -> wit::OrderDetails {
+        core_api::hubs::HubOrder::from(order).order_details(&hub, &lens_id, &locale, &result_base_url).into()
+    }
+
+    fn recruiter_message(error: wt::InputError) -> String {
+        core_api::hubs::recruiter_message(&error.into())
+    }
+}
+
+impl wk::Guest for Plugin {
+    fn verify_webhook(header: Option<String>, body: Vec<u8>, secret: String) -> Result<(), wit::SignatureError> {
+        kombo::verify_webhook(header.as_deref(), &body, &secret).map_err(Into::into)
+    }
+
+    fn parse_order_event(body: Vec<u8>) -> Result<wk::OrderEvent, wt::InputError> {
+        kombo::parse_order_event(&body)
+            .map(|e| wk::OrderEvent { event_id: e.event_id, status: e.status, order: e.order.into() })
+            .map_err(Into::into)
+    }
+
+    fn packages_request(api: wk::KomboApi, catalog: wit::Catalog) -> Result<wt::HttpRequest, wt::InputError> {
+        kombo::packages_request(&api.into(), &catalog.into()).map(Into::into).map_err(Into::into)
+    }
+
+    fn open_orders_request(
+        api: wk::KomboApi,
+        cursor: Option<String>,
+        page_size: u8,
+    ) -> Result<wt::HttpRequest, wt::InputError> {
+        kombo::open_orders_request(&api.into(), cursor.as_deref(), page_size).map(Into::into).map_err(Into::into)
+    }
+
+    fn parse_open_orders(body: Vec<u8>) -> Result<wk::OpenOrders, wt::InputError> {
+        kombo::parse_open_orders(&body)
+            .map(|p| wk::OpenOrders {
+                orders: p.orders.into_iter().map(Into::into).collect(),
+                unreadable: p.unreadable,
+                next: p.next,
+            })
+            .map_err(Into::into)
+    }
+
+    fn result_request(
+        api: wk::KomboApi,
+        order_id: String,
+        result: wit::AssessmentResult,
+        completed_at: i64,
+    ) -> Result<wt::HttpRequest, wt::InputError> {
+        kombo::result_request(&api.into(), &order_id, &result.into(), completed_at).map(Into::into).map_err(Into::into)
+    }
+
+    fn rejection_body(message: String) -> Vec<u8> {
+        kombo::rejection_body(&message)
+    }
+
+    fn interpret_write_response(status: u16, body: Vec<u8>) -> wh::WriteOutcome {
+        kombo::interpret_write_response(status, &body).into()
+    }
+}
+
+impl wtt::Guest for Plugin {
+    fn verify_signature(
+        header: Option<String>,
+        partner_event_id: String,
+        secret: String,
+        now: i64,
+        tolerance: Option<u32>,
+    ) -> Result<wit::Verified, wit::SignatureError> {
+        teamtailor::verify_signature(header.as_deref(), &partner_event_id, &secret, now, tolerance)
+            .map(|v| wit::Verified { signed_at: v.signed_at })
+            .map_err(Into::into)
+    }
+
+    fn verify_provider_key(authorization: Option<String>, expected: String) -> bool {
+        teamtailor::verify_provider_key(authorization.as_deref(), &expected)
+    }
+
+    fn parse_trigger(body: Vec<u8>) -> Result<wtt::Trigger, wt::InputError> {
+        teamtailor::parse_trigger(&body)
+            .map(|t| wtt::Trigger {
+                event_id: t.event_id,
+                update_url: t.update_url,
+                lens_id: t.lens_id,
+                locale: t.locale,
+                order: t.order.into(),
+            })
+            .map_err(Into::into)
+    }
+
+    fn config_response(catalog: wit::Catalog) -> Vec<u8> {
+        teamtailor::config_response(&catalog.into())
+    }
+
+    fn result_request(
+        update_url: String,
+        api_key: String,
+        result: wit::AssessmentResult,
+    ) -> Result<wt::HttpRequest, wt::InputError> {
+        teamtailor::result_request(&update_url, &api_key, &result.into()).map(Into::into).map_err(Into::into)
+    }
+
+    fn progress_request(
+        update_url: String,
+        api_key: String,
+        status: wtt::PartnerStatus,
+        reason: Option<String>,
+    ) -> Result<wt::HttpRequest, wt::InputError> {
+        let status = match status {
+            wtt::PartnerStatus::Sending => teamtailor::PartnerStatus::Sending,
+            wtt::PartnerStatus::Sent => teamtailor::PartnerStatus::Sent,
+            wtt::PartnerStatus::Pending => teamtailor::PartnerStatus::Pending,
+            wtt::PartnerStatus::Completed => teamtailor::PartnerStatus::Completed,
+            wtt::PartnerStatus::Failed => teamtailor::PartnerStatus::Failed,
+        };
+        teamtailor::progress_request(&update_url, &api_key, status, reason.as_deref())
+            .map(Into::into)
+            .map_err(Into::into)
+    }
+
+    fn rejection_text(error: wt::InputError) -> String {
+        teamtailor::rejection_text(&error.into())
+    }
+}
+
+impl ws::Guest for Plugin {
+    fn verify_webhook(
+        scheme: ws::SignatureScheme,
+        headers: Vec<wt::Header>,
+        body: Vec<u8>,
+        secret: String,
+    ) -> Result<(), wit::SignatureError> {
+        let scheme = stackone::SignatureScheme {
+            header_name: scheme.header_name,
+            encoding: match scheme.encoding {
+                ws::SignatureEncoding::Base64url => stackone::SignatureEncoding::Base64Url,
+                ws::SignatureEncoding::Base64 => stackone::SignatureEncoding::Base64,
+                ws::SignatureEncoding::Hex => stackone::SignatureEncoding::Hex,
+            },
+        };
+        let headers: Vec<(&str, &str)> = headers.iter().map(|h| (h.name.as_str(), h.value.as_str())).collect();
+        stackone::verify_webhook(&scheme, &headers, &body, &secret).map_err(Into::into)
+    }
+
+    fn parse_order_event(body: Vec<u8>) -> Result<ws::OrderEvent, wt::InputError> {
+        stackone::parse_order_event(&body)
+            .map(|e| ws::OrderEvent { event_id: e.event_id, order: e.order.into() })
+            .map_err(Into::into)
+    }
+
+    fn result_request(
+        api: ws::StackoneApi,
+        order_id: String,
+        result: wit::AssessmentResult,
+        submitted_at: i64,
+    ) -> Result<wt::HttpRequest, wt::InputError> {
+        let api = stackone::StackOneApi { base_url: api.base_url, api_key: api.api_key, account_id: api.account_id };
+        stackone::result_request(&api, &order_id, &result.into(), submitted_at).map(Into::into).map_err(Into::into)
+    }
+
+    fn rejection_body(message: String) -> Vec<u8> {
+        stackone::rejection_body(&message)
+    }
+
+    fn interpret_write_response(status: u16, body: Vec<u8>) -> wh::WriteOutcome {
+        stackone::interpret_write_response(status, &body).into()
+    }
+}
+
 // ---- WIT -> crate ----
 
 impl From<wit::Account> for core_api::Account {
@@ -139,6 +327,61 @@ impl From<wit::OrderDetails> for core_api::OrderDetails {
             result_id: o.result_id,
             result_update_url: o.result_update_url,
         }
+    }
+}
+
+impl From<wit::Catalog> for core_api::Catalog {
+    fn from(c: wit::Catalog) -> Self {
+        Self {
+            lenses: c.lenses.into_iter().map(|l| core_api::Lens { id: l.id, name: l.name }).collect(),
+            locales: c.locales,
+        }
+    }
+}
+
+impl From<wit::AssessmentResult> for core_api::AssessmentResult {
+    fn from(r: wit::AssessmentResult) -> Self {
+        Self {
+            result_id: r.result_id,
+            score: r.score,
+            subscores: r.subscores.into_iter().map(|s| core_api::Subscore { name: s.name, score: s.score }).collect(),
+            recruitment_url: r.recruitment_url,
+            report_url: r.report_url,
+        }
+    }
+}
+
+impl From<wt::InputError> for core_api::InputError {
+    fn from(e: wt::InputError) -> Self {
+        match e {
+            wt::InputError::Malformed(m) => Self::Malformed(m),
+            wt::InputError::Missing(f) => Self::Missing(f),
+            wt::InputError::Invalid(p) => Self::invalid(p.field, p.problem),
+        }
+    }
+}
+
+impl From<wh::HubOrder> for core_api::hubs::HubOrder {
+    fn from(o: wh::HubOrder) -> Self {
+        Self {
+            order_id: o.order_id,
+            tenant: o.tenant,
+            package_id: o.package_id,
+            job_id: o.job_id,
+            job_title: o.job_title,
+            candidate: core_api::Candidate {
+                email: o.candidate.email,
+                first_name: o.candidate.first_name,
+                last_name: o.candidate.last_name,
+            },
+            collaborator_emails: o.collaborator_emails,
+        }
+    }
+}
+
+impl From<wk::KomboApi> for kombo::KomboApi {
+    fn from(a: wk::KomboApi) -> Self {
+        Self { base_url: a.base_url, api_key: a.api_key, integration_id: a.integration_id }
     }
 }
 
@@ -216,6 +459,56 @@ impl From<core_api::AssessmentResult> for wit::AssessmentResult {
             subscores: r.subscores.into_iter().map(|s| wit::Subscore { name: s.name, score: s.score }).collect(),
             recruitment_url: r.recruitment_url,
             report_url: r.report_url,
+        }
+    }
+}
+
+impl From<core_api::hubs::HubOrder> for wh::HubOrder {
+    fn from(o: core_api::hubs::HubOrder) -> Self {
+        Self {
+            order_id: o.order_id,
+            tenant: o.tenant,
+            package_id: o.package_id,
+            job_id: o.job_id,
+            job_title: o.job_title,
+            candidate: wit::Candidate {
+                email: o.candidate.email,
+                first_name: o.candidate.first_name,
+                last_name: o.candidate.last_name,
+            },
+            collaborator_emails: o.collaborator_emails,
+        }
+    }
+}
+
+impl From<core_api::OrderDetails> for wit::OrderDetails {
+    fn from(o: core_api::OrderDetails) -> Self {
+        Self {
+            recruitment: wit::Recruitment {
+                id: o.recruitment.id,
+                title: o.recruitment.title,
+                description: o.recruitment.description,
+            },
+            lens_id: o.lens_id,
+            locale: o.locale,
+            candidate: wit::Candidate {
+                email: o.candidate.email,
+                first_name: o.candidate.first_name,
+                last_name: o.candidate.last_name,
+            },
+            collaborator_emails: o.collaborator_emails,
+            result_id: o.result_id,
+            result_update_url: o.result_update_url,
+        }
+    }
+}
+
+impl From<kombo::WriteOutcome> for wh::WriteOutcome {
+    fn from(o: kombo::WriteOutcome) -> Self {
+        match o {
+            kombo::WriteOutcome::Written => Self::Written,
+            kombo::WriteOutcome::RetryLater(r) => Self::RetryLater(r.into()),
+            kombo::WriteOutcome::Failed(r) => Self::Failed(r.into()),
         }
     }
 }

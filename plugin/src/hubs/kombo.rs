@@ -21,7 +21,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
@@ -165,25 +164,36 @@ pub fn parse_order_event(body: &[u8]) -> Result<OrderEvent, InputError> {
 /// The packages to publish: one per lens and locale, so that choosing a
 /// package in the ATS chooses both (as Teamtailor's dialog does, seed 000).
 pub fn packages_body(catalog: &Catalog) -> Vec<u8> {
-    let packages: Vec<serde_json::Value> = catalog
+    #[derive(Serialize)]
+    struct Package {
+        id: String,
+        r#type: &'static str,
+        name: String,
+        description: String,
+    }
+    #[derive(Serialize)]
+    struct Packages {
+        packages: Vec<Package>,
+    }
+    let packages = catalog
         .lenses
         .iter()
         .flat_map(|lens| {
             catalog.locales.iter().map(move |locale| {
                 let language = locale_name(locale);
-                json!({
-                    "id": package_id(&lens.id, locale),
-                    "type": "BEHAVIORAL",
-                    "name": format!("Assessio {} ({language})", lens.name),
-                    "description": format!(
+                Package {
+                    id: package_id(&lens.id, locale),
+                    r#type: "BEHAVIORAL",
+                    name: format!("Assessio {} ({language})", lens.name),
+                    description: format!(
                         "Assessio personality assessment scored for the {} lens; the candidate is invited in {language}.",
                         lens.name
                     ),
-                })
+                }
             })
         })
         .collect();
-    serde_json::to_vec(&json!({ "packages": packages })).expect("values serialise")
+    serde_json::to_vec(&Packages { packages }).expect("values serialise")
 }
 
 /// `PUT /assessment/packages`, replacing the integration's whole list.
@@ -258,12 +268,34 @@ fn slug(name: &str) -> String {
 /// `result_url`, each subscore as a `SUB_RESULT`, the recruitment page as a
 /// `TEXT` attribute, and `completed_at` from the host's clock.
 pub fn result_body(result: &AssessmentResult, completed_at: i64) -> Result<Vec<u8>, InputError> {
+    #[derive(Serialize)]
+    struct Score {
+        value: u8,
+        max: u8,
+    }
+    #[derive(Serialize)]
+    #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+    enum Attribute<'a> {
+        SubResult { id: String, label: &'a str, score: Score, status: &'static str },
+        Text { label: &'static str, value: &'a str },
+    }
+    #[derive(Serialize)]
+    struct Body<'a> {
+        status: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        score: Option<u8>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_score: Option<u8>,
+        result_url: &'a str,
+        completed_at: String,
+        attributes: Vec<Attribute<'a>>,
+    }
     let url = result
         .report_url
         .as_deref()
         .or(result.recruitment_url.as_deref())
         .ok_or_else(|| InputError::missing("assessmentReportUrl"))?;
-    let mut attributes: Vec<serde_json::Value> = Vec::new();
+    let mut attributes = Vec::new();
     let mut ids: Vec<String> = Vec::new();
     for s in &result.subscores {
         let mut id = slug(&s.name);
@@ -271,27 +303,24 @@ pub fn result_body(result: &AssessmentResult, completed_at: i64) -> Result<Vec<u
             id = format!("{id}-{}", ids.len() + 1);
         }
         ids.push(id.clone());
-        attributes.push(json!({
-            "type": "SUB_RESULT",
-            "id": id,
-            "label": s.name,
-            "score": { "value": s.score, "max": 100 },
-            "status": "COMPLETED",
-        }));
+        attributes.push(Attribute::SubResult {
+            id,
+            label: &s.name,
+            score: Score { value: s.score, max: 100 },
+            status: "COMPLETED",
+        });
     }
     if let Some(recruitment) = &result.recruitment_url {
-        attributes.push(json!({ "type": "TEXT", "label": "Recruitment in Assessio", "value": recruitment }));
+        attributes.push(Attribute::Text { label: "Recruitment in Assessio", value: recruitment });
     }
-    let mut body = json!({
-        "status": "COMPLETED",
-        "result_url": url,
-        "completed_at": time::rfc3339(completed_at),
-        "attributes": attributes,
-    });
-    if let Some(score) = result.score {
-        body["score"] = json!(score);
-        body["max_score"] = json!(100);
-    }
+    let body = Body {
+        status: "COMPLETED",
+        score: result.score,
+        max_score: result.score.map(|_| 100),
+        result_url: url,
+        completed_at: time::rfc3339(completed_at),
+        attributes,
+    };
     Ok(serde_json::to_vec(&body).expect("values serialise"))
 }
 
@@ -310,8 +339,13 @@ pub fn result_request(
 /// The answer that rejects an order, which Kombo shows in the ATS: status
 /// 422 with exactly this shape, or Kombo keeps the order open.
 pub fn rejection_body(message: &str) -> Vec<u8> {
-    let message = validate::clip(message, 500);
-    serde_json::to_vec(&json!({ "status": "ORDER_REJECTED", "message": message })).expect("values serialise")
+    #[derive(Serialize)]
+    struct Rejection {
+        status: &'static str,
+        message: String,
+    }
+    let body = Rejection { status: "ORDER_REJECTED", message: validate::clip(message, 500) };
+    serde_json::to_vec(&body).expect("values serialise")
 }
 
 /// What Kombo's answer to a write (result or packages) means.
@@ -356,6 +390,7 @@ pub fn interpret_write_response(status: u16, body: &[u8]) -> WriteOutcome {
 mod tests {
     use super::*;
     use crate::lenses::Lens;
+    use serde_json::json;
 
     /// Seed 004's example order, bare, as Kombo's guide prints it.
     pub(crate) const SEED_ORDER: &str = r#"{

@@ -38,7 +38,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
@@ -344,24 +343,52 @@ fn summary(result: &AssessmentResult) -> String {
 /// unified attachment shape, `{"url", "content_type": {"value": "text"}}`
 /// (from its SDK models; `hub-apis.md` lists only `attachments: [...]`).
 pub fn result_body(order_id: &str, result: &AssessmentResult, submitted_at: i64) -> Result<Vec<u8>, InputError> {
+    #[derive(Serialize)]
+    struct Score {
+        label: &'static str,
+        value: String,
+        min: &'static str,
+        max: &'static str,
+    }
+    #[derive(Serialize)]
+    struct Value {
+        value: &'static str,
+    }
+    #[derive(Serialize)]
+    struct Attachment<'a> {
+        url: &'a str,
+        content_type: Value,
+    }
+    #[derive(Serialize)]
+    struct Body<'a> {
+        id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        score: Option<Score>,
+        submission_date: String,
+        summary: String,
+        result: Value,
+        result_url: &'a str,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment<'a>>,
+    }
     let url = result
         .report_url
         .as_deref()
         .or(result.recruitment_url.as_deref())
         .ok_or_else(|| InputError::missing("assessmentReportUrl"))?;
-    let mut body = json!({
-        "id": order_id,
-        "submission_date": time::rfc3339(submitted_at),
-        "summary": summary(result),
-        "result": { "value": "completed" },
-        "result_url": url,
-    });
-    if let Some(score) = result.score {
-        body["score"] = json!({ "label": SCORE_LABEL, "value": format!("{score}"), "min": "0", "max": "100" });
-    }
+    let mut attachments = Vec::new();
     if let (Some(_), Some(recruitment)) = (&result.report_url, &result.recruitment_url) {
-        body["attachments"] = json!([{ "url": recruitment, "content_type": { "value": "text" } }]);
+        attachments.push(Attachment { url: recruitment, content_type: Value { value: "text" } });
     }
+    let body = Body {
+        id: order_id,
+        score: result.score.map(|score| Score { label: SCORE_LABEL, value: format!("{score}"), min: "0", max: "100" }),
+        submission_date: time::rfc3339(submitted_at),
+        summary: summary(result),
+        result: Value { value: "completed" },
+        result_url: url,
+        attachments,
+    };
     Ok(serde_json::to_vec(&body).expect("values serialise"))
 }
 
@@ -380,8 +407,11 @@ pub fn result_request(
 /// The body of a >= 400 answer to StackOne's webhook: `{"message": ...}`,
 /// clipped to 500 characters.
 pub fn rejection_body(message: &str) -> Vec<u8> {
-    let message = validate::clip(message, 500);
-    serde_json::to_vec(&json!({ "message": message })).expect("values serialise")
+    #[derive(Serialize)]
+    struct Rejection {
+        message: String,
+    }
+    serde_json::to_vec(&Rejection { message: validate::clip(message, 500) }).expect("values serialise")
 }
 
 /// Classifies StackOne's answer to a write: 2xx written; 429 and 5xx retry
@@ -412,6 +442,7 @@ pub fn interpret_write_response(status: u16, body: &[u8]) -> WriteOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// A StackOne `AssessmentOrder`, shaped after its SDK's example, with
     /// fields Assessio must not receive.

@@ -25,7 +25,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -197,21 +196,43 @@ pub fn parse_trigger(body: &[u8]) -> Result<TeamtailorTrigger, InputError> {
 /// built in this one function so it is easy to change. The field ids are
 /// the `webhook-data` keys [`parse_trigger`] reads.
 pub fn config_response(catalog: &Catalog) -> Vec<u8> {
-    let lenses: Vec<serde_json::Value> =
-        catalog.lenses.iter().map(|l| json!({ "value": l.id, "label": l.name })).collect();
-    let locales: Vec<serde_json::Value> =
-        catalog.locales.iter().map(|l| json!({ "value": l, "label": locale_name(l) })).collect();
-    let body = json!({
-        "data": {
-            "type": "partner-configs",
-            "attributes": {
-                "fields": [
-                    { "id": "lens", "type": "select", "label": "Recruitment Lens", "required": true, "options": lenses },
-                    { "id": "locale", "type": "select", "label": "Language Locale", "required": true, "options": locales },
-                ],
+    #[derive(Serialize)]
+    struct Choice<'a> {
+        value: &'a str,
+        label: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Field<'a> {
+        id: &'static str,
+        r#type: &'static str,
+        label: &'static str,
+        required: bool,
+        options: Vec<Choice<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Attributes<'a> {
+        fields: [Field<'a>; 2],
+    }
+    #[derive(Serialize)]
+    struct Config<'a> {
+        r#type: &'static str,
+        attributes: Attributes<'a>,
+    }
+    #[derive(Serialize)]
+    struct Document<'a> {
+        data: Config<'a>,
+    }
+    let select = |id, label, options| Field { id, r#type: "select", label, required: true, options };
+    let lenses = catalog.lenses.iter().map(|l| Choice { value: &l.id, label: &l.name }).collect();
+    let locales = catalog.locales.iter().map(|l| Choice { value: l, label: locale_name(l) }).collect();
+    let body = Document {
+        data: Config {
+            r#type: "partner-configs",
+            attributes: Attributes {
+                fields: [select("lens", "Recruitment Lens", lenses), select("locale", "Language Locale", locales)],
             },
         },
-    });
+    };
     serde_json::to_vec(&body).expect("values serialise")
 }
 
@@ -425,6 +446,7 @@ mod tests {
     use super::*;
     use crate::lenses::Lens;
     use crate::result::Subscore;
+    use serde_json::json;
 
     /// Computed independently of this crate, and agreed by both:
     /// Python: `hmac.new(b"secret", b"1700000000.evt-1", hashlib.sha256).hexdigest()`;
