@@ -5,20 +5,27 @@
 //!   and its outbound result delivery with retries.
 //! - [`kombo`]: Kombo's unified ATS-assessment API (packages, open orders,
 //!   result write-back) and its `assessment:order-received` webhook.
+//! - [`teamtailor`]: Teamtailor's partner API (partner-result write-back),
+//!   its stage trigger to the partner, and the partner configuration read
+//!   that builds the trigger's dialog.
+//! - [`stackone`]: `StackOne`'s unified ATS assessments API (result
+//!   write-back) and its `ats_assessments.created` webhook.
 //! - [`faults`]: per-route latency, error statuses, dropped connections and
 //!   hangs, deterministic and changeable while a test runs.
-//! - [`http`]: the small server and client both are built on.
+//! - [`http`]: the small server and client all are built on.
 //!
 //! Each simulator binds `127.0.0.1` on a port the OS chooses, records what it
-//! received and sent, and stops on [`AssessioSim::shutdown`] /
-//! [`KomboSim::shutdown`] or when dropped. They follow the vendors'
-//! documentation (seeds 000, 001, 004 and `docs/hub-apis.md`); where the
-//! documentation is silent, the item's doc comment says what was assumed.
+//! received and sent, and stops on its `shutdown` or when dropped. They
+//! follow the vendors' documentation (seeds 000, 001, 002, 004 and
+//! `docs/hub-apis.md`); where the documentation is silent, the item's doc
+//! comment says what was assumed.
 
 pub mod assessio;
 pub mod faults;
 pub mod http;
 pub mod kombo;
+pub mod stackone;
+pub mod teamtailor;
 
 pub use assessio::{
     AcceptedOrder, AssessioConfig, AssessioSim, AssessioSimError, AttemptOutcome, CandidateDetails, Delivery,
@@ -30,4 +37,15 @@ pub use kombo::{
     ApiCall, HiringTeamMember, HiringTeamRole, KomboCandidate, KomboConfig, KomboJob, KomboOrder, KomboSim,
     KomboSimError, NewOrder, OrderStatus, Package, PackageType, WebhookOutcome, WebhookSend, WebhookSignature,
     kombo_signature,
+};
+pub use stackone::{
+    NewStackOneOrder, StackOneCall, StackOneCandidate, StackOneConfig, StackOneEncoding, StackOneHiringTeamMember,
+    StackOneJob, StackOneOrder, StackOneRetry, StackOneSignature, StackOneSignatureScheme, StackOneSim,
+    StackOneSimError, StackOneWebhookOutcome, StackOneWebhookSend, stackone_signature,
+};
+pub use teamtailor::{
+    ConfigField, ConfigOption, NewTrigger, PartnerConfig, PartnerResult, PartnerStatus, TeamtailorCall,
+    TeamtailorConfig, TeamtailorCustomer, TeamtailorSim, TeamtailorSimError, TriggerAuth, TriggerCandidate,
+    TriggerDelivery, TriggerJob, TriggerOptions, TriggerOutcome, TriggerSignature, parse_partner_config,
+    teamtailor_signature, teamtailor_signature_header,
 };

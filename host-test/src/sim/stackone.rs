@@ -1,0 +1,1097 @@
+//! A local StackOne unified ATS assessments API, as seed 002 and the hub
+//! notes (`docs/hub-apis.md`, "StackOne unified ATS assessments") describe
+//! it, completed from StackOne's published SDK models where the notes are
+//! silent.
+//!
+//! Served: `PATCH /unified/ats/assessments/orders/{id}/result`, behind
+//! `Authorization: Basic base64("<api key>:")` and a known `x-account-id`,
+//! refusing with StackOne's error body `{"statusCode","message","timestamp"}`.
+//! Bodies are validated strictly: every member's type, scores as strings with
+//! the value between min and max, RFC 3339 dates, http(s) URLs, the documented
+//! enumerations, and no unknown members. Every accepted write is recorded per
+//! order.
+//!
+//! It also plays the ATS side: a test creates an order and the simulator
+//! POSTs the `ats_assessments.created` event to the connector, signed with
+//! HMAC-SHA256 of the raw body in a configurable header and encoding
+//! (**unconfirmed** in StackOne's docs; the default is the hub notes'
+//! `x-stackone-signature`, base64url without padding). The signature is
+//! computed here with `hmac`, `sha2`, `base64` and `hex` directly,
+//! independently of the connector. Whether StackOne retries a failed webhook
+//! is unconfirmed too: [`StackOneRetry`] makes it a choice, none by default.
+
+// `StackOne` is the product's name, not code: doc_markdown would want it in backticks.
+#![allow(clippy::doc_markdown)]
+
+use crate::sim::assessio::{SimClock, http_url};
+use crate::sim::faults::{Faults, XorShift64};
+use crate::sim::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use bytes::Bytes;
+use hmac::{Hmac, KeyInit, Mac};
+use http::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+use sha2::Sha256;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+/// The simulator's route names, for fault plans and counts.
+pub mod route {
+    /// `PATCH /unified/ats/assessments/orders/{id}/result`.
+    pub const RESULT: &str = "PATCH /unified/ats/assessments/orders/{id}/result";
+    /// Anything else (answered 404 or 405).
+    pub const OTHER: &str = "other";
+}
+
+/// The webhook event this simulator sends.
+pub const ORDER_CREATED: &str = "ats_assessments.created";
+/// The default (unconfirmed) signature header.
+pub const DEFAULT_SIGNATURE_HEADER: &str = "x-stackone-signature";
+/// Where orders live; the id and `/result` follow.
+pub const ORDERS_PATH: &str = "/unified/ats/assessments/orders/";
+/// `result.value`'s documented values (StackOne's SDK enumeration).
+pub const RESULT_VALUES: [&str; 8] =
+    ["initiated", "in_progress", "cancelled", "completed", "expired", "failed", "passed", "unmapped_value"];
+/// `attachments[].content_type.value`'s documented values.
+pub const CONTENT_TYPE_VALUES: [&str; 5] = ["text", "pdf", "video", "other", "unmapped_value"];
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// How the 32 MAC bytes are written in the signature header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StackOneEncoding {
+    /// RFC 4648 §5 (`-_`), without padding: the hub notes' reading.
+    #[default]
+    Base64UrlNoPad,
+    /// RFC 4648 §4 (`+/`), with padding.
+    Base64,
+    /// Lowercase hexadecimal.
+    Hex,
+}
+
+/// The webhook signature scheme: HMAC-SHA256 of the raw body under the
+/// webhook secret, in `header_name`, written in `encoding`. Unconfirmed, so
+/// configurable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackOneSignatureScheme {
+    /// The header's name.
+    pub header_name: String,
+    /// How the MAC is written.
+    pub encoding: StackOneEncoding,
+}
+
+impl Default for StackOneSignatureScheme {
+    fn default() -> Self {
+        Self { header_name: DEFAULT_SIGNATURE_HEADER.into(), encoding: StackOneEncoding::default() }
+    }
+}
+
+/// Whether and how a webhook that failed with a 5xx or no answer is sent
+/// again. Unconfirmed for StackOne, so a choice; [`Default`] never retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StackOneRetry {
+    /// Extra attempts after the first.
+    pub max_retries: u32,
+    /// The wait before each extra attempt.
+    pub delay: Duration,
+}
+
+impl StackOneRetry {
+    /// No retries.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Up to `max_retries` extra attempts, `delay` apart.
+    pub fn times(max_retries: u32, delay: Duration) -> Self {
+        Self { max_retries, delay }
+    }
+}
+
+/// Everything the simulator is started with.
+#[derive(Clone)]
+pub struct StackOneConfig {
+    /// The API key every call must present as Basic auth's user name.
+    pub api_key: String,
+    /// The linked account ids it knows (`x-account-id`).
+    pub accounts: Vec<String>,
+    /// Where order webhooks go; settable later with [`StackOneSim::set_webhook_url`].
+    pub webhook_url: Option<String>,
+    /// Keys the webhook signature.
+    pub webhook_secret: String,
+    /// Where and how the signature is written.
+    pub signature: StackOneSignatureScheme,
+    /// How long one webhook attempt may take.
+    pub webhook_timeout: Duration,
+    /// Retries of failed webhooks (none by default).
+    pub retry: StackOneRetry,
+    /// The clock of error timestamps.
+    pub clock: SimClock,
+}
+
+/// Credentials never reach a log through `{:?}`.
+impl fmt::Debug for StackOneConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StackOneConfig")
+            .field("api_key", &"<redacted>")
+            .field("accounts", &self.accounts)
+            .field("webhook_url", &self.webhook_url)
+            .field("webhook_secret", &"<redacted>")
+            .field("signature", &self.signature)
+            .field("webhook_timeout", &self.webhook_timeout)
+            .field("retry", &self.retry)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+impl StackOneConfig {
+    /// One API key, these accounts, this webhook secret; the default
+    /// signature scheme, no webhook URL yet, a 2 s timeout, no retries and
+    /// the system clock.
+    pub fn new(api_key: &str, accounts: &[&str], webhook_secret: &str) -> Self {
+        Self {
+            api_key: api_key.to_owned(),
+            accounts: accounts.iter().map(|s| (*s).to_owned()).collect(),
+            webhook_url: None,
+            webhook_secret: webhook_secret.to_owned(),
+            signature: StackOneSignatureScheme::default(),
+            webhook_timeout: Duration::from_secs(2),
+            retry: StackOneRetry::none(),
+            clock: SimClock::system(),
+        }
+    }
+}
+
+/// The candidate of an order. Carries more than the connector may pass on
+/// (a second email, phone numbers, a profile URL), so privacy tests can prove
+/// it stays behind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StackOneCandidate {
+    /// StackOne's candidate id.
+    pub id: String,
+    /// May be missing in the ATS.
+    pub first_name: Option<String>,
+    /// May be missing in the ATS.
+    pub last_name: Option<String>,
+    /// The first is sent as `personal`, the rest as `work`.
+    pub emails: Vec<String>,
+    /// Sent as `phone_numbers[{"type":"personal","phone"}]`.
+    pub phone_numbers: Vec<String>,
+    /// The candidate's page in the ATS.
+    pub profile_url: Option<String>,
+}
+
+/// One person of the job's hiring team.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StackOneHiringTeamMember {
+    /// StackOne's user id.
+    pub user_id: String,
+    /// Their email.
+    pub email: Option<String>,
+    /// Their first name.
+    pub first_name: Option<String>,
+    /// Their last name.
+    pub last_name: Option<String>,
+    /// Free text, as the ATS has it.
+    pub role: Option<String>,
+}
+
+/// The job of an order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StackOneJob {
+    /// StackOne's job id.
+    pub id: String,
+    /// The job title.
+    pub title: Option<String>,
+    /// Who hires.
+    pub hiring_team: Vec<StackOneHiringTeamMember>,
+}
+
+/// What a test orders, as if a recruiter sent the assessment in the ATS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStackOneOrder {
+    /// A configured linked account.
+    pub account_id: String,
+    /// The package chosen (not checked: the ATS may lag behind).
+    pub package_id: String,
+    /// The package's name as the ATS shows it.
+    pub package_name: Option<String>,
+    /// Who is assessed.
+    pub candidate: StackOneCandidate,
+    /// For which job.
+    pub job: StackOneJob,
+    /// The application's id.
+    pub application_id: Option<String>,
+    /// The event's id; `None` generates one.
+    pub event_id: Option<String>,
+}
+
+impl NewStackOneOrder {
+    /// A complete, plausible order (the shape of StackOne's SDK example):
+    /// names, two emails, a phone, a job with one hiring manager.
+    pub fn example(account_id: &str, package_id: &str, email: &str) -> Self {
+        Self {
+            account_id: account_id.to_owned(),
+            package_id: package_id.to_owned(),
+            package_name: Some("Assessio assessment".into()),
+            candidate: StackOneCandidate {
+                id: "cand-8187e5da".into(),
+                first_name: Some("Romain".into()),
+                last_name: Some("Sestier".into()),
+                emails: vec![email.to_owned(), "r.sestier@work.example".into()],
+                phone_numbers: vec!["+33 6 12 34 56 78".into()],
+                profile_url: Some("https://ats.example/candidate?id=xyz".into()),
+            },
+            job: StackOneJob {
+                id: "job-9".into(),
+                title: Some("Software Engineer".into()),
+                hiring_team: vec![StackOneHiringTeamMember {
+                    user_id: "u-123456".into(),
+                    email: Some("john.doe@example.com".into()),
+                    first_name: Some("John".into()),
+                    last_name: Some("Doe".into()),
+                    role: Some("Hiring Manager".into()),
+                }],
+            },
+            application_id: Some("app-77".into()),
+            event_id: None,
+        }
+    }
+}
+
+/// How a webhook is signed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum StackOneSignature {
+    /// Correctly, with the configured secret and scheme.
+    #[default]
+    Valid,
+    /// No signature header at all.
+    Missing,
+    /// Well-formed in the scheme's encoding, but with another secret.
+    WrongSecret,
+    /// This exact header value.
+    Header(String),
+}
+
+/// An order as the simulator holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackOneOrder {
+    /// StackOne's id.
+    pub id: String,
+    /// The id of its `ats_assessments.created` event (same on redelivery).
+    pub event_id: String,
+    /// Which linked account.
+    pub account_id: String,
+    /// Which package.
+    pub package_id: String,
+    /// Every accepted result write's whole body, in order.
+    pub result_writes: Vec<Value>,
+    /// What was ordered.
+    pub order: NewStackOneOrder,
+}
+
+/// One webhook attempt.
+#[derive(Debug, Clone)]
+pub struct StackOneWebhookSend {
+    /// The order.
+    pub order_id: String,
+    /// The event id.
+    pub event_id: String,
+    /// 1 for the first attempt of a send, 2 for its first retry, ….
+    pub attempt: u32,
+    /// How it was signed.
+    pub signature: StackOneSignature,
+    /// The signature header's value, if one was sent.
+    pub signature_header: Option<String>,
+    /// The exact body bytes.
+    pub body: Bytes,
+    /// The receiver's status, if it answered.
+    pub status: Option<u16>,
+    /// The receiver's body.
+    pub response_body: Bytes,
+    /// Why there was no answer.
+    pub error: Option<String>,
+}
+
+/// What sending a webhook led to (after any retries).
+#[derive(Debug, Clone)]
+pub struct StackOneWebhookOutcome {
+    /// The order.
+    pub order_id: String,
+    /// The event id.
+    pub event_id: String,
+    /// The last attempt's status, if it answered.
+    pub status: Option<u16>,
+    /// The last attempt's body.
+    pub body: Bytes,
+    /// Why the last attempt got no answer.
+    pub error: Option<String>,
+    /// How many attempts were made.
+    pub attempts: u32,
+}
+
+impl StackOneWebhookOutcome {
+    /// The body's `message`, when it is JSON with a string `message` (the
+    /// connector's rejection shape).
+    pub fn message(&self) -> Option<String> {
+        let v: Value = serde_json::from_slice(&self.body).ok()?;
+        v.get("message").and_then(Value::as_str).map(str::to_owned)
+    }
+
+    /// Whether the last attempt was answered 2xx.
+    pub fn is_success(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// One call to the API that reached the simulator's logic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackOneCall {
+    /// The method.
+    pub method: String,
+    /// The path and query.
+    pub target: String,
+    /// The `x-account-id` sent.
+    pub account_id: Option<String>,
+    /// What the simulator answered.
+    pub status: u16,
+}
+
+/// What the simulator's own methods refuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StackOneSimError {
+    /// The account is not configured.
+    UnknownAccount(String),
+    /// No such order.
+    UnknownOrder(String),
+    /// No webhook URL is configured.
+    NoWebhookUrl,
+}
+
+impl fmt::Display for StackOneSimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownAccount(id) => write!(f, "unknown account {id:?}"),
+            Self::UnknownOrder(id) => write!(f, "unknown order {id:?}"),
+            Self::NoWebhookUrl => f.write_str("no webhook URL is configured"),
+        }
+    }
+}
+
+impl std::error::Error for StackOneSimError {}
+
+#[derive(Debug)]
+struct StoredOrder {
+    record: StackOneOrder,
+    /// The webhook body as first sent, so redeliveries are byte-identical.
+    webhook_body: Option<Bytes>,
+}
+
+#[derive(Debug)]
+struct State {
+    orders: Vec<StoredOrder>,
+    sends: Vec<StackOneWebhookSend>,
+    calls: Vec<StackOneCall>,
+    rng: XorShift64,
+    webhook_url: Option<String>,
+}
+
+struct Shared {
+    api_key: String,
+    accounts: Vec<String>,
+    webhook_secret: String,
+    signature: StackOneSignatureScheme,
+    retry: StackOneRetry,
+    clock: SimClock,
+    client: HttpClient,
+    state: Mutex<State>,
+}
+
+/// A running StackOne simulator. Dropping it shuts it down.
+pub struct StackOneSim {
+    shared: Arc<Shared>,
+    faults: Faults,
+    server: Server,
+}
+
+impl fmt::Debug for StackOneSim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StackOneSim").field("addr", &self.server.addr()).finish_non_exhaustive()
+    }
+}
+
+/// The webhook signature: HMAC-SHA256 of `body` under `secret`, written in
+/// `encoding`.
+pub fn stackone_signature(encoding: StackOneEncoding, secret: &str, body: &[u8]) -> String {
+    // HMAC accepts keys of any length; the error branch cannot happen.
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) else {
+        return String::new();
+    };
+    mac.update(body);
+    let raw = mac.finalize().into_bytes();
+    match encoding {
+        StackOneEncoding::Base64UrlNoPad => URL_SAFE_NO_PAD.encode(raw),
+        StackOneEncoding::Base64 => STANDARD.encode(raw),
+        StackOneEncoding::Hex => hex::encode(raw),
+    }
+}
+
+/// A StackOne-style id: a UUID shape from the simulator's generator.
+fn stackone_id(rng: &mut XorShift64) -> String {
+    let (a, b) = (rng.next_u64(), rng.next_u64());
+    let hex = format!("{a:016x}{b:016x}");
+    format!("{}-{}-4{}-8{}-{}", &hex[..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
+}
+
+impl StackOneSim {
+    /// Starts a simulator on `127.0.0.1` with an OS-chosen port.
+    pub async fn start(config: StackOneConfig) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            api_key: config.api_key,
+            accounts: config.accounts,
+            webhook_secret: config.webhook_secret,
+            signature: config.signature,
+            retry: config.retry,
+            clock: config.clock,
+            client: HttpClient::new(config.webhook_timeout),
+            state: Mutex::new(State {
+                orders: Vec::new(),
+                sends: Vec::new(),
+                calls: Vec::new(),
+                // Fixed seed: the same test run gives the same ids.
+                rng: XorShift64::new(0x5374_6163_6B4F_6E65),
+                webhook_url: config.webhook_url,
+            }),
+        });
+        let faults = Faults::new();
+        let server = Server::start(Arc::new(StackOneHandler(Arc::clone(&shared))), faults.clone()).await?;
+        Ok(Self { shared, faults, server })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// `http://127.0.0.1:<port>`: what replaces `https://api.stackone.com`.
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// Stops serving. Also done on drop.
+    pub fn shutdown(&self) {
+        self.server.shutdown();
+    }
+
+    /// The fault plans, by [`route`].
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// The signature scheme webhooks are signed with.
+    pub fn signature_scheme(&self) -> &StackOneSignatureScheme {
+        &self.shared.signature
+    }
+
+    /// Where order webhooks go from now on.
+    pub fn set_webhook_url(&self, url: Option<String>) {
+        lock(&self.shared.state).webhook_url = url;
+    }
+
+    /// Creates an order without sending its webhook; returns its id.
+    pub fn create_order(&self, order: NewStackOneOrder) -> Result<String, StackOneSimError> {
+        if !self.shared.accounts.contains(&order.account_id) {
+            return Err(StackOneSimError::UnknownAccount(order.account_id));
+        }
+        let mut state = lock(&self.shared.state);
+        let id = stackone_id(&mut state.rng);
+        let event_id = match &order.event_id {
+            Some(given) => given.clone(),
+            None => format!("evt_{}", stackone_id(&mut state.rng)),
+        };
+        state.orders.push(StoredOrder {
+            record: StackOneOrder {
+                id: id.clone(),
+                event_id,
+                account_id: order.account_id.clone(),
+                package_id: order.package_id.clone(),
+                result_writes: Vec::new(),
+                order,
+            },
+            webhook_body: None,
+        });
+        Ok(id)
+    }
+
+    /// Creates an order and sends its webhook, correctly signed.
+    pub async fn place_order(&self, order: NewStackOneOrder) -> Result<StackOneWebhookOutcome, StackOneSimError> {
+        let id = self.create_order(order)?;
+        self.send_order_created(&id, StackOneSignature::Valid).await
+    }
+
+    /// Sends the order's webhook again, byte for byte, correctly signed.
+    pub async fn redeliver(&self, order_id: &str) -> Result<StackOneWebhookOutcome, StackOneSimError> {
+        self.send_order_created(order_id, StackOneSignature::Valid).await
+    }
+
+    /// Sends (or re-sends) the order's `ats_assessments.created` webhook,
+    /// signed as asked, retrying a 5xx or a missing answer as the
+    /// configured [`StackOneRetry`] allows (every attempt byte-identical).
+    pub async fn send_order_created(
+        &self,
+        order_id: &str,
+        signature: StackOneSignature,
+    ) -> Result<StackOneWebhookOutcome, StackOneSimError> {
+        let (url, event_id, body) = {
+            let mut state = lock(&self.shared.state);
+            let url = state.webhook_url.clone().ok_or(StackOneSimError::NoWebhookUrl)?;
+            let stored = state
+                .orders
+                .iter_mut()
+                .find(|o| o.record.id == order_id)
+                .ok_or_else(|| StackOneSimError::UnknownOrder(order_id.to_owned()))?;
+            let body = stored.webhook_body.get_or_insert_with(|| webhook_body(&stored.record)).clone();
+            (url, stored.record.event_id.clone(), body)
+        };
+        let scheme = &self.shared.signature;
+        let header = match &signature {
+            StackOneSignature::Valid => Some(stackone_signature(scheme.encoding, &self.shared.webhook_secret, &body)),
+            StackOneSignature::Missing => None,
+            StackOneSignature::WrongSecret => {
+                Some(stackone_signature(scheme.encoding, "not-the-webhook-secret", &body))
+            }
+            StackOneSignature::Header(value) => Some(value.clone()),
+        };
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(h) = &header {
+            headers.push((scheme.header_name.as_str(), h.as_str()));
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let sent = self.shared.client.request(Method::POST, &url, &headers, body.clone()).await;
+            let (status, response_body, error) = match sent {
+                Ok(r) => (Some(r.status), r.body, None),
+                Err(e) => (None, Bytes::new(), Some(e.to_string())),
+            };
+            lock(&self.shared.state).sends.push(StackOneWebhookSend {
+                order_id: order_id.to_owned(),
+                event_id: event_id.clone(),
+                attempt,
+                signature: signature.clone(),
+                signature_header: header.clone(),
+                body: body.clone(),
+                status,
+                response_body: response_body.clone(),
+                error: error.clone(),
+            });
+            let failed = status.is_none_or(|s| s >= 500);
+            if !failed || attempt > self.shared.retry.max_retries {
+                return Ok(StackOneWebhookOutcome {
+                    order_id: order_id.to_owned(),
+                    event_id,
+                    status,
+                    body: response_body,
+                    error,
+                    attempts: attempt,
+                });
+            }
+            tokio::time::sleep(self.shared.retry.delay).await;
+        }
+    }
+
+    /// One order.
+    pub fn order(&self, order_id: &str) -> Option<StackOneOrder> {
+        lock(&self.shared.state).orders.iter().find(|o| o.record.id == order_id).map(|o| o.record.clone())
+    }
+
+    /// Every order, in order of creation.
+    pub fn orders(&self) -> Vec<StackOneOrder> {
+        lock(&self.shared.state).orders.iter().map(|o| o.record.clone()).collect()
+    }
+
+    /// The accepted result writes of one order (empty for an unknown one).
+    pub fn result_writes(&self, order_id: &str) -> Vec<Value> {
+        self.order(order_id).map(|o| o.result_writes).unwrap_or_default()
+    }
+
+    /// How many result writes one order accepted.
+    pub fn result_write_count(&self, order_id: &str) -> usize {
+        self.result_writes(order_id).len()
+    }
+
+    /// Every webhook attempt, in order.
+    pub fn webhook_sends(&self) -> Vec<StackOneWebhookSend> {
+        lock(&self.shared.state).sends.clone()
+    }
+
+    /// Every API call that reached the simulator's logic.
+    pub fn calls(&self) -> Vec<StackOneCall> {
+        lock(&self.shared.state).calls.clone()
+    }
+}
+
+/// The event: `{"event","id","account_id","data":{order}}`, the order in
+/// StackOne's unified `AssessmentOrder` shape with data the connector must
+/// drop (second email, phones, profile URL, application, package name).
+fn webhook_body(record: &StackOneOrder) -> Bytes {
+    let o = &record.order;
+    let c = &o.candidate;
+    let emails: Vec<Value> = c
+        .emails
+        .iter()
+        .enumerate()
+        .map(|(i, e)| json!({ "type": if i == 0 { "personal" } else { "work" }, "value": e }))
+        .collect();
+    let phones: Vec<Value> = c.phone_numbers.iter().map(|p| json!({ "type": "personal", "phone": p })).collect();
+    let team: Vec<Value> = o
+        .job
+        .hiring_team
+        .iter()
+        .map(|m| {
+            json!({
+                "user_id": m.user_id,
+                "email": m.email,
+                "first_name": m.first_name,
+                "last_name": m.last_name,
+                "role": m.role,
+            })
+        })
+        .collect();
+    let body = json!({
+        "event": ORDER_CREATED,
+        "id": record.event_id,
+        "account_id": record.account_id,
+        "data": {
+            "id": record.id,
+            "package": { "id": record.package_id, "name": o.package_name },
+            "candidate": {
+                "id": c.id,
+                "first_name": c.first_name,
+                "last_name": c.last_name,
+                "emails": emails,
+                "phone_numbers": phones,
+                "profile_url": c.profile_url,
+            },
+            "job": { "id": o.job.id, "title": o.job.title, "hiring_team": team },
+            "application": { "id": o.application_id },
+        },
+    });
+    Bytes::from(body.to_string())
+}
+
+/// A refusal in StackOne's error shape.
+struct StackOneError {
+    status: StatusCode,
+    message: String,
+}
+
+impl StackOneError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into() }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+struct StackOneHandler(Arc<Shared>);
+
+/// The order id a path names (percent-decoded), if it names one.
+fn order_id(path: &str) -> Option<String> {
+    let raw = path.strip_prefix(ORDERS_PATH)?.strip_suffix("/result")?;
+    if raw.is_empty() || raw.contains('/') {
+        return None;
+    }
+    percent_decode_path(raw)
+}
+
+/// Decodes `%XX` escapes of a path segment (`+` stays `+`); `None` for a
+/// malformed escape or invalid UTF-8, which no order id can be.
+fn percent_decode_path(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok())?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+impl Handler for StackOneHandler {
+    fn route(&self, method: &Method, path: &str) -> &'static str {
+        if method == Method::PATCH && order_id(path).is_some() { route::RESULT } else { route::OTHER }
+    }
+
+    fn handle(&self, request: SimRequest) -> SimResponse {
+        let now = rfc3339_millis(self.0.clock.now());
+        let response = match self.dispatch(&request) {
+            Ok(message) => {
+                SimResponse::json(StatusCode::OK, &json!({ "statusCode": 200, "message": message, "timestamp": now }))
+            }
+            Err(e) => SimResponse::json(
+                e.status,
+                &json!({ "statusCode": e.status.as_u16(), "message": e.message, "timestamp": now }),
+            ),
+        };
+        let target = match &request.query {
+            Some(q) => format!("{}?{q}", request.path),
+            None => request.path.clone(),
+        };
+        lock(&self.0.state).calls.push(StackOneCall {
+            method: request.method.to_string(),
+            target,
+            account_id: request.header("x-account-id").map(str::to_owned),
+            status: response.status.as_u16(),
+        });
+        response
+    }
+}
+
+impl StackOneHandler {
+    /// Route, credentials, account, media type, order, body. Answers the
+    /// success message (StackOne's `UpdateResult`).
+    fn dispatch(&self, request: &SimRequest) -> Result<&'static str, StackOneError> {
+        let Some(id) = order_id(&request.path) else {
+            return Err(StackOneError::new(
+                StatusCode::NOT_FOUND,
+                format!("Cannot {} {}", request.method, request.path),
+            ));
+        };
+        if request.method != Method::PATCH {
+            return Err(StackOneError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{} takes PATCH, not {}", request.path, request.method),
+            ));
+        }
+        self.authenticate(request)?;
+        let account = self.account(request)?;
+        if !request.is_json() {
+            return Err(StackOneError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Content-Type must be application/json.",
+            ));
+        }
+        let known = lock(&self.0.state).orders.iter().any(|o| o.record.id == id && o.record.account_id == account);
+        if !known {
+            return Err(StackOneError::new(StatusCode::NOT_FOUND, format!("Assessment order {id:?} not found.")));
+        }
+        let body = match serde_json::from_slice::<Value>(&request.body) {
+            Ok(Value::Object(obj)) => obj,
+            Ok(_) => return Err(StackOneError::bad_request("The body must be a JSON object.")),
+            Err(e) => return Err(StackOneError::bad_request(format!("The body is not valid JSON: {e}"))),
+        };
+        validate_result(&body, &id).map_err(StackOneError::bad_request)?;
+        let mut state = lock(&self.0.state);
+        let stored =
+            state.orders.iter_mut().find(|o| o.record.id == id).ok_or_else(|| {
+                StackOneError::new(StatusCode::NOT_FOUND, format!("Assessment order {id:?} not found."))
+            })?;
+        stored.record.result_writes.push(Value::Object(body));
+        Ok("Record updated successfully.")
+    }
+
+    /// `Authorization: Basic base64("<api key>:")`. Assumed: the password
+    /// part is ignored (StackOne documents it as empty).
+    fn authenticate(&self, request: &SimRequest) -> Result<(), StackOneError> {
+        let user = request.header("authorization").and_then(|h| {
+            let (scheme, encoded) = h.trim().split_once(' ')?;
+            if !scheme.eq_ignore_ascii_case("basic") {
+                return None;
+            }
+            let raw = STANDARD.decode(encoded.trim()).ok()?;
+            let text = String::from_utf8(raw).ok()?;
+            let (user, _password) = text.split_once(':')?;
+            Some(user.to_owned())
+        });
+        if user.as_deref() == Some(self.0.api_key.as_str()) && !self.0.api_key.is_empty() {
+            Ok(())
+        } else {
+            Err(StackOneError::new(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized: send the API key as `Authorization: Basic base64(\"<api key>:\")`.",
+            ))
+        }
+    }
+
+    /// Assumed: a missing `x-account-id` is 400, an unknown one 403 (the
+    /// account does not belong to this project).
+    fn account(&self, request: &SimRequest) -> Result<String, StackOneError> {
+        let Some(account) = request.header("x-account-id").map(str::trim).filter(|s| !s.is_empty()) else {
+            return Err(StackOneError::bad_request("The x-account-id header is required."));
+        };
+        if self.0.accounts.iter().any(|a| a == account) {
+            Ok(account.to_owned())
+        } else {
+            Err(StackOneError::new(
+                StatusCode::FORBIDDEN,
+                format!("The account {account:?} is not linked to this project."),
+            ))
+        }
+    }
+}
+
+fn only_keys(obj: &Map<String, Value>, allowed: &[&str], path: &str) -> Result<(), String> {
+    match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(format!("property {path}{k} should not exist")),
+        None => Ok(()),
+    }
+}
+
+fn string_member<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> Result<&'a str, String> {
+    match obj.get(key) {
+        Some(Value::String(s)) => Ok(s),
+        None | Some(Value::Null) => Err(format!("{path}{key} is required")),
+        Some(_) => Err(format!("{path}{key} must be a string")),
+    }
+}
+
+fn url_member(obj: &Map<String, Value>, key: &str, path: &str) -> Result<(), String> {
+    if http_url(string_member(obj, key, path)?) { Ok(()) } else { Err(format!("{path}{key} must be an http(s) URL")) }
+}
+
+fn date_member(obj: &Map<String, Value>, key: &str, path: &str) -> Result<(), String> {
+    if is_rfc3339(string_member(obj, key, path)?) {
+        Ok(())
+    } else {
+        Err(format!("{path}{key} must be an RFC 3339 date-time such as 2021-01-01T01:01:01.000Z"))
+    }
+}
+
+/// `{"value": <enum>, "source_value"?: string}`.
+fn enum_member(obj: &Map<String, Value>, path: &str, allowed: &[&str]) -> Result<(), String> {
+    only_keys(obj, &["value", "source_value"], path)?;
+    let value = string_member(obj, "value", path)?;
+    if !allowed.contains(&value) {
+        return Err(format!("{path}value must be one of: {}", allowed.join(", ")));
+    }
+    if obj.get("source_value").is_some_and(|v| !v.is_string() && !v.is_null()) {
+        return Err(format!("{path}source_value must be a string"));
+    }
+    Ok(())
+}
+
+/// The write-back body. From the hub notes: `id` (equal to the path's),
+/// `score` `{"label","value","min","max"}` as strings, `submission_date`,
+/// `summary`, `result {"value"}`, `result_url`, `attachments`. From
+/// StackOne's SDK models, also allowed: `start_date`, `candidate {id,
+/// profile_url}`, `passthrough` and the `source_value`s.
+///
+/// Assumed, and strict so drift shows: `id`, `submission_date`, `summary`,
+/// `result` and `result_url` are required; `score` has all four members, the
+/// value a number from min to max; optional members may be `null`
+/// (class-validator's `@IsOptional`); unknown members are refused as NestJS's
+/// `forbidNonWhitelisted` does.
+fn validate_result(body: &Map<String, Value>, path_id: &str) -> Result<(), String> {
+    only_keys(
+        body,
+        &[
+            "id",
+            "score",
+            "start_date",
+            "submission_date",
+            "summary",
+            "result",
+            "result_url",
+            "attachments",
+            "candidate",
+            "passthrough",
+        ],
+        "",
+    )?;
+    let id = string_member(body, "id", "")?;
+    if id != path_id {
+        return Err(format!("id {id:?} does not match the order {path_id:?} in the URL"));
+    }
+    let present = |key: &str| body.get(key).filter(|v| !v.is_null());
+    if let Some(v) = present("score") {
+        let Value::Object(score) = v else { return Err("score must be an object".into()) };
+        validate_score(score)?;
+    }
+    if present("start_date").is_some() {
+        date_member(body, "start_date", "")?;
+    }
+    date_member(body, "submission_date", "")?;
+    string_member(body, "summary", "")?;
+    match body.get("result") {
+        Some(Value::Object(result)) => enum_member(result, "result.", &RESULT_VALUES)?,
+        None | Some(Value::Null) => return Err("result is required".into()),
+        Some(_) => return Err("result must be an object".into()),
+    }
+    url_member(body, "result_url", "")?;
+    if let Some(v) = present("attachments") {
+        let Value::Array(items) = v else { return Err("attachments must be an array".into()) };
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("attachments[{i}].");
+            let Value::Object(a) = item else { return Err(format!("attachments[{i}] must be an object")) };
+            only_keys(a, &["url", "content_type"], &path)?;
+            url_member(a, "url", &path)?;
+            match a.get("content_type") {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(ct)) => enum_member(ct, &format!("{path}content_type."), &CONTENT_TYPE_VALUES)?,
+                Some(_) => return Err(format!("{path}content_type must be an object")),
+            }
+        }
+    }
+    if let Some(v) = present("candidate") {
+        let Value::Object(c) = v else { return Err("candidate must be an object".into()) };
+        only_keys(c, &["id", "profile_url"], "candidate.")?;
+        if c.get("id").is_some_and(|v| !v.is_null()) {
+            string_member(c, "id", "candidate.")?;
+        }
+        if c.get("profile_url").is_some_and(|v| !v.is_null()) {
+            url_member(c, "profile_url", "candidate.")?;
+        }
+    }
+    if present("passthrough").is_some_and(|v| !v.is_object()) {
+        return Err("passthrough must be an object".into());
+    }
+    Ok(())
+}
+
+/// `{"label","value","min","max"}`, every one a string; value, min and max
+/// finite numbers with `min <= value <= max`.
+fn validate_score(score: &Map<String, Value>) -> Result<(), String> {
+    only_keys(score, &["label", "value", "min", "max"], "score.")?;
+    string_member(score, "label", "score.")?;
+    let number = |key: &str| -> Result<f64, String> {
+        let s = string_member(score, key, "score.")?;
+        s.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| format!("score.{key} {s:?} is not a number"))
+    };
+    let (value, min, max) = (number("value")?, number("min")?, number("max")?);
+    if min > max {
+        return Err(format!("score.min {min} is greater than score.max {max}"));
+    }
+    if value < min || value > max {
+        return Err(format!("score.value {value} is not between score.min {min} and score.max {max}"));
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a Unix time, as StackOne's error
+/// timestamps are written (days from the civil-from-days algorithm).
+fn rfc3339_millis(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+/// An RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, with
+/// real calendar dates (leap years included) and a leap second allowed.
+/// (The same rule as the Kombo simulator's, which keeps its copy private.)
+fn is_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |from: usize, len: usize| -> Option<u32> {
+        let part = s.get(from..from + len)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+    };
+    let at = |i: usize, c: u8| b.get(i).is_some_and(|x| x.eq_ignore_ascii_case(&c));
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) =
+        (digits(0, 4), digits(5, 2), digits(8, 2), digits(11, 2), digits(14, 2), digits(17, 2))
+    else {
+        return false;
+    };
+    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
+        return false;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if day == 0 || day > days || hour > 23 || minute > 59 || second > 60 {
+        return false;
+    }
+    let mut i = 19;
+    if at(i, b'.') {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match b.get(i) {
+        Some(b'Z' | b'z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            i + 6 == b.len()
+                && at(i + 3, b':')
+                && digits(i + 1, 2).is_some_and(|h| h <= 23)
+                && digits(i + 4, 2).is_some_and(|m| m <= 59)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &[u8] = br#"{"event":"ats_assessments.created","data":{"id":"ord_1"}}"#;
+
+    #[test]
+    fn signatures_match_openssl_in_every_encoding() {
+        // `printf '%s' "$BODY" | openssl dgst -sha256 -hmac stackone_secret [-binary | base64]`
+        let sig = |e| stackone_signature(e, "stackone_secret", BODY);
+        assert_eq!(sig(StackOneEncoding::Base64UrlNoPad), "rT9uBQRc_DlyvkYIho6vrbFrysxEDhbe1IxYFIqZJN0");
+        assert_eq!(sig(StackOneEncoding::Base64), "rT9uBQRc/DlyvkYIho6vrbFrysxEDhbe1IxYFIqZJN0=");
+        assert_eq!(sig(StackOneEncoding::Hex), "ad3f6e05045cfc3972be4608868eafadb16bcacc440e16ded48c58148a9924dd");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_millis(1_700_000_000), "2023-11-14T22:13:20.000Z");
+        assert_eq!(rfc3339_millis(951_782_400), "2000-02-29T00:00:00.000Z");
+        assert!(is_rfc3339(&rfc3339_millis(1_700_000_000)));
+    }
+
+    #[test]
+    fn path_ids_are_percent_decoded() {
+        assert_eq!(order_id("/unified/ats/assessments/orders/ord%2F1%20%C3%A4/result").as_deref(), Some("ord/1 ä"));
+        assert_eq!(order_id("/unified/ats/assessments/orders/a+b/result").as_deref(), Some("a+b"));
+        assert_eq!(order_id("/unified/ats/assessments/orders/%zz/result"), None);
+        assert_eq!(order_id("/unified/ats/assessments/orders/%FF/result"), None);
+        assert_eq!(order_id("/unified/ats/assessments/orders//result"), None);
+        assert_eq!(order_id("/unified/ats/assessments/orders/a/b/result"), None);
+    }
+
+    #[test]
+    fn rfc3339() {
+        for ok in ["2023-04-04T00:00:00.000Z", "2024-02-29T23:59:60Z", "2023-04-04t10:00:00+02:00"] {
+            assert!(is_rfc3339(ok), "{ok}");
+        }
+        for bad in ["2023-04-04", "2023-02-29T00:00:00Z", "2023-04-04T00:00:00", "2023-04-04T00:00:00+0200"] {
+            assert!(!is_rfc3339(bad), "{bad}");
+        }
+    }
+}
