@@ -65,11 +65,19 @@ enum Command {
     /// Walk one order through the plugin alone with the bundled example data:
     /// lenses, order, signature check, Assessio's answer, result.
     Demo,
-    /// Start Assessio's and Kombo's simulators and the gateway (spin.toml,
-    /// served by this wasmtime host), publish packages, and walk one order
-    /// from the ATS to Assessio and its result back, step by step. Then stay
-    /// up and send another order on each Enter, until Ctrl-D or Ctrl-C.
+    /// Start the simulators of Assessio and the three hubs and the gateway
+    /// (spin.toml, served by this wasmtime host), and walk one order through
+    /// the chosen hub (`--hub`), from the ATS to Assessio and its result back,
+    /// step by step. Then stay up and send another order on each Enter, until
+    /// Ctrl-D or Ctrl-C.
     Up {
+        /// Which hub's flow to walk: `kombo` (packages, signed webhook,
+        /// write-back), `teamtailor` (trigger dialog, stage trigger, partner
+        /// result) or `stackone` (order event, result PATCH). All three are
+        /// simulated and served either way.
+        #[arg(long, default_value = "kombo", value_name = "HUB",
+              value_parser = clap::builder::PossibleValuesParser::new(assessio_host::up::Hub::NAMES))]
+        hub: String,
         /// Exit after the walk-through instead of staying up.
         #[arg(long)]
         once: bool,
@@ -243,7 +251,8 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             let connector = load(cli)?;
             Ok(finish(request.run(&connector), *compact))
         }
-        Command::Up { once, kv_dir, logs } => {
+        Command::Up { hub, once, kv_dir, logs } => {
+            let hub: assessio_host::up::Hub = hub.parse().map_err(|e: String| Failure::Other(anyhow::anyhow!(e)))?;
             let kv_dir = if let Some(dir) = kv_dir {
                 dir.clone()
             } else {
@@ -258,7 +267,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 ..assessio_host::stack::StackOptions::new(kv_dir)
             };
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(assessio_host::up::run(options, !once, &mut std::io::stdout()))?;
+            runtime.block_on(assessio_host::up::run(options, hub, !once, &mut std::io::stdout()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { manifest, listen, variables, kv_dir } => {

@@ -1,6 +1,8 @@
-//! The whole connector on one machine: Assessio's and Kombo's simulators and
-//! the Spin gateway (the root `spin.toml`, unmodified) served by the
-//! Spin-compatible host, wired to each other on loopback.
+//! The whole connector on one machine: the simulators of Assessio and of the
+//! three hubs (Kombo, Teamtailor, StackOne) and the Spin gateway (the root
+//! `spin.toml`, unmodified) served by the Spin-compatible host, wired to each
+//! other on loopback. Each hub's simulated customer has its own Assessio
+//! organisation, as real customers do.
 //!
 //! `assessio up` (the README's main job) and the end-to-end tests start the
 //! same stack, so what a newcomer sees is what the tests check.
@@ -9,6 +11,8 @@ use crate::locate;
 use crate::sim::assessio::{AssessioConfig, AssessioSim, Organisation, RetryPolicy};
 use crate::sim::http::{ClientResponse, HttpClient};
 use crate::sim::kombo::{KomboConfig, KomboSim};
+use crate::sim::stackone::{StackOneConfig, StackOneSim};
+use crate::sim::teamtailor::{TeamtailorConfig, TeamtailorSim};
 use crate::spin::variables::EnvSource;
 use crate::spin::{RequestLimits, ServerHandle, SpinApp, SpinOptions};
 use anyhow::Context as _;
@@ -20,6 +24,10 @@ use std::time::Duration;
 
 /// The simulated customer's Kombo integration.
 pub const INTEGRATION: &str = "greenhouse:acme-recruiting";
+/// The simulated Teamtailor customer's company id.
+pub const TEAMTAILOR_COMPANY: &str = "nordic-talent-ab";
+/// The simulated StackOne customer's linked account.
+pub const STACKONE_ACCOUNT: &str = "acc-fjord-hr";
 /// The lens of Assessio's reference example, which the simulator offers.
 pub const LENS_ID: &str = "7922dd91-1b44-43e4-a740-7c4d9c2fba41";
 /// The package a recruiter picks in the demo: that lens, invitations in Swedish.
@@ -30,22 +38,55 @@ pub fn demo_package() -> String {
 /// Simulated credentials. Distinct, recognisable strings, so a test can scan
 /// every byte the gateway emitted for each of them.
 pub mod secrets {
-    /// Identifies the simulated Assessio organisation.
+    /// Identifies the Kombo customer's Assessio organisation.
     pub const PROVIDER_KEY: &str = "sim-provider-key-7Qx2";
-    /// Signs orders to Assessio.
+    /// Signs that organisation's orders.
     pub const INTEGRATOR_SECRET: &str = "sim-integrator-secret-Lk9v";
+    /// The Teamtailor customer's Assessio organisation.
+    pub const TEAMTAILOR_ORG_PROVIDER_KEY: &str = "sim-provider-key-tt-3Fh8";
+    /// Signs its orders.
+    pub const TEAMTAILOR_ORG_INTEGRATOR_SECRET: &str = "sim-integrator-secret-tt-Qm2w";
+    /// The StackOne customer's Assessio organisation.
+    pub const STACKONE_ORG_PROVIDER_KEY: &str = "sim-provider-key-so-Vb5k";
+    /// Signs its orders.
+    pub const STACKONE_ORG_INTEGRATOR_SECRET: &str = "sim-integrator-secret-so-Xe7p";
     /// What Assessio presents on result webhooks.
     pub const INTEGRATOR_API_KEY: &str = "sim-integrator-api-key-Rt4m";
     /// The gateway's Kombo API key.
     pub const KOMBO_API_KEY: &str = "sim-kombo-api-key-Wp8s";
     /// Signs Kombo's webhooks.
     pub const KOMBO_WEBHOOK_SECRET: &str = "sim-kombo-webhook-secret-Hd3z";
+    /// The gateway's Teamtailor partner API key.
+    pub const TEAMTAILOR_API_KEY: &str = "sim-teamtailor-api-key-Jn6r";
+    /// The key Teamtailor sends for the customer (`Authorization: Bearer`).
+    pub const TEAMTAILOR_PROVIDER_KEY: &str = "sim-teamtailor-provider-key-Gu1c";
+    /// Signs Teamtailor's triggers.
+    pub const TEAMTAILOR_SIGNATURE_SECRET: &str = "sim-teamtailor-signature-secret-Wz4d";
+    /// The gateway's StackOne API key.
+    pub const STACKONE_API_KEY: &str = "sim-stackone-api-key-Ps9t";
+    /// Signs StackOne's webhooks.
+    pub const STACKONE_WEBHOOK_SECRET: &str = "sim-stackone-webhook-secret-Ky2b";
     /// The operator routes' token.
     pub const OPERATOR_TOKEN: &str = "sim-operator-token-Zc6n";
 
     /// All of them.
-    pub const ALL: [&str; 6] =
-        [PROVIDER_KEY, INTEGRATOR_SECRET, INTEGRATOR_API_KEY, KOMBO_API_KEY, KOMBO_WEBHOOK_SECRET, OPERATOR_TOKEN];
+    pub const ALL: [&str; 15] = [
+        PROVIDER_KEY,
+        INTEGRATOR_SECRET,
+        TEAMTAILOR_ORG_PROVIDER_KEY,
+        TEAMTAILOR_ORG_INTEGRATOR_SECRET,
+        STACKONE_ORG_PROVIDER_KEY,
+        STACKONE_ORG_INTEGRATOR_SECRET,
+        INTEGRATOR_API_KEY,
+        KOMBO_API_KEY,
+        KOMBO_WEBHOOK_SECRET,
+        TEAMTAILOR_API_KEY,
+        TEAMTAILOR_PROVIDER_KEY,
+        TEAMTAILOR_SIGNATURE_SECRET,
+        STACKONE_API_KEY,
+        STACKONE_WEBHOOK_SECRET,
+        OPERATOR_TOKEN,
+    ];
 }
 
 /// How to start the stack.
@@ -83,6 +124,10 @@ pub struct Stack {
     pub assessio: AssessioSim,
     /// Kombo's simulator; its webhooks go to the gateway.
     pub kombo: KomboSim,
+    /// Teamtailor's simulator; its stage triggers go to the gateway.
+    pub teamtailor: TeamtailorSim,
+    /// StackOne's simulator; its order events go to the gateway.
+    pub stackone: StackOneSim,
     /// The gateway, served on loopback.
     pub gateway: ServerHandle,
     client: HttpClient,
@@ -98,12 +143,24 @@ impl Stack {
             built == locate::workspace_root().join("target/wasm32-wasip2/release/assessio_gateway.wasm"),
             "spin.toml loads the gateway from target/; unset CARGO_TARGET_DIR to run the stack"
         );
-        let organisation =
-            Organisation::example(secrets::PROVIDER_KEY, Some(secrets::INTEGRATOR_SECRET), secrets::INTEGRATOR_API_KEY);
+        let api_key = secrets::INTEGRATOR_API_KEY;
+        let organisations = vec![
+            Organisation::example(secrets::PROVIDER_KEY, Some(secrets::INTEGRATOR_SECRET), api_key),
+            Organisation::example(
+                secrets::TEAMTAILOR_ORG_PROVIDER_KEY,
+                Some(secrets::TEAMTAILOR_ORG_INTEGRATOR_SECRET),
+                api_key,
+            ),
+            Organisation::example(
+                secrets::STACKONE_ORG_PROVIDER_KEY,
+                Some(secrets::STACKONE_ORG_INTEGRATOR_SECRET),
+                api_key,
+            ),
+        ];
         let assessio = AssessioSim::start(AssessioConfig {
             auto_complete: options.auto_complete,
             retry: options.retry,
-            ..AssessioConfig::new(vec![organisation])
+            ..AssessioConfig::new(organisations)
         })
         .await
         .context("starting the Assessio simulator")?;
@@ -111,14 +168,41 @@ impl Stack {
             KomboSim::start(KomboConfig::new(secrets::KOMBO_API_KEY, &[INTEGRATION], secrets::KOMBO_WEBHOOK_SECRET))
                 .await
                 .context("starting the Kombo simulator")?;
+        let teamtailor = TeamtailorSim::start(TeamtailorConfig::new(
+            secrets::TEAMTAILOR_API_KEY,
+            Some(secrets::TEAMTAILOR_SIGNATURE_SECRET),
+            &[(TEAMTAILOR_COMPANY, secrets::TEAMTAILOR_PROVIDER_KEY)],
+        ))
+        .await
+        .context("starting the Teamtailor simulator")?;
+        let stackone = StackOneSim::start(StackOneConfig::new(
+            secrets::STACKONE_API_KEY,
+            &[STACKONE_ACCOUNT],
+            secrets::STACKONE_WEBHOOK_SECRET,
+        ))
+        .await
+        .context("starting the StackOne simulator")?;
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the gateway's port")?;
         let public_url = format!("http://{}", listener.local_addr()?);
         kombo.set_webhook_url(Some(format!("{public_url}/kombo/webhook")));
+        teamtailor.set_webhook_url(Some(format!("{public_url}/teamtailor/webhook")));
+        stackone.set_webhook_url(Some(format!("{public_url}/stackone/webhook")));
         let tenants = json!({ INTEGRATION: {
             "provider_key": secrets::PROVIDER_KEY,
             "integrator_secret": secrets::INTEGRATOR_SECRET,
             "default_locale": "sv-SE",
+        }});
+        let teamtailor_tenants = json!({ TEAMTAILOR_COMPANY: {
+            "teamtailor_provider_key": secrets::TEAMTAILOR_PROVIDER_KEY,
+            "provider_key": secrets::TEAMTAILOR_ORG_PROVIDER_KEY,
+            "integrator_secret": secrets::TEAMTAILOR_ORG_INTEGRATOR_SECRET,
+            "default_locale": "sv-SE",
+        }});
+        let stackone_tenants = json!({ STACKONE_ACCOUNT: {
+            "provider_key": secrets::STACKONE_ORG_PROVIDER_KEY,
+            "integrator_secret": secrets::STACKONE_ORG_INTEGRATOR_SECRET,
+            "default_locale": "en-US",
         }});
         let variables: BTreeMap<String, String> = [
             ("assessio_url", assessio.url()),
@@ -126,9 +210,17 @@ impl Stack {
             ("kombo_url", kombo.url()),
             ("kombo_api_key", secrets::KOMBO_API_KEY.into()),
             ("kombo_webhook_secret", secrets::KOMBO_WEBHOOK_SECRET.into()),
+            ("tenants", tenants.to_string()),
+            ("teamtailor_url", teamtailor.url()),
+            ("teamtailor_api_key", secrets::TEAMTAILOR_API_KEY.into()),
+            ("teamtailor_signature_secret", secrets::TEAMTAILOR_SIGNATURE_SECRET.into()),
+            ("teamtailor_tenants", teamtailor_tenants.to_string()),
+            ("stackone_url", stackone.url()),
+            ("stackone_api_key", secrets::STACKONE_API_KEY.into()),
+            ("stackone_webhook_secret", secrets::STACKONE_WEBHOOK_SECRET.into()),
+            ("stackone_tenants", stackone_tenants.to_string()),
             ("public_url", public_url),
             ("operator_token", secrets::OPERATOR_TOKEN.into()),
-            ("tenants", tenants.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -142,7 +234,7 @@ impl Stack {
         };
         let app = SpinApp::load(&manifest, spin_options).context("loading spin.toml")?;
         let gateway = app.serve(listener)?;
-        Ok(Self { assessio, kombo, gateway, client: HttpClient::new(Duration::from_secs(30)) })
+        Ok(Self { assessio, kombo, teamtailor, stackone, gateway, client: HttpClient::new(Duration::from_secs(30)) })
     }
 
     /// Calls an operator route of the gateway with the operator token.
@@ -160,10 +252,12 @@ impl Stack {
         self.gateway.log().text()
     }
 
-    /// Stops the gateway and both simulators.
+    /// Stops the gateway and every simulator.
     pub async fn shutdown(self) {
         self.gateway.shutdown().await;
         self.assessio.shutdown();
         self.kombo.shutdown();
+        self.teamtailor.shutdown();
+        self.stackone.shutdown();
     }
 }

@@ -829,3 +829,38 @@ fn up_once_walks_an_order_from_the_ats_to_assessio_and_back() {
         assert!(!run.stderr.contains(secret), "{secret} on stderr");
     }
 }
+
+#[test]
+fn up_once_walks_a_teamtailor_trigger_and_a_stackone_order() {
+    for (hub, expected) in [
+        (
+            "teamtailor",
+            &[
+                "Recruitment Lens   General Performance",
+                "status so far: sending → sent",
+                "sending → sent → completed",
+                "written to the Teamtailor partner result",
+            ][..],
+        ),
+        (
+            "stackone",
+            &["ats_assessments.created", "(strings, as StackOne takes them)", "written back through StackOne"][..],
+        ),
+    ] {
+        let kv = std::env::temp_dir().join(format!("assessio-cli-up-{hub}-{}", std::process::id()));
+        let run = run_binary(&["up", "--once", "--hub", hub, "--kv-dir", kv.to_str().unwrap()], None);
+        let _ = std::fs::remove_dir_all(&kv);
+        run.expect_code(0).expect_no_panic();
+        let steps: Vec<usize> = (1..=6).map(|n| run.stdout.find(&format!("[{n}/6]")).expect("every step")).collect();
+        assert!(steps.windows(2).all(|w| w[0] < w[1]), "{}", run.stdout);
+        for e in expected {
+            assert!(run.stdout.contains(e), "{hub}: missing {e:?} in:\n{}", run.stdout);
+        }
+        for secret in assessio_host::stack::secrets::ALL {
+            assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "{secret} printed");
+        }
+    }
+    let run = run_binary(&["up", "--once", "--hub", "workday"], None);
+    run.expect_code(2);
+    assert!(run.stderr.contains("kombo") && run.stderr.contains("teamtailor"), "{}", run.stderr);
+}

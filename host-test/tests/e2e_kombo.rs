@@ -13,59 +13,23 @@ use assessio_host::sim::assessio::route as assessio_route;
 use assessio_host::sim::kombo::route as kombo_route;
 use assessio_host::sim::{
     AttemptOutcome, CandidateDetails, ClientResponse, DeliveryState, FaultAction, FaultPlan, HttpClient, NewOrder,
-    OrderStatus, PackageType, RetryPolicy, Scores, WebhookOutcome, WebhookSignature, kombo_signature,
+    OrderStatus, PackageType, Scores, WebhookOutcome, WebhookSignature, kombo_signature,
 };
 use assessio_host::stack::{INTEGRATION, LENS_ID, Stack, StackOptions, demo_package, secrets};
 use assessio_plugin::hubs::package_id;
 use http::Method;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use support::{KvDir, json_of, options, start};
+
+mod support;
 
 /// What Kombo shows the recruiter for a candidate without a last name.
 const NO_LAST_NAME: &str = "Assessio could not be ordered: the candidate has no last name. \
                             Assessio needs a first and a last name to invite the candidate.";
-
-/// A key-value directory of its own, removed when the test ends (pass or fail).
-struct KvDir(PathBuf);
-
-impl KvDir {
-    fn new(test: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("assessio-e2e-kombo-{test}-{}-{nanos}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("creating the kv dir");
-        Self(dir)
-    }
-}
-
-impl Drop for KvDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Assessio's retries, compressed further: a test waits milliseconds.
-fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        base: Duration::from_millis(10),
-        cap: Duration::from_millis(200),
-        max_attempts: 12,
-        max_elapsed: Duration::from_secs(30),
-    }
-}
-
-fn options(kv: &KvDir) -> StackOptions {
-    StackOptions { retry: fast_retry(), ..StackOptions::new(&kv.0) }
-}
-
-async fn start(options: StackOptions) -> Stack {
-    Stack::start(options).await.expect("the stack starts")
-}
 
 fn client() -> HttpClient {
     HttpClient::new(Duration::from_secs(10))
@@ -74,10 +38,6 @@ fn client() -> HttpClient {
 /// The result id the gateway derives for a Kombo order (stable, from Kombo's ids).
 fn result_id_of(order_id: &str) -> String {
     assessio_plugin::ids::stable_id("result", &[&format!("kombo:{INTEGRATION}"), order_id])
-}
-
-fn json_of(body: &[u8]) -> Value {
-    serde_json::from_slice(body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(body)))
 }
 
 fn unix_now() -> i64 {
@@ -133,7 +93,7 @@ async fn sync_and_check_packages(stack: &Stack) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn happy_path_publishes_places_and_writes_the_result_back() {
-    let kv = KvDir::new("happy");
+    let kv = KvDir::new("kombo", "happy");
     let stack = start(options(&kv)).await;
 
     sync_and_check_packages(&stack).await;
@@ -239,7 +199,7 @@ async fn happy_path_publishes_places_and_writes_the_result_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_candidate_without_a_last_name_is_rejected_without_calling_assessio() {
-    let kv = KvDir::new("no-last-name");
+    let kv = KvDir::new("kombo", "no-last-name");
     let stack = start(options(&kv)).await;
     let mut order = NewOrder::example(INTEGRATION, &demo_package(), "nameless@example.com");
     order.candidate.last_name = None;
@@ -270,7 +230,7 @@ async fn a_candidate_without_a_last_name_is_rejected_without_calling_assessio() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_with_a_bad_or_missing_signature_are_refused() {
-    let kv = KvDir::new("signature");
+    let kv = KvDir::new("kombo", "signature");
     let stack = start(options(&kv)).await;
     let order_id =
         stack.kombo.create_order(NewOrder::example(INTEGRATION, &demo_package(), "sig@example.com")).unwrap();
@@ -299,7 +259,7 @@ async fn webhooks_with_a_bad_or_missing_signature_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_delivered_three_times_places_one_order() {
-    let kv = KvDir::new("redeliver");
+    let kv = KvDir::new("kombo", "redeliver");
     let stack = start(options(&kv)).await;
     let first = stack.kombo.place_order(NewOrder::example(INTEGRATION, &demo_package(), "thrice@example.com")).await;
     let first = first.unwrap();
@@ -331,7 +291,7 @@ async fn a_webhook_delivered_three_times_places_one_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_that_arrive_while_assessio_is_down_are_placed_by_reconcile() {
-    let kv = KvDir::new("assessio-down");
+    let kv = KvDir::new("kombo", "assessio-down");
     // No auto-completion: the orders stay OPEN in Kombo, so the second
     // reconcile sees them again and must not place them again.
     let stack = start(StackOptions { auto_complete: None, ..options(&kv) }).await;
@@ -390,7 +350,7 @@ async fn orders_that_arrive_while_assessio_is_down_are_placed_by_reconcile() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_that_arrives_while_kombo_is_down_lands_once_after_retries() {
-    let kv = KvDir::new("kombo-down");
+    let kv = KvDir::new("kombo", "kombo-down");
     let stack = start(options(&kv)).await;
     stack.kombo.faults().set(kombo_route::RESULT, FaultPlan::new().fail_next(3, 503));
 
@@ -429,7 +389,7 @@ async fn a_result_that_arrives_while_kombo_is_down_lands_once_after_retries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_with_a_wrong_integrator_api_key_is_refused() {
-    let kv = KvDir::new("wrong-api-key");
+    let kv = KvDir::new("kombo", "wrong-api-key");
     let stack = start(StackOptions { auto_complete: None, ..options(&kv) }).await;
     let outcome =
         stack.kombo.place_order(NewOrder::example(INTEGRATION, &demo_package(), "key@example.com")).await.unwrap();
@@ -539,7 +499,7 @@ async fn two_hundred_orders_with_faults_on_both_sides() {
     const ORDERS: usize = 200;
     const CONCURRENCY: usize = 8;
     let started = Instant::now();
-    let kv = KvDir::new("load");
+    let kv = KvDir::new("kombo", "load");
     let stack = Arc::new(start(options(&kv)).await);
     stack.assessio.faults().set(assessio_route::ORDER, FaultPlan::new().fail_fraction(0.2, 0xA55E_5510));
     stack.kombo.faults().set(kombo_route::RESULT, FaultPlan::new().fail_fraction(0.2, 0x0C0B_0000_0001));
@@ -622,7 +582,7 @@ async fn two_hundred_orders_with_faults_on_both_sides() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_records_survive_a_restart_of_the_gateway() {
-    let kv = KvDir::new("restart");
+    let kv = KvDir::new("kombo", "restart");
     let first = start(StackOptions { auto_complete: None, ..options(&kv) }).await;
     let outcome =
         first.kombo.place_order(NewOrder::example(INTEGRATION, &demo_package(), "again@example.com")).await.unwrap();
@@ -653,7 +613,7 @@ async fn order_records_survive_a_restart_of_the_gateway() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_the_log_or_any_answer() {
-    let kv = KvDir::new("secrets");
+    let kv = KvDir::new("kombo", "secrets");
     let stack = start(options(&kv)).await;
     let mut answers: Vec<(String, String)> = Vec::new();
     let mut keep =
@@ -758,7 +718,7 @@ async fn no_secret_reaches_the_log_or_any_answer() {
 /// wait for (60 s), so it counts those rounds apart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_deliveries_of_one_order_never_place_it_twice() {
-    let kv = KvDir::new("concurrent");
+    let kv = KvDir::new("kombo", "concurrent");
     let stack = start(StackOptions { auto_complete: None, ..options(&kv) }).await;
     let (mut placed, mut deferred) = (0, 0);
     for round in 0..20 {
