@@ -2,8 +2,16 @@
 //!
 //! A missing or malformed setting is an error that names the setting and
 //! never its value: several of them are credentials.
+//!
+//! Each hub (Kombo, Teamtailor, StackOne) is optional: it is enabled by its
+//! API key, and an enabled hub must be configured completely, so that a
+//! deployment never half-serves a hub. At least one hub must be enabled.
+
+// `StackOne` is the product's name, not code: doc_markdown would want it in backticks.
+#![allow(clippy::doc_markdown)]
 
 use crate::platform::Platform;
+use assessio_plugin::hubs::stackone::{SignatureEncoding, SignatureScheme, StackOneApi};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -17,7 +25,7 @@ pub mod names {
     pub const ASSESSIO_INTEGRATOR_API_KEY: &str = "assessio_integrator_api_key";
     /// Kombo's origin, e.g. `https://api.kombo.dev`; the API lives under `/v1`.
     pub const KOMBO_URL: &str = "kombo_url";
-    /// Kombo's API key.
+    /// Kombo's API key; empty turns Kombo off.
     pub const KOMBO_API_KEY: &str = "kombo_api_key";
     /// The secret Kombo signs webhooks with.
     pub const KOMBO_WEBHOOK_SECRET: &str = "kombo_webhook_secret";
@@ -27,6 +35,27 @@ pub mod names {
     pub const OPERATOR_TOKEN: &str = "operator_token";
     /// JSON: Kombo integration id → that customer's Assessio organisation.
     pub const TENANTS: &str = "tenants";
+    /// Teamtailor's origin, e.g. `https://api.teamtailor.com`. Update URLs
+    /// from triggers must lie under it.
+    pub const TEAMTAILOR_URL: &str = "teamtailor_url";
+    /// Teamtailor's partner API key; empty turns Teamtailor off.
+    pub const TEAMTAILOR_API_KEY: &str = "teamtailor_api_key";
+    /// The secret of `Teamtailor-Signature`; empty skips the signature check.
+    pub const TEAMTAILOR_SIGNATURE_SECRET: &str = "teamtailor_signature_secret";
+    /// JSON: Teamtailor company id → provider key and Assessio organisation.
+    pub const TEAMTAILOR_TENANTS: &str = "teamtailor_tenants";
+    /// StackOne's origin, e.g. `https://api.stackone.com`.
+    pub const STACKONE_URL: &str = "stackone_url";
+    /// StackOne's API key; empty turns StackOne off.
+    pub const STACKONE_API_KEY: &str = "stackone_api_key";
+    /// The secret StackOne signs webhooks with.
+    pub const STACKONE_WEBHOOK_SECRET: &str = "stackone_webhook_secret";
+    /// The header StackOne's signature arrives in.
+    pub const STACKONE_SIGNATURE_HEADER: &str = "stackone_signature_header";
+    /// `base64url` (default), `base64` or `hex`.
+    pub const STACKONE_SIGNATURE_ENCODING: &str = "stackone_signature_encoding";
+    /// JSON: StackOne account id → that customer's Assessio organisation.
+    pub const STACKONE_TENANTS: &str = "stackone_tenants";
 }
 
 /// One customer's Assessio organisation.
@@ -49,6 +78,96 @@ impl fmt::Debug for Tenant {
     }
 }
 
+/// One Teamtailor customer: the provider key Teamtailor presents for it, and
+/// its Assessio organisation. Kept apart from [`Tenant`] so that a Kombo or
+/// StackOne tenant cannot carry a Teamtailor key by mistake.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TeamtailorTenant {
+    /// What Teamtailor sends as `Authorization: Bearer` for this company.
+    pub teamtailor_provider_key: String,
+    /// The company's Assessio organisation.
+    pub assessio: Tenant,
+}
+
+impl fmt::Debug for TeamtailorTenant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TeamtailorTenant").field("assessio", &self.assessio).finish_non_exhaustive()
+    }
+}
+
+/// The wire shape of a Teamtailor tenant in `teamtailor_tenants`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTeamtailorTenant {
+    teamtailor_provider_key: String,
+    provider_key: String,
+    #[serde(default)]
+    integrator_secret: Option<String>,
+    #[serde(default)]
+    default_locale: Option<String>,
+}
+
+/// Kombo, when enabled.
+#[derive(Clone)]
+pub struct KomboHub {
+    /// Kombo's API base (origin + `/v1`).
+    pub base_url: String,
+    /// Kombo's API key.
+    pub api_key: String,
+    /// Kombo's webhook signing secret.
+    pub webhook_secret: String,
+    /// Kombo integration id → organisation.
+    pub tenants: BTreeMap<String, Tenant>,
+}
+
+impl KomboHub {
+    /// How to call Kombo for one integration.
+    pub fn api(&self, integration_id: &str) -> assessio_plugin::hubs::kombo::KomboApi {
+        assessio_plugin::hubs::kombo::KomboApi {
+            base_url: self.base_url.clone(),
+            api_key: self.api_key.clone(),
+            integration_id: integration_id.to_string(),
+        }
+    }
+}
+
+/// Teamtailor, when enabled.
+#[derive(Clone)]
+pub struct TeamtailorHub {
+    /// Teamtailor's origin, no trailing slash. An update URL is only ever
+    /// called when it starts with this plus `/`.
+    pub base_url: String,
+    /// The partner API key, for progress and result `PUT`s.
+    pub api_key: String,
+    /// The `Teamtailor-Signature` secret, when signatures are checked.
+    pub signature_secret: Option<String>,
+    /// Teamtailor company id → provider key and organisation.
+    pub tenants: BTreeMap<String, TeamtailorTenant>,
+}
+
+/// StackOne, when enabled.
+#[derive(Clone)]
+pub struct StackOneHub {
+    /// StackOne's origin, no trailing slash.
+    pub base_url: String,
+    /// StackOne's API key.
+    pub api_key: String,
+    /// The webhook signing secret.
+    pub webhook_secret: String,
+    /// Where and how the webhook signature is written (unconfirmed upstream,
+    /// hence configurable).
+    pub scheme: SignatureScheme,
+    /// StackOne account id → organisation.
+    pub tenants: BTreeMap<String, Tenant>,
+}
+
+impl StackOneHub {
+    /// How to call StackOne for one linked account.
+    pub fn api(&self, account_id: &str) -> StackOneApi {
+        StackOneApi { base_url: self.base_url.clone(), api_key: self.api_key.clone(), account_id: account_id.into() }
+    }
+}
+
 /// Everything the gateway is configured with.
 #[derive(Clone)]
 pub struct Config {
@@ -58,27 +177,26 @@ pub struct Config {
     pub order_endpoint: assessio_plugin::OrderEndpoint,
     /// What Assessio presents on result webhooks.
     pub integrator_api_key: String,
-    /// Kombo's API base (origin + `/v1`).
-    pub kombo_base_url: String,
-    /// Kombo's API key.
-    pub kombo_api_key: String,
-    /// Kombo's webhook signing secret.
-    pub kombo_webhook_secret: String,
     /// This gateway's public origin, no trailing slash.
     pub public_url: String,
     /// The operator routes' bearer token.
     pub operator_token: String,
-    /// Kombo integration id → organisation.
-    pub tenants: BTreeMap<String, Tenant>,
+    /// Kombo, when `kombo_api_key` is set.
+    pub kombo: Option<KomboHub>,
+    /// Teamtailor, when `teamtailor_api_key` is set.
+    pub teamtailor: Option<TeamtailorHub>,
+    /// StackOne, when `stackone_api_key` is set.
+    pub stackone: Option<StackOneHub>,
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("assessio_url", &self.assessio_url)
-            .field("kombo_base_url", &self.kombo_base_url)
             .field("public_url", &self.public_url)
-            .field("tenants", &self.tenants.keys().collect::<Vec<_>>())
+            .field("kombo", &self.kombo.as_ref().map(|k| k.tenants.keys().collect::<Vec<_>>()))
+            .field("teamtailor", &self.teamtailor.as_ref().map(|t| t.tenants.keys().collect::<Vec<_>>()))
+            .field("stackone", &self.stackone.as_ref().map(|s| s.tenants.keys().collect::<Vec<_>>()))
             .finish_non_exhaustive()
     }
 }
@@ -102,50 +220,207 @@ fn err(setting: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError { setting, problem: problem.into() }
 }
 
-fn required(p: &impl Platform, setting: &'static str) -> Result<String, ConfigError> {
+/// A setting's trimmed value; `None` when absent or empty (Spin's manifest
+/// gives optional settings an empty default).
+fn optional(p: &impl Platform, setting: &'static str) -> Result<Option<String>, ConfigError> {
     match p.variable(setting) {
-        Ok(Some(v)) if !v.trim().is_empty() => Ok(v.trim().to_string()),
-        Ok(_) => Err(err(setting, "is not set")),
+        Ok(Some(v)) if !v.trim().is_empty() => Ok(Some(v.trim().to_string())),
+        Ok(_) => Ok(None),
         Err(_) => Err(err(setting, "could not be read from the runtime")),
     }
 }
 
+fn required(p: &impl Platform, setting: &'static str) -> Result<String, ConfigError> {
+    optional(p, setting)?.ok_or_else(|| err(setting, "is not set"))
+}
+
 /// An origin: `http(s)://host[:port]`, nothing after it.
 fn origin(p: &impl Platform, setting: &'static str) -> Result<String, ConfigError> {
-    let v = required(p, setting)?;
+    checked_origin(setting, &required(p, setting)?)
+}
+
+/// An origin with a default, the same as `spin.toml` declares (for a runtime
+/// that does not pass the variable at all).
+fn origin_or(p: &impl Platform, setting: &'static str, default: &str) -> Result<String, ConfigError> {
+    checked_origin(setting, &optional(p, setting)?.unwrap_or_else(|| default.into()))
+}
+
+fn checked_origin(setting: &'static str, v: &str) -> Result<String, ConfigError> {
     let v = v.trim_end_matches('/');
     let rest = v.strip_prefix("https://").or_else(|| v.strip_prefix("http://"));
     match rest {
-        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']) => Ok(v.to_string()),
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ', '\\']) => Ok(v.to_string()),
         _ => Err(err(setting, "must be an origin such as https://api.example.com (scheme and host, no path)")),
     }
+}
+
+/// A JSON object of tenants; serde's message may quote a value, so only
+/// where it broke is kept.
+fn tenant_map<T: serde::de::DeserializeOwned>(
+    p: &impl Platform,
+    setting: &'static str,
+    shape: &str,
+) -> Result<BTreeMap<String, T>, ConfigError> {
+    let text = optional(p, setting)?.unwrap_or_else(|| "{}".into());
+    serde_json::from_str(&text).map_err(|e| {
+        err(setting, format!("is not a JSON object of {shape} (line {}, column {})", e.line(), e.column()))
+    })
+}
+
+/// Checks one organisation's credentials.
+fn check_tenant(setting: &'static str, id: &str, t: &Tenant) -> Result<(), ConfigError> {
+    if id.trim().is_empty() {
+        return Err(err(setting, "has an empty id"));
+    }
+    if t.provider_key.trim().is_empty() {
+        return Err(err(setting, format!("has no provider_key for `{id}`")));
+    }
+    if t.integrator_secret.as_deref().is_some_and(str::is_empty) {
+        return Err(err(setting, format!("has an empty integrator_secret for `{id}`")));
+    }
+    Ok(())
+}
+
+/// A hub's key, secret and tenants must be set together: `key` decides
+/// whether the hub is on, and the others may not be set without it.
+fn hub_enabled(
+    p: &impl Platform,
+    key: &'static str,
+    tenants_empty: bool,
+    others: &[&'static str],
+) -> Result<bool, ConfigError> {
+    if optional(p, key)?.is_some() {
+        return Ok(true);
+    }
+    for other in others {
+        if optional(p, other)?.is_some() {
+            return Err(err(key, format!("is not set, but `{other}` is: set both, or neither")));
+        }
+    }
+    if !tenants_empty {
+        return Err(err(key, "is not set, but the hub's tenants are: set both, or neither"));
+    }
+    Ok(false)
+}
+
+fn load_kombo(p: &impl Platform) -> Result<Option<KomboHub>, ConfigError> {
+    use names::{KOMBO_API_KEY, KOMBO_URL, KOMBO_WEBHOOK_SECRET, TENANTS};
+    let tenants: BTreeMap<String, Tenant> =
+        tenant_map(p, TENANTS, "integration id → {provider_key, integrator_secret, default_locale}")?;
+    for (id, t) in &tenants {
+        check_tenant(TENANTS, id, t)?;
+    }
+    if !hub_enabled(p, KOMBO_API_KEY, tenants.is_empty(), &[KOMBO_WEBHOOK_SECRET])? {
+        return Ok(None);
+    }
+    if tenants.is_empty() {
+        return Err(err(TENANTS, "lists no integration"));
+    }
+    Ok(Some(KomboHub {
+        base_url: format!("{}/v1", origin(p, KOMBO_URL)?),
+        api_key: required(p, KOMBO_API_KEY)?,
+        webhook_secret: required(p, KOMBO_WEBHOOK_SECRET)?,
+        tenants,
+    }))
+}
+
+fn load_teamtailor(p: &impl Platform) -> Result<Option<TeamtailorHub>, ConfigError> {
+    use names::{TEAMTAILOR_API_KEY, TEAMTAILOR_SIGNATURE_SECRET, TEAMTAILOR_TENANTS, TEAMTAILOR_URL};
+    let raw: BTreeMap<String, RawTeamtailorTenant> = tenant_map(
+        p,
+        TEAMTAILOR_TENANTS,
+        "company id → {teamtailor_provider_key, provider_key, integrator_secret, default_locale}",
+    )?;
+    let mut tenants = BTreeMap::new();
+    for (id, r) in raw {
+        let assessio = Tenant {
+            provider_key: r.provider_key,
+            integrator_secret: r.integrator_secret,
+            default_locale: r.default_locale,
+        };
+        check_tenant(TEAMTAILOR_TENANTS, &id, &assessio)?;
+        let key = r.teamtailor_provider_key.trim().to_string();
+        if key.is_empty() {
+            return Err(err(TEAMTAILOR_TENANTS, format!("has no teamtailor_provider_key for company `{id}`")));
+        }
+        let shared = tenants.iter().find(|(_, t): &(&String, &TeamtailorTenant)| t.teamtailor_provider_key == key);
+        if let Some((other, _)) = shared {
+            return Err(err(
+                TEAMTAILOR_TENANTS,
+                format!("gives companies `{other}` and `{id}` the same teamtailor_provider_key"),
+            ));
+        }
+        tenants.insert(id, TeamtailorTenant { teamtailor_provider_key: key, assessio });
+    }
+    if !hub_enabled(p, TEAMTAILOR_API_KEY, tenants.is_empty(), &[TEAMTAILOR_SIGNATURE_SECRET])? {
+        return Ok(None);
+    }
+    if tenants.is_empty() {
+        return Err(err(TEAMTAILOR_TENANTS, "lists no company"));
+    }
+    Ok(Some(TeamtailorHub {
+        base_url: origin_or(p, TEAMTAILOR_URL, "https://api.teamtailor.com")?,
+        api_key: required(p, TEAMTAILOR_API_KEY)?,
+        signature_secret: optional(p, TEAMTAILOR_SIGNATURE_SECRET)?,
+        tenants,
+    }))
+}
+
+fn load_stackone(p: &impl Platform) -> Result<Option<StackOneHub>, ConfigError> {
+    use names::{
+        STACKONE_API_KEY, STACKONE_SIGNATURE_ENCODING, STACKONE_SIGNATURE_HEADER, STACKONE_TENANTS, STACKONE_URL,
+        STACKONE_WEBHOOK_SECRET,
+    };
+    let tenants: BTreeMap<String, Tenant> =
+        tenant_map(p, STACKONE_TENANTS, "account id → {provider_key, integrator_secret, default_locale}")?;
+    for (id, t) in &tenants {
+        check_tenant(STACKONE_TENANTS, id, t)?;
+    }
+    if !hub_enabled(p, STACKONE_API_KEY, tenants.is_empty(), &[STACKONE_WEBHOOK_SECRET])? {
+        return Ok(None);
+    }
+    let webhook_secret = required(p, STACKONE_WEBHOOK_SECRET)?;
+    if tenants.is_empty() {
+        return Err(err(STACKONE_TENANTS, "lists no account"));
+    }
+    let header_name = optional(p, STACKONE_SIGNATURE_HEADER)?
+        .unwrap_or_else(|| assessio_plugin::hubs::stackone::DEFAULT_SIGNATURE_HEADER.into());
+    if !header_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(err(STACKONE_SIGNATURE_HEADER, "must be a header name (letters, digits, `-`, `_`)"));
+    }
+    let encoding = match optional(p, STACKONE_SIGNATURE_ENCODING)?.as_deref() {
+        None | Some("base64url") => SignatureEncoding::Base64Url,
+        Some("base64") => SignatureEncoding::Base64,
+        Some("hex") => SignatureEncoding::Hex,
+        Some(_) => return Err(err(STACKONE_SIGNATURE_ENCODING, "must be `base64url`, `base64` or `hex`")),
+    };
+    Ok(Some(StackOneHub {
+        base_url: origin_or(p, STACKONE_URL, "https://api.stackone.com")?,
+        api_key: required(p, STACKONE_API_KEY)?,
+        webhook_secret,
+        scheme: SignatureScheme { header_name, encoding },
+        tenants,
+    }))
 }
 
 impl Config {
     /// Reads and checks every setting, reporting the first problem.
     pub fn load(p: &impl Platform) -> Result<Self, ConfigError> {
         use names::{
-            ASSESSIO_INTEGRATOR_API_KEY, ASSESSIO_ORDER_ENDPOINT, ASSESSIO_URL, KOMBO_API_KEY, KOMBO_URL,
-            KOMBO_WEBHOOK_SECRET, OPERATOR_TOKEN, PUBLIC_URL, TENANTS,
+            ASSESSIO_INTEGRATOR_API_KEY, ASSESSIO_ORDER_ENDPOINT, ASSESSIO_URL, KOMBO_API_KEY, OPERATOR_TOKEN,
+            PUBLIC_URL,
         };
-        let tenants_json = required(p, TENANTS)?;
-        let tenants: BTreeMap<String, Tenant> = serde_json::from_str(&tenants_json).map_err(|e| {
-            // serde's message may quote a value; keep only where it broke.
-            err(TENANTS, format!("is not a JSON object of integration id → {{provider_key, integrator_secret, default_locale}} (line {}, column {})", e.line(), e.column()))
-        })?;
-        if tenants.is_empty() {
-            return Err(err(TENANTS, "lists no integration"));
+        let kombo = load_kombo(p)?;
+        let teamtailor = load_teamtailor(p)?;
+        let stackone = load_stackone(p)?;
+        if kombo.is_none() && teamtailor.is_none() && stackone.is_none() {
+            return Err(err(
+                KOMBO_API_KEY,
+                "is not set, and neither is `teamtailor_api_key` nor `stackone_api_key`: enable at least one hub",
+            ));
         }
-        for (id, t) in &tenants {
-            if t.provider_key.trim().is_empty() {
-                return Err(err(TENANTS, format!("has no provider_key for integration `{id}`")));
-            }
-            if t.integrator_secret.as_deref().is_some_and(str::is_empty) {
-                return Err(err(TENANTS, format!("has an empty integrator_secret for integration `{id}`")));
-            }
-        }
-        let order_endpoint = match p.variable(ASSESSIO_ORDER_ENDPOINT).ok().flatten().as_deref().map(str::trim) {
-            None | Some("" | "order") => assessio_plugin::OrderEndpoint::Order,
+        let order_endpoint = match optional(p, ASSESSIO_ORDER_ENDPOINT)?.as_deref() {
+            None | Some("order") => assessio_plugin::OrderEndpoint::Order,
             Some("order-link") => assessio_plugin::OrderEndpoint::OrderLink,
             Some(_) => return Err(err(ASSESSIO_ORDER_ENDPOINT, "must be `order` or `order-link`")),
         };
@@ -153,16 +428,15 @@ impl Config {
             assessio_url: origin(p, ASSESSIO_URL)?,
             order_endpoint,
             integrator_api_key: required(p, ASSESSIO_INTEGRATOR_API_KEY)?,
-            kombo_base_url: format!("{}/v1", origin(p, KOMBO_URL)?),
-            kombo_api_key: required(p, KOMBO_API_KEY)?,
-            kombo_webhook_secret: required(p, KOMBO_WEBHOOK_SECRET)?,
             public_url: origin(p, PUBLIC_URL)?,
             operator_token: required(p, OPERATOR_TOKEN)?,
-            tenants,
+            kombo,
+            teamtailor,
+            stackone,
         })
     }
 
-    /// The Assessio account of a Kombo integration.
+    /// The Assessio account of one customer's organisation.
     pub fn account(&self, tenant: &Tenant) -> assessio_plugin::Account {
         assessio_plugin::Account {
             environment: assessio_plugin::Environment::Custom(self.assessio_url.clone()),
@@ -171,31 +445,42 @@ impl Config {
         }
     }
 
-    /// How to call Kombo for one integration.
-    pub fn kombo(&self, integration_id: &str) -> assessio_plugin::hubs::kombo::KomboApi {
-        assessio_plugin::hubs::kombo::KomboApi {
-            base_url: self.kombo_base_url.clone(),
-            api_key: self.kombo_api_key.clone(),
-            integration_id: integration_id.to_string(),
-        }
-    }
-
     /// Where Assessio sends results: `resultUpdateUrl` = this + `/<result id>`.
     pub fn results_base_url(&self) -> String {
         format!("{}{}", self.public_url, crate::routes::RESULTS_PREFIX.trim_end_matches('/'))
     }
 
+    /// Which hubs are on, with how many customers each, for `/health`.
+    pub fn hubs(&self) -> [(&'static str, Option<usize>); 3] {
+        [
+            ("kombo", self.kombo.as_ref().map(|k| k.tenants.len())),
+            ("teamtailor", self.teamtailor.as_ref().map(|t| t.tenants.len())),
+            ("stackone", self.stackone.as_ref().map(|s| s.tenants.len())),
+        ]
+    }
+
     /// Every secret in the configuration, so tests can scan output for them.
     pub fn secrets(&self) -> Vec<&str> {
-        let mut s = vec![
-            self.integrator_api_key.as_str(),
-            self.kombo_api_key.as_str(),
-            self.kombo_webhook_secret.as_str(),
-            self.operator_token.as_str(),
-        ];
-        for t in self.tenants.values() {
+        fn org<'a>(s: &mut Vec<&'a str>, t: &'a Tenant) {
             s.push(&t.provider_key);
             s.extend(t.integrator_secret.as_deref());
+        }
+        let mut s = vec![self.integrator_api_key.as_str(), self.operator_token.as_str()];
+        if let Some(k) = &self.kombo {
+            s.extend([k.api_key.as_str(), k.webhook_secret.as_str()]);
+            k.tenants.values().for_each(|t| org(&mut s, t));
+        }
+        if let Some(t) = &self.teamtailor {
+            s.push(&t.api_key);
+            s.extend(t.signature_secret.as_deref());
+            for tenant in t.tenants.values() {
+                s.push(&tenant.teamtailor_provider_key);
+                org(&mut s, &tenant.assessio);
+            }
+        }
+        if let Some(so) = &self.stackone {
+            s.extend([so.api_key.as_str(), so.webhook_secret.as_str()]);
+            so.tenants.values().for_each(|t| org(&mut s, t));
         }
         s
     }

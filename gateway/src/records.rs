@@ -4,9 +4,29 @@
 //! hub's own ids, so a redelivered webhook finds its record). The record holds
 //! what an operator needs to recognise and follow an order, and no candidate
 //! data: not the name, not the email, not the scores.
+//!
+//! Two hubs do not retry a delivery (Teamtailor never does; StackOne's
+//! retries are undocumented), so for them the gateway keeps what it could not
+//! finish and retries it itself (`POST /reconcile`):
+//! - an order Assessio could not take yet, as a [`PendingOrder`] under
+//!   `pending:<result id>`, deleted as soon as it is placed or refused;
+//! - a result the hub could not take yet, under `kept-result:<result id>`,
+//!   deleted as soon as it is written back.
+//!
+//! Those two hold candidate data (names and email, or scores), only while
+//! needed and never longer than [`KEEP_SECONDS`]. The store cannot list keys,
+//! so the ids of kept items are listed under [`INDEX_KEY`]: added under a
+//! lock, removed by reconcile once nothing is kept for them. An id in the
+//! index with nothing kept is harmless (reconcile drops it).
+
+// `StackOne` is the product's name, not code: doc_markdown would want it in backticks.
+#![allow(clippy::doc_markdown)]
 
 use crate::platform::Platform;
+use assessio_plugin::AssessmentResult;
+use assessio_plugin::hubs::HubOrder;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// Where an order is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,9 +49,9 @@ pub enum State {
 /// One order's record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRecord {
-    /// `kombo`.
+    /// `kombo`, `teamtailor` or `stackone`.
     pub hub: String,
-    /// The hub's customer (Kombo integration id).
+    /// The hub's customer: Kombo integration, Teamtailor company, StackOne account.
     pub tenant: String,
     /// The hub's order id.
     pub hub_order_id: String,
@@ -48,6 +68,10 @@ pub struct OrderRecord {
     pub created_at: i64,
     /// When the record last changed.
     pub updated_at: i64,
+    /// Teamtailor: the partner result's `update-url`, where progress and the
+    /// result go. An API address, not candidate data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_url: Option<String>,
 }
 
 impl OrderRecord {
@@ -63,6 +87,7 @@ impl OrderRecord {
             attempts: 0,
             created_at: now,
             updated_at: now,
+            update_url: None,
         }
     }
 }
@@ -101,6 +126,13 @@ pub const CLAIM_SECONDS: i64 = 60;
 /// reconcile comes back. The winner calls [`release`] when done, and a claim
 /// left by a crashed request expires after [`CLAIM_SECONDS`].
 pub fn claim(p: &impl Platform, result_id: &str) -> Result<bool, String> {
+    claim_for(p, result_id, CLAIM_SECONDS)
+}
+
+/// [`claim`] with its own expiry, for claims held only for a few store
+/// operations (the index lock), so that a crashed holder, or the splitter's
+/// rare round in which every contender loses, blocks others only briefly.
+pub fn claim_for(p: &impl Platform, result_id: &str, seconds: i64) -> Result<bool, String> {
     let (x, y) = (format!("claim-x:{result_id}"), format!("claim-y:{result_id}"));
     let me = p.unique_id();
     p.kv_set(&x, me.as_bytes())?;
@@ -108,7 +140,7 @@ pub fn claim(p: &impl Platform, result_id: &str) -> Result<bool, String> {
         .kv_get(&y)?
         .and_then(|v| String::from_utf8(v).ok())
         .and_then(|t| t.parse::<i64>().ok())
-        .is_some_and(|t| p.now() - t < CLAIM_SECONDS);
+        .is_some_and(|t| p.now() - t < seconds);
     if fresh {
         return Ok(false);
     }
@@ -119,4 +151,172 @@ pub fn claim(p: &impl Platform, result_id: &str) -> Result<bool, String> {
 /// Gives a won claim back, so the next delivery may try at once.
 pub fn release(p: &impl Platform, result_id: &str) {
     let _ = p.kv_delete(&format!("claim-y:{result_id}"));
+}
+
+/// The longest the gateway keeps an order it could not place, or a result it
+/// could not write back, before giving up on it and deleting it: a week.
+pub const KEEP_SECONDS: i64 = 7 * 24 * 3600;
+
+/// Lists the result ids with something kept (a JSON array of strings).
+pub const INDEX_KEY: &str = "pending-index";
+
+/// Attempts at the index lock before updating without it.
+const INDEX_ATTEMPTS: usize = 64;
+
+/// The index lock's expiry: it guards one read and one write.
+const INDEX_LOCK_SECONDS: i64 = 2;
+
+/// An order kept for reconcile: everything needed to place it later, and
+/// nothing more (the minimised [`HubOrder`], the chosen lens and locale, and
+/// Teamtailor's update URL).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingOrder {
+    /// `teamtailor` or `stackone`.
+    pub hub: String,
+    /// The order as the hub described it, minimised.
+    pub order: HubOrder,
+    /// The lens to order.
+    pub lens_id: String,
+    /// The invitation language.
+    pub locale: String,
+    /// Teamtailor's partner-result update URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_url: Option<String>,
+    /// When it was first kept (Unix seconds).
+    pub kept_at: i64,
+}
+
+impl fmt::Debug for PendingOrder {
+    /// Names the order, never the candidate.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingOrder")
+            .field("hub", &self.hub)
+            .field("tenant", &self.order.tenant)
+            .field("order_id", &self.order.order_id)
+            .field("kept_at", &self.kept_at)
+            .finish_non_exhaustive()
+    }
+}
+
+fn pending_key(result_id: &str) -> String {
+    format!("pending:{result_id}")
+}
+
+fn kept_result_key(result_id: &str) -> String {
+    format!("kept-result:{result_id}")
+}
+
+/// The ids in the index; an absent index is empty.
+pub fn index(p: &impl Platform) -> Result<Vec<String>, String> {
+    match p.kv_get(INDEX_KEY)? {
+        None => Ok(Vec::new()),
+        Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| format!("the pending index is unreadable: {e}")),
+    }
+}
+
+/// Changes the index with `change`, under the index lock. If the lock stays
+/// taken (a crashed holder, or contenders that all lost one round), the
+/// update is made without it and read back, so a concurrent writer's lost
+/// update is at least noticed and repaired for this writer's own entries.
+fn update_index(p: &impl Platform, change: &dyn Fn(&mut Vec<String>)) -> Result<(), String> {
+    let mut locked = false;
+    for _ in 0..INDEX_ATTEMPTS {
+        if claim_for(p, INDEX_KEY, INDEX_LOCK_SECONDS)? {
+            locked = true;
+            break;
+        }
+    }
+    let outcome = (|| {
+        for _ in 0..3 {
+            let mut ids = index(p)?;
+            change(&mut ids);
+            p.kv_set(INDEX_KEY, &serde_json::to_vec(&ids).map_err(|e| e.to_string())?)?;
+            // Read back: the change holds if making it again changes nothing.
+            let after = index(p)?;
+            let mut again = after.clone();
+            change(&mut again);
+            if again == after {
+                return Ok(());
+            }
+        }
+        Err("the pending index keeps changing under this update".to_string())
+    })();
+    if locked {
+        release(p, INDEX_KEY);
+    }
+    outcome
+}
+
+fn index_add(p: &impl Platform, result_id: &str) -> Result<(), String> {
+    if index(p)?.iter().any(|id| id == result_id) {
+        return Ok(());
+    }
+    update_index(p, &|ids| {
+        if !ids.iter().any(|id| id == result_id) {
+            ids.push(result_id.to_string());
+        }
+    })
+}
+
+/// Removes ids from the index (reconcile, once nothing is kept for them).
+pub fn index_remove(p: &impl Platform, done: &[String]) -> Result<(), String> {
+    if done.is_empty() {
+        return Ok(());
+    }
+    update_index(p, &|ids| ids.retain(|id| !done.contains(id)))
+}
+
+/// Keeps an order for reconcile. On failure nothing is left behind: the
+/// caller must tell the hub the order was not taken.
+pub fn keep_order(p: &impl Platform, result_id: &str, order: &PendingOrder) -> Result<(), String> {
+    let bytes = serde_json::to_vec(order).map_err(|e| e.to_string())?;
+    p.kv_set(&pending_key(result_id), &bytes)?;
+    index_add(p, result_id).inspect_err(|_| {
+        let _ = p.kv_delete(&pending_key(result_id));
+    })
+}
+
+/// The kept order for `result_id`, if any.
+pub fn pending_order(p: &impl Platform, result_id: &str) -> Result<Option<PendingOrder>, String> {
+    match p.kv_get(&pending_key(result_id))? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| format!("kept order unreadable: {e}")),
+    }
+}
+
+/// Deletes a kept order's candidate data (placed, refused or given up).
+pub fn forget_order(p: &impl Platform, result_id: &str) -> Result<(), String> {
+    p.kv_delete(&pending_key(result_id))
+}
+
+/// A result the hub could not take yet, with when it was first kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptResult {
+    /// The result as Assessio sent it.
+    pub result: AssessmentResult,
+    /// When it was first kept (Unix seconds).
+    pub kept_at: i64,
+}
+
+/// Keeps a result for reconcile to write back; a result kept before keeps
+/// its first `kept_at`.
+pub fn keep_result(p: &impl Platform, result: &AssessmentResult) -> Result<(), String> {
+    let kept_at = kept_result(p, &result.result_id)?.map_or_else(|| p.now(), |k| k.kept_at);
+    let kept = KeptResult { result: result.clone(), kept_at };
+    let bytes = serde_json::to_vec(&kept).map_err(|e| e.to_string())?;
+    p.kv_set(&kept_result_key(&result.result_id), &bytes)?;
+    index_add(p, &result.result_id)
+}
+
+/// The kept result for `result_id`, if any.
+pub fn kept_result(p: &impl Platform, result_id: &str) -> Result<Option<KeptResult>, String> {
+    match p.kv_get(&kept_result_key(result_id))? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| format!("kept result unreadable: {e}")),
+    }
+}
+
+/// Deletes a kept result (written back, or given up).
+pub fn forget_result(p: &impl Platform, result_id: &str) -> Result<(), String> {
+    p.kv_delete(&kept_result_key(result_id))
 }

@@ -74,4 +74,20 @@ impl Outgoing {
     pub fn error(status: u16, message: &str) -> Self {
         Self::json(status, &json!({ "error": message }))
     }
+
+    /// A plain-text answer: what Teamtailor shows a recruiter when a partner
+    /// answers >= 400.
+    pub fn text(status: u16, message: &str) -> Self {
+        Self { status, content_type: "text/plain; charset=utf-8", body: message.as_bytes().to_vec() }
+    }
+
+    /// A body already serialised, with its media type.
+    pub fn raw(status: u16, content_type: &'static str, body: Vec<u8>) -> Self {
+        Self { status, content_type, body }
+    }
+
+    /// The answer for a hub's route when that hub is switched off.
+    pub fn hub_not_configured(hub: &str, setting: &str) -> Self {
+        Self::error(404, &format!("hub not configured: {hub} is off until `{setting}` is set"))
+    }
 }

@@ -4,15 +4,25 @@
 //! | --- | --- | --- |
 //! | `GET /health` | anyone | none; names bad settings, never values |
 //! | `POST /kombo/webhook` | Kombo | `X-Kombo-Signature` |
+//! | `GET /teamtailor/config` | Teamtailor | `Authorization: Bearer <teamtailor_provider_key>` |
+//! | `POST /teamtailor/webhook` | Teamtailor | `Authorization: Bearer <teamtailor_provider_key>`, and `Teamtailor-Signature` when configured |
+//! | `POST /stackone/webhook` | StackOne | `x-stackone-signature` (header and encoding configurable) |
 //! | `POST /assessio/results/{result-id}` | Assessio | `Authorization: Bearer <integrator-api-key>` |
 //! | `POST /kombo/packages/sync[?integration=ID]` | operator | `Authorization: Bearer <operator_token>` |
 //! | `POST /kombo/reconcile` | operator, scheduler | operator token |
-//! | `GET /orders/kombo/{integration-id}/{order-id}` | operator | operator token |
+//! | `POST /reconcile` | operator, scheduler | operator token |
+//! | `GET /orders/{hub}/{tenant-id}/{order-id}` | operator | operator token |
+//!
+//! A hub that is not configured answers 404 `hub not configured` on its
+//! routes; the others keep working.
+
+// `StackOne` is the product's name, not code: doc_markdown would want it in backticks.
+#![allow(clippy::doc_markdown)]
 
 use crate::config::Config;
 use crate::platform::Platform;
 use crate::reply::{Incoming, Outgoing, percent_decode};
-use crate::{auth, kombo, records, results};
+use crate::{auth, kombo, place, reconcile, records, results, stackone, teamtailor};
 use serde_json::json;
 
 /// Where Assessio sends results; a result id follows.
@@ -28,7 +38,7 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
     let config = Config::load(p);
     if let ["health"] = path[..] {
         return match (&req.method[..], config) {
-            ("GET", Ok(c)) => Outgoing::json(200, &json!({ "status": "ok", "integrations": c.tenants.len() })),
+            ("GET", Ok(c)) => health(&c),
             ("GET", Err(e)) => {
                 Outgoing::json(503, &json!({ "status": "misconfigured", "setting": e.setting, "problem": e.problem }))
             }
@@ -45,9 +55,12 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
     let operator = || auth::bearer_matches(req.header("authorization"), &cfg.operator_token);
     match (&req.method[..], &path[..]) {
         ("POST", ["kombo", "webhook"]) => kombo::order_webhook(p, &cfg, req).await,
+        ("GET", ["teamtailor", "config"]) => teamtailor::config_endpoint(p, &cfg, req).await,
+        ("POST", ["teamtailor", "webhook"]) => teamtailor::trigger_webhook(p, &cfg, req).await,
+        ("POST", ["stackone", "webhook"]) => stackone::order_webhook(p, &cfg, req).await,
         ("POST", ["assessio", "results", result_id]) => results::result_webhook(p, &cfg, req, result_id).await,
         // Operator routes: without the token, say nothing more than that.
-        (_, ["kombo", "packages", "sync"] | ["kombo", "reconcile"] | ["orders", ..]) if !operator() => {
+        (_, ["kombo", "packages", "sync"] | ["kombo", "reconcile"] | ["reconcile"] | ["orders", ..]) if !operator() => {
             Outgoing::error(401, "this route needs the operator token as `Authorization: Bearer`")
         }
         ("POST", ["kombo", "packages", "sync"]) => {
@@ -55,19 +68,40 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
             kombo::sync_packages(p, &cfg, only.as_deref()).await
         }
         ("POST", ["kombo", "reconcile"]) => kombo::reconcile(p, &cfg).await,
-        ("GET", ["orders", "kombo", integration, order]) => order_status(p, integration, order),
-        (_, ["kombo", "webhook" | "reconcile"] | ["kombo", "packages", "sync"] | ["assessio", "results", _]) => {
-            Outgoing::error(405, "use POST")
-        }
-        (_, ["orders", "kombo", _, _]) => Outgoing::error(405, "use GET"),
+        ("POST", ["reconcile"]) => reconcile::reconcile(p, &cfg).await,
+        ("GET", ["orders", hub, tenant, order]) => order_status(p, hub, tenant, order),
+        (
+            _,
+            ["kombo" | "teamtailor" | "stackone", "webhook"]
+            | ["kombo", "reconcile"]
+            | ["reconcile"]
+            | ["kombo", "packages", "sync"]
+            | ["assessio", "results", _],
+        ) => Outgoing::error(405, "use POST"),
+        (_, ["orders", _, _, _] | ["teamtailor", "config"]) => Outgoing::error(405, "use GET"),
         _ => Outgoing::error(404, "no such route"),
     }
 }
 
-/// What happened to one Kombo order, from its record.
-fn order_status(p: &impl Platform, integration: &str, order_id: &str) -> Outgoing {
-    let result_id = assessio_plugin::ids::stable_id("result", &[&format!("{}:{integration}", kombo::HUB), order_id]);
-    match records::load(p, &result_id) {
+/// `GET /health`: which hubs are on, and how many customers each serves.
+fn health(cfg: &Config) -> Outgoing {
+    let hubs: serde_json::Map<String, serde_json::Value> = cfg
+        .hubs()
+        .into_iter()
+        .map(|(hub, tenants)| {
+            (hub.to_string(), json!({ "enabled": tenants.is_some(), "tenants": tenants.unwrap_or(0) }))
+        })
+        .collect();
+    let total: usize = cfg.hubs().iter().filter_map(|(_, n)| *n).sum();
+    Outgoing::json(200, &json!({ "status": "ok", "integrations": total, "hubs": hubs }))
+}
+
+/// What happened to one order of a hub, from its record.
+fn order_status(p: &impl Platform, hub: &str, tenant: &str, order_id: &str) -> Outgoing {
+    if ![kombo::HUB, teamtailor::HUB, stackone::HUB].contains(&hub) {
+        return Outgoing::error(404, "no such hub: use kombo, teamtailor or stackone");
+    }
+    match records::load(p, &place::result_id(hub, tenant, order_id)) {
         Ok(Some(record)) => Outgoing::json(200, &serde_json::to_value(&record).unwrap_or_default()),
         Ok(None) => Outgoing::error(404, "the gateway has not seen this order"),
         Err(e) => Outgoing::error(503, &format!("order store unavailable: {e}")),

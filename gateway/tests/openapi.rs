@@ -9,7 +9,8 @@ use assessio_gateway::records::{OrderRecord, State};
 use assessio_gateway::reply::{Incoming, Outgoing};
 use assessio_gateway::routes;
 use assessio_plugin::hubs::kombo::{parse_order_event, rejection_body, result_body};
-use assessio_plugin::parse_result;
+use assessio_plugin::hubs::{stackone, teamtailor};
+use assessio_plugin::{Catalog, Lens, parse_result};
 use base64::Engine as _;
 use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
@@ -21,6 +22,9 @@ const KOMBO_SECRET: &str = "kombo-webhook-secret-xyz";
 const OPERATOR: &str = "operator-token-xyz";
 const API_KEY: &str = "integrator-api-key-xyz";
 const INTEGRATION: &str = "workday:CBNMt7dSNCzBdnRTx87dev4E";
+const ORDERS: &str = "/orders/{hub}/{tenantId}/{orderId}";
+const TT_KEY: &str = "teamtailor-provider-key-xyz";
+const STACKONE_SECRET: &str = "stackone-webhook-secret-xyz";
 
 fn root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -249,7 +253,9 @@ fn the_document_is_well_formed_openapi_3_1() {
         schemes["komboSignature"],
         json!({"type": "apiKey", "in": "header", "name": "X-Kombo-Signature", "description": schemes["komboSignature"]["description"]})
     );
-    for bearer in ["integratorApiKey", "operatorToken"] {
+    assert_eq!(schemes["teamtailorSignature"]["name"], "Teamtailor-Signature");
+    assert_eq!(schemes["stackoneSignature"]["name"], stackone::DEFAULT_SIGNATURE_HEADER);
+    for bearer in ["integratorApiKey", "operatorToken", "teamtailorProviderKey"] {
         assert_eq!((&schemes[bearer]["type"], &schemes[bearer]["scheme"]), (&json!("http"), &json!("bearer")));
     }
 }
@@ -367,9 +373,11 @@ fn records_and_tallies_have_the_documented_fields() {
 
     let mut record = OrderRecord::new("kombo", INTEGRATION, "B5KQKhAgTv6ZwzrfAbqbhipd", "r", 0);
     record.reason = Some("why".into());
+    record.update_url = Some("https://api.teamtailor.com/partner/v1/partner-results/pr-1".into());
     let serialised = serde_json::to_value(&record).expect("serialises");
     assert_eq!(keys(&serialised), keys(&schemas["OrderRecord"]["properties"]));
     record.reason = None;
+    record.update_url = None;
     let serialised = serde_json::to_value(&record).expect("serialises");
     let required: BTreeSet<String> = schemas["OrderRecord"]["required"]
         .as_array()
@@ -385,23 +393,37 @@ fn records_and_tallies_have_the_documented_fields() {
             .collect();
     assert_eq!(Value::Array(states), schemas["OrderState"]["enum"]);
 
-    let example = &operation(&spec, "/orders/kombo/{integrationId}/{orderId}", "get")["responses"]["200"]["content"]["application/json"]
-        ["example"];
+    let example = &operation(&spec, ORDERS, "get")["responses"]["200"]["content"]["application/json"]["example"];
+    let hub = example["hub"].as_str().expect("hub");
     let tenant = example["tenant"].as_str().expect("tenant");
     let order = example["hub_order_id"].as_str().expect("order");
-    let derived = assessio_plugin::ids::stable_id("result", &[&format!("kombo:{tenant}"), order]);
+    let derived = assessio_plugin::ids::stable_id("result", &[&format!("{hub}:{tenant}"), order]);
     assert_eq!(example["result_id"], derived.as_str(), "the record's result id is the one the gateway derives");
 
-    // `Tally` is private to kombo.rs: read its fields from the source.
-    let kombo = source("gateway/src/kombo.rs");
-    let body =
-        kombo.split("struct Tally {").nth(1).and_then(|s| s.split('}').next()).expect("struct Tally in kombo.rs");
-    let fields: BTreeSet<String> = body
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with("//") && !l.starts_with("#["))
-        .filter_map(|l| l.split_once(':').map(|(name, _)| name.trim().to_string()))
+    // The tallies' fields are private: read them from the source.
+    let fields_of = |file: &str, name: &str| -> BTreeSet<String> {
+        let text = source(file);
+        let body = text
+            .split(&format!("struct {name} {{"))
+            .nth(1)
+            .and_then(|s| s.split('}').next())
+            .unwrap_or_else(|| panic!("struct {name} in {file}"));
+        body.lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with("//") && !l.starts_with("#["))
+            .filter_map(|l| l.split_once(':').map(|(name, _)| name.trim().to_string()))
+            .collect()
+    };
+    let kept = fields_of("gateway/src/reconcile.rs", "KeptTally");
+    assert_eq!(kept, keys(&schemas["KeptTally"]["properties"]));
+    let required: BTreeSet<String> = schemas["KeptTally"]["required"]
+        .as_array()
+        .expect("required")
+        .iter()
+        .filter_map(|v| v.as_str().map(String::from))
         .collect();
+    assert_eq!(kept, required, "every kept tally field is always present");
+    let fields = fields_of("gateway/src/kombo.rs", "Tally");
     assert_eq!(fields, keys(&schemas["Tally"]["properties"]));
     let required: BTreeSet<String> = schemas["Tally"]["required"]
         .as_array()
@@ -413,8 +435,10 @@ fn records_and_tallies_have_the_documented_fields() {
 }
 
 fn offline(configured: bool) -> Memory {
-    let tenants =
-        json!({ INTEGRATION: { "provider_key": "pk", "integrator_secret": "is", "default_locale": "sv-SE" } });
+    let org = json!({ "provider_key": "pk", "integrator_secret": "is", "default_locale": "sv-SE" });
+    let tenants = json!({ INTEGRATION: org });
+    let mut tt_org = org.clone();
+    tt_org["teamtailor_provider_key"] = json!(TT_KEY);
     let vars = [
         ("assessio_url", "http://assessio.test".to_string()),
         ("assessio_integrator_api_key", API_KEY.into()),
@@ -424,8 +448,29 @@ fn offline(configured: bool) -> Memory {
         ("public_url", "https://gw.example".into()),
         ("operator_token", OPERATOR.into()),
         ("tenants", tenants.to_string()),
+        ("teamtailor_api_key", "teamtailor-api-key-xyz".into()),
+        ("teamtailor_tenants", json!({ "c-1": tt_org }).to_string()),
+        ("stackone_api_key", "stackone-api-key-xyz".into()),
+        ("stackone_webhook_secret", STACKONE_SECRET.into()),
+        ("stackone_tenants", json!({ "acc-1": org }).to_string()),
     ];
     Memory::offline(if configured { vars.to_vec() } else { Vec::new() })
+}
+
+/// Only Teamtailor configured: the other hubs' routes answer "hub not configured".
+fn teamtailor_only() -> Memory {
+    let mut p = offline(true);
+    for v in [
+        "kombo_api_key",
+        "kombo_webhook_secret",
+        "tenants",
+        "stackone_api_key",
+        "stackone_webhook_secret",
+        "stackone_tenants",
+    ] {
+        p.vars.remove(v);
+    }
+    p
 }
 
 fn call(p: &Memory, method: &str, target: &str, headers: &[(&str, String)], body: &[u8]) -> Outgoing {
@@ -440,17 +485,22 @@ fn call(p: &Memory, method: &str, target: &str, headers: &[(&str, String)], body
     block_on(routes::handle(p, &req))
 }
 
-/// Asserts the answer is documented: its status is listed for the operation
-/// and its body matches the schema given for that status.
+/// Asserts the answer is documented: its status is listed for the operation,
+/// its media type for that status, and its body matches that media type's schema.
 fn documented(spec: &Value, path: &str, method: &str, answer: &Outgoing, status: u16) {
-    let body: Value = serde_json::from_slice(&answer.body).expect("the gateway answers JSON");
+    let media = answer.content_type.split(';').next().expect("a media type").trim();
+    let body: Value = if media == "text/plain" {
+        Value::String(String::from_utf8(answer.body.clone()).expect("UTF-8 text"))
+    } else {
+        serde_json::from_slice(&answer.body).expect("the gateway answers JSON")
+    };
     assert_eq!(answer.status, status, "{method} {path}: {body}");
-    assert_eq!(answer.content_type, "application/json");
     let response = operation(spec, path, method)["responses"]
         .get(status.to_string())
         .unwrap_or_else(|| panic!("{method} {path} answers {status}, which the spec does not list"));
-    let schema = &resolve(spec, response)["content"]["application/json"]["schema"];
-    check(spec, schema, &body, &format!("{method} {path} {status}")).unwrap();
+    let content = &resolve(spec, response)["content"][media];
+    assert!(content.is_object(), "{method} {path} {status} answers {media}, which the spec does not list");
+    check(spec, &content["schema"], &body, &format!("{method} {path} {status}")).unwrap();
 }
 
 fn signed(body: &[u8]) -> Vec<(&'static str, String)> {
@@ -466,7 +516,7 @@ fn the_router_answers_as_documented() {
     let op = vec![("authorization", format!("Bearer {OPERATOR}"))];
     let assessio = vec![("authorization", format!("Bearer {API_KEY}"))];
     let order_path = format!("/orders/kombo/{INTEGRATION}/B5KQKhAgTv6ZwzrfAbqbhipd");
-    let orders = "/orders/kombo/{integrationId}/{orderId}";
+    let orders = ORDERS;
     let results = "/assessio/results/{resultId}";
 
     documented(&spec, "/health", "get", &call(&p, "GET", "/health", &[], b""), 200);
@@ -551,10 +601,156 @@ fn the_router_answers_as_documented() {
     let bare = offline(false);
     documented(&spec, "/health", "get", &call(&bare, "GET", "/health", &[], b""), 503);
     for (path, method, _) in operations(&spec).into_iter().filter(|(p, _, _)| p != "/health") {
-        let concrete = path.replace("{resultId}", "r").replace("{integrationId}", "i").replace("{orderId}", "o");
+        let concrete = path
+            .replace("{resultId}", "r")
+            .replace("{hub}", "kombo")
+            .replace("{tenantId}", "i")
+            .replace("{orderId}", "o");
         documented(&spec, &path, &method, &call(&bare, &method.to_uppercase(), &concrete, &[], b""), 503);
         let (status, body) = generic(call(&bare, &method.to_uppercase(), &concrete, &[], b""), "Misconfigured");
         assert_eq!(status, 503);
         assert!(body["error"].as_str().expect("a message").starts_with("the gateway is misconfigured: setting `"));
     }
+}
+
+fn stackone_signed(body: &[u8]) -> Vec<(&'static str, String)> {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(STACKONE_SECRET.as_bytes()).expect("any key");
+    mac.update(body);
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    vec![("x-stackone-signature", signature)]
+}
+
+fn example_body(spec: &Value, path: &str, name: &str) -> Value {
+    operation(spec, path, "post")["requestBody"]["content"]["application/json"]["examples"][name]["value"].clone()
+}
+
+#[test]
+fn the_teamtailor_and_stackone_examples_are_what_the_plugin_reads_and_writes() {
+    let spec = spec();
+    let trigger = serde_json::to_vec(&example_body(&spec, "/teamtailor/webhook", "trigger")).expect("serialises");
+    let t = teamtailor::parse_trigger(&trigger).expect("the trigger example parses");
+    assert_eq!((t.event_id.as_str(), t.order.order_id.as_str(), t.order.tenant.as_str()), ("evt-1", "pr-42", "c-1"));
+    assert_eq!(t.order.candidate.last_name, "Lovelace");
+    assert!(t.update_url.starts_with("https://api.teamtailor.com/"));
+
+    let event = serde_json::to_vec(&example_body(&spec, "/stackone/webhook", "envelope")).expect("serialises");
+    let e = stackone::parse_order_event(&event).expect("the StackOne example parses");
+    assert_eq!((e.order.order_id.as_str(), e.order.tenant.as_str()), ("ord_8187e5da", "acc-1"));
+    assert!(assessio_plugin::hubs::parse_package_id(&e.order.package_id).is_ok(), "a package the connector published");
+
+    // The configuration example is what the plugin builds for its own options.
+    let config = &operation(&spec, "/teamtailor/config", "get")["responses"]["200"]["content"]["application/vnd.api+json"]
+        ["example"];
+    let fields = config["data"]["attributes"]["fields"].as_array().expect("fields");
+    let options = |i: usize| fields[i]["options"].as_array().expect("options").clone();
+    let catalog = Catalog {
+        lenses: options(0)
+            .iter()
+            .map(|o| Lens {
+                id: o["value"].as_str().expect("id").into(),
+                name: o["label"].as_str().expect("name").into(),
+            })
+            .collect(),
+        locales: options(1).iter().map(|o| o["value"].as_str().expect("tag").to_string()).collect(),
+    };
+    let built: Value = serde_json::from_slice(&teamtailor::config_response(&catalog)).expect("JSON");
+    assert_eq!(*config, built);
+
+    let rejection =
+        &operation(&spec, "/stackone/webhook", "post")["responses"]["422"]["content"]["application/json"]["example"];
+    let expected: Value =
+        serde_json::from_slice(&stackone::rejection_body(rejection["message"].as_str().expect("message")))
+            .expect("JSON");
+    assert_eq!(*rejection, expected);
+}
+
+#[test]
+fn the_teamtailor_stackone_and_reconcile_routes_answer_as_documented() {
+    let spec = spec();
+    let p = offline(true);
+    let op = vec![("authorization", format!("Bearer {OPERATOR}"))];
+    let tt = vec![("authorization", format!("Bearer {TT_KEY}"))];
+    let (tt_config, tt_hook, so_hook) = ("/teamtailor/config", "/teamtailor/webhook", "/stackone/webhook");
+
+    // Teamtailor's configuration, without and with the key; Assessio is unreachable.
+    documented(&spec, tt_config, "get", &call(&p, "GET", tt_config, &[], b""), 401);
+    let wrong = vec![("authorization", "Bearer nope".to_string())];
+    documented(&spec, tt_config, "get", &call(&p, "GET", tt_config, &wrong, b""), 401);
+    documented(&spec, tt_config, "get", &call(&p, "GET", tt_config, &tt, b""), 503);
+
+    // The trigger: refused without the key, for another company, for a foreign
+    // update URL, for a missing name, for a non-object; kept while Assessio is down.
+    let trigger = example_body(&spec, tt_hook, "trigger");
+    let send = |headers: &[(&str, String)], body: &Value| {
+        call(&p, "POST", tt_hook, headers, &serde_json::to_vec(body).expect("serialises"))
+    };
+    documented(&spec, tt_hook, "post", &send(&[], &trigger), 401);
+    let mut other_company = trigger.clone();
+    other_company["company"]["id"] = json!("c-2");
+    documented(&spec, tt_hook, "post", &send(&tt, &other_company), 403);
+    let mut foreign = trigger.clone();
+    foreign["partner-event"]["partner-result"]["update-url"] = json!("https://evil.example/partner-results/pr-42");
+    documented(&spec, tt_hook, "post", &send(&tt, &foreign), 422);
+    let mut nameless = trigger.clone();
+    nameless["partner-event"]["partner-result"]["id"] = json!("pr-43");
+    nameless["partner-event"]["partner-result"]["update-url"] =
+        json!("https://api.teamtailor.com/partner/v1/partner-results/pr-43");
+    nameless["partner-event"]["candidate"]["last-name"] = Value::Null;
+    documented(&spec, tt_hook, "post", &send(&tt, &nameless), 422);
+    documented(&spec, tt_hook, "post", &call(&p, "POST", tt_hook, &tt, b"[]"), 400);
+    documented(&spec, tt_hook, "post", &send(&tt, &trigger), 202);
+    let record = call(&p, "GET", "/orders/teamtailor/c-1/pr-42", &op, b"");
+    documented(&spec, ORDERS, "get", &record, 200);
+
+    // StackOne's order event.
+    let event = example_body(&spec, so_hook, "envelope");
+    let post = |body: &Value| {
+        let bytes = serde_json::to_vec(body).expect("serialises");
+        call(&p, "POST", so_hook, &stackone_signed(&bytes), &bytes)
+    };
+    documented(&spec, so_hook, "post", &call(&p, "POST", so_hook, &[], b"{}"), 401);
+    documented(&spec, so_hook, "post", &call(&p, "POST", so_hook, &stackone_signed(b"{}"), b"{\"a\":1}"), 401);
+    documented(&spec, so_hook, "post", &post(&event), 202);
+    let mut nameless = event.clone();
+    nameless["data"]["id"] = json!("ord_2");
+    nameless["data"]["candidate"]["last_name"] = Value::Null;
+    documented(&spec, so_hook, "post", &post(&nameless), 422);
+    let mut unknown = event.clone();
+    unknown["account_id"] = json!("acc-unknown");
+    documented(&spec, so_hook, "post", &post(&unknown), 422);
+    let mut updated = event.clone();
+    updated["event"] = json!("ats_assessments.updated");
+    documented(&spec, so_hook, "post", &post(&updated), 200);
+    documented(&spec, so_hook, "post", &call(&p, "POST", so_hook, &stackone_signed(b"[]"), b"[]"), 400);
+
+    // Reconcile: without the token; then with Assessio and Kombo unreachable.
+    documented(&spec, "/reconcile", "post", &call(&p, "POST", "/reconcile", &[], b""), 401);
+    let answer = call(&p, "POST", "/reconcile", &op, b"");
+    documented(&spec, "/reconcile", "post", &answer, 502);
+    let report: Value = serde_json::from_slice(&answer.body).expect("JSON");
+    assert_eq!(
+        (report["teamtailor"]["retry_later"].as_u64(), report["stackone"]["retry_later"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    // Hubs switched off answer "hub not configured".
+    let only_tt = teamtailor_only();
+    documented(&spec, "/kombo/webhook", "post", &call(&only_tt, "POST", "/kombo/webhook", &[], b"{}"), 404);
+    documented(&spec, so_hook, "post", &call(&only_tt, "POST", so_hook, &[], b"{}"), 404);
+    documented(&spec, "/kombo/reconcile", "post", &call(&only_tt, "POST", "/kombo/reconcile", &op, b""), 404);
+    documented(&spec, "/kombo/packages/sync", "post", &call(&only_tt, "POST", "/kombo/packages/sync", &op, b""), 404);
+    documented(&spec, "/reconcile", "post", &call(&only_tt, "POST", "/reconcile", &op, b""), 200);
+    let mut only_kombo = offline(true);
+    for v in
+        ["teamtailor_api_key", "teamtailor_tenants", "stackone_api_key", "stackone_webhook_secret", "stackone_tenants"]
+    {
+        only_kombo.vars.remove(v);
+    }
+    documented(&spec, tt_config, "get", &call(&only_kombo, "GET", tt_config, &tt, b""), 404);
+    documented(&spec, tt_hook, "post", &call(&only_kombo, "POST", tt_hook, &tt, b"{}"), 404);
+    let health = call(&only_kombo, "GET", "/health", &[], b"");
+    documented(&spec, "/health", "get", &health, 200);
+    let health: Value = serde_json::from_slice(&health.body).expect("JSON");
+    assert_eq!(health["hubs"]["teamtailor"], json!({ "enabled": false, "tenants": 0 }));
+    assert_eq!(health["hubs"]["kombo"], json!({ "enabled": true, "tenants": 1 }));
 }

@@ -8,6 +8,7 @@ use assessio_gateway::platform::{Platform, Reply};
 use assessio_plugin::HttpRequest;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::future::Future;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
@@ -89,4 +90,88 @@ pub fn block_on<F: Future>(f: F) -> F::Output {
         Poll::Ready(v) => v,
         Poll::Pending => panic!("the in-memory platform never waits"),
     }
+}
+
+/// A request as the router sees it; `target` may carry a query.
+pub fn incoming(
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> assessio_gateway::reply::Incoming {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    assessio_gateway::reply::Incoming {
+        method: method.into(),
+        path: path.into(),
+        query: query.into(),
+        headers: headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), (*v).to_string())).collect(),
+        body: body.to_vec(),
+    }
+}
+
+/// An answer's body as text.
+pub fn text(o: &assessio_gateway::reply::Outgoing) -> String {
+    String::from_utf8_lossy(&o.body).into_owned()
+}
+
+impl Memory {
+    /// Answers one request through the router.
+    pub fn call(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> assessio_gateway::reply::Outgoing {
+        block_on(assessio_gateway::routes::handle(self, &incoming(method, target, headers, body)))
+    }
+
+    /// Scripts the upstream.
+    pub fn script(&self, f: impl Fn(&HttpRequest) -> Result<Reply, String> + 'static) {
+        *self.upstream.borrow_mut() = Box::new(f);
+    }
+
+    /// The requests sent so far whose URL contains `part`.
+    pub fn sent_to(&self, part: &str) -> Vec<HttpRequest> {
+        self.sent.borrow().iter().filter(|r| r.url.contains(part)).cloned().collect()
+    }
+
+    /// Everything in the key-value store, keys and values, as one text.
+    pub fn store_text(&self) -> String {
+        self.kv.borrow().iter().fold(String::new(), |mut out, (k, v)| {
+            let _ = writeln!(out, "{k}={}", String::from_utf8_lossy(v));
+            out
+        })
+    }
+
+    /// The store's keys.
+    pub fn keys(&self) -> Vec<String> {
+        self.kv.borrow().keys().cloned().collect()
+    }
+}
+
+/// A reply with this status and body, as a scripted upstream returns it.
+#[allow(clippy::unnecessary_wraps)] // The upstream's type: `Err` is "no answer".
+pub fn reply(status: u16, body: &str) -> Result<Reply, String> {
+    Ok(Reply { status, body: body.as_bytes().to_vec() })
+}
+
+/// Assessio's result webhook body for `result_id`: the seed's scores and both links.
+pub fn result_body(result_id: &str) -> Vec<u8> {
+    serde_json::json!({
+        "resultId": result_id, "score": 71,
+        "subscores": {"Driving Leadership": 73, "Influencing & Inspiring": 68},
+        "recruitmentUrl": "https://app.assessio.online/r/1",
+        "assessmentReportUrl": "https://app.assessio.online/rep/2",
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// Lower-case hex, as Teamtailor writes a signature.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }

@@ -1,0 +1,296 @@
+//! Placing a hub's order at Assessio, the same way for every hub.
+//!
+//! [`place`] is shared by every webhook and every reconcile, so all have the
+//! same idempotency: an order whose record says placed (or rejected) is
+//! answered from the record and never sent to Assessio again, and a claim
+//! keeps concurrent deliveries from sending it twice. [`place_or_keep`] adds,
+//! for hubs that do not retry, keeping the order for reconcile when Assessio
+//! cannot take it yet.
+
+use crate::config::{Config, Tenant};
+use crate::platform::Platform;
+use crate::records::{self, OrderRecord, PendingOrder, State};
+use assessio_plugin::hubs::{HubOrder, parse_package_id, recruiter_message};
+use assessio_plugin::{OrderOutcome, interpret_order_response};
+
+/// A record in `Placing` younger than this is another delivery in flight:
+/// answer "retry later" rather than send the order a second time.
+const IN_FLIGHT_SECONDS: i64 = 60;
+
+/// What became of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// Placed at Assessio, now or (`already`) before.
+    Placed {
+        /// True when the record already said so and nothing was sent.
+        already: bool,
+    },
+    /// Refused for good; the reason is for the recruiter.
+    Rejected(String),
+    /// Not placed; worth trying again later.
+    RetryLater(String),
+}
+
+/// One order, ready to place: the hub's order, whose organisation, and the
+/// lens and locale chosen for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Order<'a> {
+    /// The hub's name in records and ids (`kombo`, `teamtailor`, `stackone`).
+    pub hub: &'a str,
+    /// The customer's Assessio organisation.
+    pub tenant: &'a Tenant,
+    /// The order, minimised.
+    pub order: &'a HubOrder,
+    /// The lens to order.
+    pub lens_id: &'a str,
+    /// The invitation language.
+    pub locale: &'a str,
+    /// Teamtailor's update URL, recorded for progress and the result.
+    pub update_url: Option<&'a str>,
+}
+
+/// The lens and locale a package names (`<lens>:<locale>`); a bare lens id
+/// takes the tenant's default locale. `None` when it names neither.
+pub fn lens_and_locale<'a>(package_id: &'a str, tenant: &'a Tenant) -> Option<(&'a str, &'a str)> {
+    parse_package_id(package_id)
+        .ok()
+        .or_else(|| Some((package_id, tenant.default_locale.as_deref()?)).filter(|(l, _)| !l.trim().is_empty()))
+}
+
+/// The result id the gateway derives for a hub's order: the key of its
+/// record, and the id Assessio echoes with the result.
+pub fn result_id(hub: &str, tenant: &str, order_id: &str) -> String {
+    assessio_plugin::ids::stable_id("result", &[&format!("{hub}:{tenant}"), order_id])
+}
+
+/// Places `o` at Assessio unless its record says it is done.
+pub async fn place(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Placement {
+    let details = o.order.order_details(o.hub, o.lens_id, o.locale, &cfg.results_base_url());
+    let mut record = match records::load(p, &details.result_id) {
+        Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            let mut r = OrderRecord::new(o.hub, &o.order.tenant, &o.order.order_id, &details.result_id, p.now());
+            r.update_url = o.update_url.map(String::from);
+            r
+        }
+    };
+    match record.state {
+        State::Placed | State::ResultReceived | State::WrittenBack => return Placement::Placed { already: true },
+        State::Rejected => return Placement::Rejected(record.reason.clone().unwrap_or_default()),
+        State::Placing if record.attempts > 0 && p.now() - record.updated_at < IN_FLIGHT_SECONDS => {
+            return Placement::RetryLater("this order is being placed right now".into());
+        }
+        State::Placing | State::Retrying => {}
+    }
+    // Validation first: an order that can never succeed sends nothing.
+    let request = match assessio_plugin::build_order(&cfg.account(o.tenant), &details, cfg.order_endpoint, p.now()) {
+        Ok(r) => r,
+        Err(e) => {
+            let reason = recruiter_message(&e);
+            p.log(&format!("{} order {} ({}): rejected before sending: {e}", o.hub, o.order.order_id, o.order.tenant));
+            return finish(p, &mut record, State::Rejected, Some(reason.clone()), Placement::Rejected(reason));
+        }
+    };
+    match records::claim(p, &details.result_id) {
+        Ok(true) => {}
+        Ok(false) => return Placement::RetryLater("this order is being placed right now".into()),
+        Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
+    }
+    let placement = send_order(p, cfg, o, &request, record).await;
+    records::release(p, &details.result_id);
+    placement
+}
+
+/// Sends a claimed order and records the outcome.
+async fn send_order(
+    p: &impl Platform,
+    cfg: &Config,
+    o: &Order<'_>,
+    request: &assessio_plugin::HttpRequest,
+    mut record: OrderRecord,
+) -> Placement {
+    // Between the first read and the claim, another request may have
+    // placed it and let go: the record says so.
+    match records::load(p, &record.result_id) {
+        Ok(Some(r)) if matches!(r.state, State::Placed | State::ResultReceived | State::WrittenBack) => {
+            return Placement::Placed { already: true };
+        }
+        Ok(Some(r)) if r.state == State::Rejected => return Placement::Rejected(r.reason.unwrap_or_default()),
+        Ok(Some(r)) => record = r,
+        Ok(None) => {}
+        Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
+    }
+    record.state = State::Placing;
+    record.attempts += 1;
+    if let Err(e) = records::save(p, &mut record) {
+        return Placement::RetryLater(format!("order store unavailable: {e}"));
+    }
+    let outcome = match p.send(request).await {
+        Ok(reply) => interpret_order_response(cfg.order_endpoint, reply.status, &reply.body),
+        Err(e) => OrderOutcome::RetryLater(assessio_plugin::Rejection { status: 0, message: e }),
+    };
+    let line = |what: &str| format!("{} order {} ({}): {what}", o.hub, o.order.order_id, o.order.tenant);
+    match outcome {
+        OrderOutcome::Accepted(_) | OrderOutcome::Duplicate => {
+            p.log(&line("placed at Assessio"));
+            finish(p, &mut record, State::Placed, None, Placement::Placed { already: false })
+        }
+        OrderOutcome::Rejected(r) => {
+            let reason = format!("Assessio refused the order: {}", r.message);
+            p.log(&line(&format!("refused by Assessio (HTTP {})", r.status)));
+            finish(p, &mut record, State::Rejected, Some(reason.clone()), Placement::Rejected(reason))
+        }
+        OrderOutcome::Unauthorized(r) => {
+            let reason = format!(
+                "Assessio refused this organisation's credentials (HTTP {}); check the tenant's provider_key and integrator_secret",
+                r.status
+            );
+            p.log(&line(&reason));
+            finish(p, &mut record, State::Retrying, Some(reason.clone()), Placement::RetryLater(reason))
+        }
+        OrderOutcome::RetryLater(r) => {
+            let reason = if r.status == 0 {
+                format!("Assessio unreachable: {}", r.message)
+            } else {
+                format!("Assessio answered HTTP {}: {}", r.status, r.message)
+            };
+            p.log(&line(&reason));
+            finish(p, &mut record, State::Retrying, Some(reason.clone()), Placement::RetryLater(reason))
+        }
+    }
+}
+
+/// Records the final state. If that write fails the outcome is still
+/// returned: Assessio has the order, and the redelivery guard (`Placing`
+/// with attempts) keeps a second send from happening within the minute.
+///
+/// A result can arrive while the order is still being sent (a candidate who
+/// reuses earlier results finishes at once, seed 000): if the result webhook
+/// has moved the record on meanwhile, `Placed` must not move it back.
+fn finish(
+    p: &impl Platform,
+    record: &mut OrderRecord,
+    state: State,
+    reason: Option<String>,
+    out: Placement,
+) -> Placement {
+    if state == State::Placed
+        && let Ok(Some(current)) = records::load(p, &record.result_id)
+        && matches!(current.state, State::ResultReceived | State::WrittenBack)
+    {
+        return out;
+    }
+    record.state = state;
+    record.reason = reason;
+    if let Err(e) = records::save(p, record) {
+        p.log(&format!("order {}: could not record state {state:?}: {e}", record.result_id));
+    }
+    out
+}
+
+/// What became of an order from a hub that does not retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kept {
+    /// Placed or refused: as [`Placement`]; nothing is kept.
+    Done(Placement),
+    /// Not placed yet; kept, and `POST /reconcile` will place it.
+    Kept(String),
+    /// Not placed, and it could not be kept either: the hub must be told.
+    Lost(String),
+}
+
+/// Places `o`, and when Assessio cannot take it yet, keeps it for reconcile
+/// instead of relying on the hub to deliver it again. Once placed or refused,
+/// a previously kept copy (and its candidate data) is deleted.
+pub async fn place_or_keep(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Kept {
+    let rid = result_id(o.hub, &o.order.tenant, &o.order.order_id);
+    match place(p, cfg, o).await {
+        Placement::RetryLater(reason) => {
+            let kept_at = records::pending_order(p, &rid).ok().flatten().map_or_else(|| p.now(), |k| k.kept_at);
+            let pending = PendingOrder {
+                hub: o.hub.into(),
+                order: o.order.clone(),
+                lens_id: o.lens_id.into(),
+                locale: o.locale.into(),
+                update_url: o.update_url.map(String::from),
+                kept_at,
+            };
+            match records::keep_order(p, &rid, &pending) {
+                Ok(()) => Kept::Kept(reason),
+                Err(e) => {
+                    p.log(&format!(
+                        "{} order {} ({}): could not be kept: {e}",
+                        o.hub, o.order.order_id, o.order.tenant
+                    ));
+                    Kept::Lost(format!("{reason}; and the order could not be kept for a retry: {e}"))
+                }
+            }
+        }
+        done => {
+            if let Err(e) = records::forget_order(p, &rid) {
+                p.log(&format!("order {rid}: kept copy not deleted yet: {e}"));
+            }
+            Kept::Done(done)
+        }
+    }
+}
+
+/// A kept order's outcome, given up on once it was kept for
+/// [`records::KEEP_SECONDS`] (`give_up`) and still could not be placed: then
+/// the record says rejected, with why, and the caller deletes the order.
+pub fn settle(p: &impl Platform, result_id: &str, placement: Placement, give_up: bool) -> Placement {
+    let Placement::RetryLater(last) = placement else {
+        return placement;
+    };
+    if !give_up {
+        return Placement::RetryLater(last);
+    }
+    let reason = format!("Assessio could not be ordered: it could not take the order for a week ({last}).");
+    match records::load(p, result_id) {
+        Ok(Some(mut record)) => {
+            record.state = State::Rejected;
+            record.reason = Some(reason.clone());
+            if let Err(e) = records::save(p, &mut record) {
+                p.log(&format!("order {result_id}: could not record giving up: {e}"));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => p.log(&format!("order {result_id}: could not record giving up: {e}")),
+    }
+    p.log(&format!("order {result_id}: given up after a week: {last}"));
+    Placement::Rejected(reason)
+}
+
+/// Why a customer's catalog could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogError {
+    /// No answer from Assessio: try again later.
+    Unreachable(String),
+    /// Assessio answered, but not with a catalog.
+    BadAnswer(String),
+}
+
+impl std::fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unreachable(e) | Self::BadAnswer(e) => f.write_str(e),
+        }
+    }
+}
+
+/// The organisation's lenses and locales, live from Assessio
+/// (`GET /recruitment/v1/config`), for package sync and Teamtailor's dialog.
+pub async fn catalog(
+    p: &impl Platform,
+    cfg: &Config,
+    tenant: &Tenant,
+) -> Result<assessio_plugin::Catalog, CatalogError> {
+    let request =
+        assessio_plugin::config_request(&cfg.account(tenant)).map_err(|e| CatalogError::BadAnswer(e.to_string()))?;
+    let reply = p.send(&request).await.map_err(|e| CatalogError::Unreachable(format!("Assessio unreachable: {e}")))?;
+    if !(200..300).contains(&reply.status) {
+        return Err(CatalogError::BadAnswer(format!("Assessio answered HTTP {} to the catalog request", reply.status)));
+    }
+    assessio_plugin::list_lenses(&reply.body).map_err(|e| CatalogError::BadAnswer(format!("Assessio's catalog: {e}")))
+}

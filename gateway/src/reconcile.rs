@@ -1,0 +1,152 @@
+//! `POST /reconcile`: finishes everything the gateway kept for later, then
+//! runs Kombo's reconcile.
+//!
+//! Teamtailor does not retry a trigger and StackOne's retries are not
+//! documented, so for them the gateway keeps an order Assessio could not take
+//! and a result the hub could not take (see [`crate::records`]). This route
+//! places every kept order and writes back every kept result, deletes what is
+//! done, and gives up (deleting the candidate data) on what was kept longer
+//! than [`records::KEEP_SECONDS`]. Kombo keeps its own open orders, so for
+//! Kombo this runs [`kombo::reconcile_report`] as `POST /kombo/reconcile`
+//! does. Safe to run any number of times; meant for a scheduler.
+
+// `StackOne` is the product's name, not code: doc_markdown would want it in backticks.
+#![allow(clippy::doc_markdown)]
+
+use crate::config::Config;
+use crate::place::{self, Placement};
+use crate::platform::Platform;
+use crate::records::{self, KEEP_SECONDS};
+use crate::reply::Outgoing;
+use crate::results::{self, WriteBack};
+use crate::{kombo, stackone, teamtailor};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Counts for one hub's kept orders and results.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct KeptTally {
+    placed: usize,
+    already_placed: usize,
+    rejected: usize,
+    retry_later: usize,
+    results_written: usize,
+    results_retry_later: usize,
+    given_up: usize,
+}
+
+/// `POST /reconcile`. Answers 502 when the kept items could not be listed
+/// or Kombo's open orders could not be listed completely.
+pub async fn reconcile(p: &impl Platform, cfg: &Config) -> Outgoing {
+    let mut tallies: BTreeMap<String, KeptTally> =
+        [teamtailor::HUB, stackone::HUB].into_iter().map(|h| (h.to_string(), KeptTally::default())).collect();
+    let mut body = json!({});
+    let mut complete = true;
+    match records::index(p) {
+        Ok(ids) => {
+            let mut done = Vec::new();
+            for rid in ids {
+                if reconcile_one(p, cfg, &rid, &mut tallies).await {
+                    done.push(rid);
+                }
+            }
+            if let Err(e) = records::index_remove(p, &done) {
+                p.log(&format!("reconcile: finished ids stay listed until the next run: {e}"));
+            }
+        }
+        Err(e) => {
+            complete = false;
+            body["error"] = json!(format!("kept orders could not be listed: {e}"));
+        }
+    }
+    for (hub, tally) in tallies {
+        body[hub] = json!(tally);
+    }
+    if let Some(hub) = &cfg.kombo {
+        let report = kombo::reconcile_report(p, hub, cfg).await;
+        let kombo_complete = report.values().all(kombo::Tally::is_complete);
+        complete &= kombo_complete;
+        body[kombo::HUB] = json!({ "complete": kombo_complete, "integrations": report });
+    }
+    body["complete"] = json!(complete);
+    Outgoing::json(if complete { 200 } else { 502 }, &body)
+}
+
+/// Works on what is kept for one result id; true when nothing is kept for
+/// it any more (so it leaves the index).
+async fn reconcile_one(p: &impl Platform, cfg: &Config, rid: &str, tallies: &mut BTreeMap<String, KeptTally>) -> bool {
+    let now = p.now();
+    match records::pending_order(p, rid) {
+        Err(e) => {
+            p.log(&format!("reconcile: kept order {rid}: {e}"));
+            return false;
+        }
+        Ok(Some(pending)) => {
+            let give_up = now - pending.kept_at >= KEEP_SECONDS;
+            let placement = match pending.hub.as_str() {
+                teamtailor::HUB => teamtailor::retry_kept(p, cfg, &pending, give_up).await,
+                stackone::HUB => stackone::retry_kept(p, cfg, &pending, give_up).await,
+                other => place::settle(p, rid, Placement::RetryLater(format!("unknown hub `{other}`")), give_up),
+            };
+            let tally = tallies.entry(pending.hub.clone()).or_default();
+            match placement {
+                Placement::Placed { already: true } => tally.already_placed += 1,
+                Placement::Placed { already: false } => tally.placed += 1,
+                Placement::Rejected(_) if give_up => tally.given_up += 1,
+                Placement::Rejected(_) => tally.rejected += 1,
+                Placement::RetryLater(_) => {
+                    tally.retry_later += 1;
+                    return false;
+                }
+            }
+            if let Err(e) = records::forget_order(p, rid) {
+                p.log(&format!("reconcile: kept order {rid} not deleted yet: {e}"));
+                return false;
+            }
+        }
+        Ok(None) => {}
+    }
+    let kept = match records::kept_result(p, rid) {
+        Err(e) => {
+            p.log(&format!("reconcile: kept result {rid}: {e}"));
+            return false;
+        }
+        Ok(None) => return true,
+        Ok(Some(kept)) => kept,
+    };
+    let record = match records::load(p, rid) {
+        Err(e) => {
+            p.log(&format!("reconcile: kept result {rid}: order store unavailable: {e}"));
+            return false;
+        }
+        Ok(None) => {
+            // No order to write it to: nothing can ever use it.
+            return records::forget_result(p, rid).is_ok();
+        }
+        Ok(Some(record)) => record,
+    };
+    let hub = record.hub.clone();
+    let outcome = results::write_back(p, cfg, record, &kept.result).await;
+    let tally = tallies.entry(hub).or_default();
+    match outcome {
+        WriteBack::Written { .. } => {
+            tally.results_written += 1;
+            true
+        }
+        WriteBack::Unwritable(_) | WriteBack::Failed(_) | WriteBack::Unavailable(_)
+            if now - kept.kept_at >= KEEP_SECONDS =>
+        {
+            tally.given_up += 1;
+            p.log(&format!("reconcile: result {rid} not written back within a week; deleted"));
+            if let Ok(Some(mut record)) = records::load(p, rid) {
+                record.reason = Some("the result could not be written back within a week and was deleted".into());
+                let _ = records::save(p, &mut record);
+            }
+            records::forget_result(p, rid).is_ok()
+        }
+        WriteBack::Unwritable(_) | WriteBack::Failed(_) | WriteBack::Unavailable(_) => {
+            tally.results_retry_later += 1;
+            false
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! The Teamtailor flows: the partner configuration endpoint (the trigger
+//! dialog's lenses and locales), the stage trigger, progress on the partner
+//! result, and retrying kept orders.
+//!
+//! Teamtailor authenticates each call with the customer's provider key
+//! (`Authorization: Bearer`), optionally signs the partner-event id
+//! (`Teamtailor-Signature`), shows the plain-text body of any answer >= 400
+//! to the recruiter, and never retries. So an order Assessio cannot take yet
+//! is kept and placed by `POST /reconcile`, and the recruiter follows it on
+//! the partner result: `sending` → `sent` → `completed`, or `failed` with the
+//! reason. Every byte to and from Teamtailor is built and read by
+//! `assessio_plugin::hubs::teamtailor`.
+
+use crate::config::{Config, TeamtailorHub, TeamtailorTenant};
+use crate::place::{self, Kept, Order, Placement};
+use crate::platform::Platform;
+use crate::records::{self, PendingOrder, State};
+use crate::reply::{Incoming, Outgoing};
+use assessio_plugin::InputError;
+use assessio_plugin::hubs::kombo::WriteOutcome;
+use assessio_plugin::hubs::teamtailor::{
+    self as tt, PartnerStatus, config_response, parse_trigger, progress_request, rejection_text, verify_provider_key,
+};
+use serde_json::{Value, json};
+
+/// The hub's name in records and ids.
+pub const HUB: &str = "teamtailor";
+/// How far `Teamtailor-Signature`'s `t` may lie from now, either way.
+const SIGNATURE_TOLERANCE: u32 = 300;
+
+/// The company whose provider key `Authorization: Bearer` carries. Every
+/// configured key is compared (hashed, in constant time) whatever matches,
+/// so the time taken says nothing about any key.
+fn tenant_by_key<'a>(hub: &'a TeamtailorHub, authorization: Option<&str>) -> Option<(&'a str, &'a TeamtailorTenant)> {
+    let mut found = None;
+    for (company, tenant) in &hub.tenants {
+        let matches = verify_provider_key(authorization, &tenant.teamtailor_provider_key);
+        if matches && found.is_none() {
+            found = Some((company.as_str(), tenant));
+        }
+    }
+    found
+}
+
+/// Whether the gateway may send to `url`: only under the configured
+/// `teamtailor_url` (origin plus `/`), so a trigger can never make the
+/// gateway call another host with Teamtailor's API key.
+pub fn allowed_update_url(hub: &TeamtailorHub, url: &str) -> bool {
+    url.strip_prefix(hub.base_url.as_str()).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Teamtailor's answer to a `PUT` on a partner result: 2xx written; 408,
+/// 429 and 5xx worth retrying; anything else refused. JSON:API error
+/// bodies (`{"errors": [{"detail"|"title"}]}`) give the message.
+pub fn interpret_write_response(status: u16, body: &[u8]) -> WriteOutcome {
+    if (200..300).contains(&status) {
+        return WriteOutcome::Written;
+    }
+    let detail = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+        let e = v.get("errors")?.get(0)?;
+        e.get("detail").or_else(|| e.get("title"))?.as_str().map(|s| s.chars().take(300).collect::<String>())
+    });
+    let message = detail.unwrap_or_else(|| format!("Teamtailor answered HTTP {status}"));
+    let r = assessio_plugin::Rejection { status, message };
+    if matches!(status, 408 | 429) || status >= 500 { WriteOutcome::RetryLater(r) } else { WriteOutcome::Failed(r) }
+}
+
+/// `GET /teamtailor/config`: the trigger dialog's choices, from the
+/// customer's Assessio catalog, fetched live.
+pub async fn config_endpoint(p: &impl Platform, cfg: &Config, req: &Incoming) -> Outgoing {
+    let Some(hub) = &cfg.teamtailor else {
+        return Outgoing::hub_not_configured(HUB, crate::config::names::TEAMTAILOR_API_KEY);
+    };
+    let Some((company, tenant)) = tenant_by_key(hub, req.header("authorization")) else {
+        p.log("teamtailor config refused: missing or unknown provider key");
+        return Outgoing::text(401, "Missing or unknown provider key (Authorization: Bearer).");
+    };
+    match place::catalog(p, cfg, &tenant.assessio).await {
+        Ok(catalog) => Outgoing::raw(200, tt::MEDIA_TYPE, config_response(&catalog)),
+        Err(e) => {
+            p.log(&format!("teamtailor config for company {company}: {e}"));
+            let status = if matches!(e, place::CatalogError::Unreachable(_)) { 503 } else { 502 };
+            Outgoing::text(status, &format!("Assessio's lenses could not be read right now ({e}). Try again later."))
+        }
+    }
+}
+
+/// Checks `Teamtailor-Signature` over the partner-event id, when a secret is
+/// configured.
+fn signature_ok(p: &impl Platform, hub: &TeamtailorHub, req: &Incoming, event_id: &str) -> bool {
+    let Some(secret) = hub.signature_secret.as_deref() else {
+        return true;
+    };
+    let header = req.header("teamtailor-signature");
+    match tt::verify_signature(header, event_id, secret, p.now(), Some(SIGNATURE_TOLERANCE)) {
+        Ok(_) => true,
+        Err(e) => {
+            p.log(&format!("teamtailor trigger refused: {e}"));
+            false
+        }
+    }
+}
+
+/// `POST /teamtailor/webhook`: a stage trigger. Authenticates, places the
+/// order (or keeps it for reconcile), and reports progress.
+pub async fn trigger_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) -> Outgoing {
+    let Some(hub) = &cfg.teamtailor else {
+        return Outgoing::hub_not_configured(HUB, crate::config::names::TEAMTAILOR_API_KEY);
+    };
+    let Some((company, tenant)) = tenant_by_key(hub, req.header("authorization")) else {
+        p.log("teamtailor trigger refused: missing or unknown provider key");
+        return Outgoing::text(401, "Missing or unknown provider key (Authorization: Bearer).");
+    };
+    let trigger = match parse_trigger(&req.body) {
+        Ok(t) => t,
+        Err(e) => return unusable(p, hub, company, req, &e).await,
+    };
+    if !signature_ok(p, hub, req, &trigger.event_id) {
+        return Outgoing::text(401, "Missing or invalid Teamtailor-Signature.");
+    }
+    if trigger.order.tenant != company {
+        p.log(&format!(
+            "teamtailor trigger refused: company {} sent with the key of company {company}",
+            trigger.order.tenant
+        ));
+        return Outgoing::text(403, "This provider key belongs to another Teamtailor company.");
+    }
+    if !allowed_update_url(hub, &trigger.update_url) {
+        p.log(&format!(
+            "teamtailor trigger refused: the update-url of partner result {} is not under teamtailor_url",
+            trigger.order.order_id
+        ));
+        return Outgoing::text(
+            422,
+            "The partner result's update-url is not a Teamtailor address this gateway may call.",
+        );
+    }
+    let order = Order {
+        hub: HUB,
+        tenant: &tenant.assessio,
+        order: &trigger.order,
+        lens_id: &trigger.lens_id,
+        locale: &trigger.locale,
+        update_url: Some(&trigger.update_url),
+    };
+    let rid = place::result_id(HUB, company, &trigger.order.order_id);
+    match place::place_or_keep(p, cfg, &order).await {
+        Kept::Done(placement) => {
+            report(p, hub, &trigger.update_url, &rid, &placement).await;
+            match placement {
+                Placement::Placed { already } => {
+                    Outgoing::json(if already { 200 } else { 201 }, &json!({ "status": "placed", "already": already }))
+                }
+                Placement::Rejected(reason) => Outgoing::text(422, &reason),
+                Placement::RetryLater(reason) => Outgoing::text(503, &reason),
+            }
+        }
+        Kept::Kept(reason) => Outgoing::json(202, &json!({ "status": "kept", "reason": reason })),
+        Kept::Lost(reason) => {
+            let why = "Assessio is unavailable right now; move the candidate to this stage again later.";
+            progress(p, hub, &trigger.update_url, PartnerStatus::Failed, Some(why)).await;
+            p.log(&format!("teamtailor order {} ({company}): {reason}", trigger.order.order_id));
+            Outgoing::text(503, why)
+        }
+    }
+}
+
+/// The answer to a trigger that cannot be read as an order. When enough of it
+/// is readable to trust (its event id verifies, its company and update URL
+/// are this customer's), the partner result is also marked `failed` with the
+/// reason, so it does not stay `sending`.
+async fn unusable(p: &impl Platform, hub: &TeamtailorHub, company: &str, req: &Incoming, e: &InputError) -> Outgoing {
+    let text = rejection_text(e);
+    p.log(&format!("teamtailor trigger for company {company} unusable: {e}"));
+    let status = if matches!(e, InputError::Malformed(_)) { 400 } else { 422 };
+    let body: Option<Value> = serde_json::from_slice(&req.body).ok();
+    let id = |v: Option<&Value>| match v {
+        Some(Value::String(s)) => Some(s.trim().to_string()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let salvaged = body.as_ref().and_then(|b| {
+        let event_id = id(b.pointer("/partner-event/id"))?;
+        let update_url = b.pointer("/partner-event/partner-result/update-url")?.as_str()?.trim().to_string();
+        let sent_company = id(b.pointer("/company/id")).or_else(|| id(b.pointer("/company/uuid")))?;
+        Some((event_id, update_url, sent_company))
+    });
+    if let Some((event_id, update_url, sent_company)) = salvaged
+        && !event_id.is_empty()
+        && sent_company == company
+        && allowed_update_url(hub, &update_url)
+        && signature_ok(p, hub, req, &event_id)
+    {
+        progress(p, hub, &update_url, PartnerStatus::Failed, Some(&text)).await;
+    }
+    Outgoing::text(status, &text)
+}
+
+/// Tells Teamtailor what became of an order: `sent` once placed (unless the
+/// result already arrived, which must not be overwritten), `failed` with the
+/// reason once refused. Nothing for a duplicate or a kept order.
+async fn report(p: &impl Platform, hub: &TeamtailorHub, update_url: &str, result_id: &str, placement: &Placement) {
+    match placement {
+        Placement::Placed { already: false } => {
+            let arrived = records::load(p, result_id)
+                .ok()
+                .flatten()
+                .is_some_and(|r| matches!(r.state, State::ResultReceived | State::WrittenBack));
+            if !arrived {
+                progress(p, hub, update_url, PartnerStatus::Sent, None).await;
+            }
+        }
+        Placement::Rejected(reason) => progress(p, hub, update_url, PartnerStatus::Failed, Some(reason)).await,
+        Placement::Placed { already: true } | Placement::RetryLater(_) => {}
+    }
+}
+
+/// `PUT <update-url>` with a status. Best effort: a lost progress update
+/// is logged; the result's own `PUT` (retried until written) still lands.
+async fn progress(
+    p: &impl Platform,
+    hub: &TeamtailorHub,
+    update_url: &str,
+    status: PartnerStatus,
+    reason: Option<&str>,
+) {
+    if !allowed_update_url(hub, update_url) {
+        return;
+    }
+    let line = |what: &str| format!("teamtailor progress `{}`: {what}", status.as_str());
+    let request = match progress_request(update_url, &hub.api_key, status, reason) {
+        Ok(r) => r,
+        Err(e) => return p.log(&line(&format!("not sent: {e}"))),
+    };
+    match p.send(&request).await {
+        Ok(reply) => match interpret_write_response(reply.status, &reply.body) {
+            WriteOutcome::Written => {}
+            WriteOutcome::RetryLater(r) | WriteOutcome::Failed(r) => {
+                p.log(&line(&format!("not taken (HTTP {}): {}", r.status, r.message)));
+            }
+        },
+        Err(e) => p.log(&line(&format!("Teamtailor unreachable: {e}"))),
+    }
+}
+
+/// Retries a kept order (from `POST /reconcile`) and reports the outcome on
+/// the partner result; `give_up` turns a further "retry later" into a
+/// rejection once the order was kept too long.
+pub async fn retry_kept(p: &impl Platform, cfg: &Config, pending: &PendingOrder, give_up: bool) -> Placement {
+    let rid = place::result_id(HUB, &pending.order.tenant, &pending.order.order_id);
+    let Some(hub) = &cfg.teamtailor else {
+        let not_configured = Placement::RetryLater("hub not configured: teamtailor".into());
+        return place::settle(p, &rid, not_configured, give_up);
+    };
+    let placement = match hub.tenants.get(&pending.order.tenant) {
+        None => Placement::RetryLater(format!("company `{}` is not in `teamtailor_tenants`", pending.order.tenant)),
+        Some(tenant) => {
+            let order = Order {
+                hub: HUB,
+                tenant: &tenant.assessio,
+                order: &pending.order,
+                lens_id: &pending.lens_id,
+                locale: &pending.locale,
+                update_url: pending.update_url.as_deref(),
+            };
+            place::place(p, cfg, &order).await
+        }
+    };
+    let placement = place::settle(p, &rid, placement, give_up);
+    if let Some(url) = pending.update_url.as_deref() {
+        report(p, hub, url, &rid, &placement).await;
+    }
+    placement
+}

@@ -1,0 +1,319 @@
+//! The StackOne flows, natively, against the in-memory platform with a
+//! scripted Assessio and StackOne: the signed order event, placement,
+//! keeping an order while Assessio is down and placing it with reconcile, and
+//! the result write-back (`PATCH`, scores as strings).
+
+// `StackOne` is the product's name, not code.
+#![allow(clippy::doc_markdown)]
+
+mod support;
+
+use assessio_gateway::config::Config;
+use assessio_gateway::place::result_id;
+use assessio_plugin::{HttpRequest, Method};
+use base64::Engine as _;
+use hmac::{KeyInit, Mac};
+use serde_json::{Value, json};
+use support::{Memory, NOW, hex, reply, result_body, text};
+
+const OPERATOR: &str = "operator-token-xyz";
+const API_KEY: &str = "integrator-api-key-xyz";
+const SO_API_KEY: &str = "stackone-api-key-xyz";
+const SO_SECRET: &str = "stackone-webhook-secret-xyz";
+
+fn vars() -> Vec<(&'static str, String)> {
+    let tenants = json!({
+        "acc-1": {"provider_key": "pk-org-1-xyz", "integrator_secret": "isecret-org-1-xyz", "default_locale": "sv-SE"},
+    });
+    vec![
+        ("assessio_url", "http://assessio.test".to_string()),
+        ("assessio_integrator_api_key", API_KEY.into()),
+        ("public_url", "https://gw.example".into()),
+        ("operator_token", OPERATOR.into()),
+        ("stackone_url", "http://stackone.test".into()),
+        ("stackone_api_key", SO_API_KEY.into()),
+        ("stackone_webhook_secret", SO_SECRET.into()),
+        ("stackone_tenants", tenants.to_string()),
+    ]
+}
+
+fn gateway() -> Memory {
+    let p = Memory::new(vars());
+    p.script(|r| if r.url.contains("assessio.test") { reply(201, "{}") } else { reply(200, "{}") });
+    p
+}
+
+fn event(order_id: &str, last_name: Option<&str>) -> Value {
+    json!({
+        "id": format!("evt-{order_id}"), "event": "ats_assessments.created", "account_id": "acc-1",
+        "data": {
+            "id": order_id, "remote_id": "remote-1",
+            "package": {"id": "lens-1:en-US", "name": "Assessio General Performance (English)"},
+            "application": {"id": "app-77"},
+            "candidate": {"id": "cand-1", "first_name": "Romain", "last_name": last_name,
+                          "emails": [{"type": "personal", "value": "romain@example.com"}],
+                          "profile_url": "https://ats.example/c/1"},
+            "job": {"id": "job-9", "title": "Software Engineer",
+                    "hiring_team": [{"first_name": "John", "email": "john.doe@example.com", "role": "Hiring Manager"}]}
+        }
+    })
+}
+
+fn sign(body: &[u8], secret: &str) -> String {
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+fn send(p: &Memory, body: &Value) -> assessio_gateway::reply::Outgoing {
+    let bytes = body.to_string().into_bytes();
+    let sig = sign(&bytes, SO_SECRET);
+    p.call("POST", "/stackone/webhook", &[("x-stackone-signature", &sig)], &bytes)
+}
+
+fn assessio_orders(p: &Memory) -> Vec<HttpRequest> {
+    p.sent_to("/recruitment/v1/assessment-order")
+}
+
+fn json_of(o: &assessio_gateway::reply::Outgoing) -> Value {
+    serde_json::from_slice(&o.body).unwrap_or_else(|_| panic!("not JSON: {}", text(o)))
+}
+
+fn operator(p: &Memory, method: &str, path: &str) -> assessio_gateway::reply::Outgoing {
+    let auth = format!("Bearer {OPERATOR}");
+    p.call(method, path, &[("authorization", &auth)], b"")
+}
+
+#[test]
+fn an_order_event_is_placed_and_the_result_is_patched_back_with_string_scores() {
+    let p = gateway();
+    let out = send(&p, &event("ord_1", Some("Sestier")));
+    assert_eq!(out.status, 200, "{}", text(&out));
+    assert_eq!(json_of(&out), json!({"status": "placed", "already": false}));
+    let orders = assessio_orders(&p);
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0].header("provider-key"), Some("pk-org-1-xyz"));
+    let body: Value = serde_json::from_slice(&orders[0].body).unwrap();
+    assert_eq!(
+        body["candidateDetails"],
+        json!({"email": "romain@example.com", "firstName": "Romain", "lastName": "Sestier"})
+    );
+    assert_eq!((body["lensId"].as_str(), body["locale"].as_str()), (Some("lens-1"), Some("en-US")));
+    assert_eq!(body["recruitment"]["title"], "Software Engineer");
+    assert_eq!(body["additionalRecruitmentCollaboratorsEmails"], json!(["john.doe@example.com"]));
+    let rid = result_id("stackone", "acc-1", "ord_1");
+    assert_eq!(body["resultId"], rid.as_str());
+    for dropped in ["ats.example", "app-77", "Hiring Manager", "remote-1"] {
+        assert!(!String::from_utf8_lossy(&orders[0].body).contains(dropped), "{dropped} sent to Assessio");
+    }
+
+    let auth = format!("Bearer {API_KEY}");
+    let out = p.call("POST", &format!("/assessio/results/{rid}"), &[("authorization", &auth)], &result_body(&rid));
+    assert_eq!(out.status, 200, "{}", text(&out));
+    let patches = p.sent_to("stackone.test");
+    assert_eq!(patches.len(), 1);
+    let patch = &patches[0];
+    assert_eq!(patch.method, Method::Patch);
+    assert_eq!(patch.url, "http://stackone.test/unified/ats/assessments/orders/ord_1/result");
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{SO_API_KEY}:"));
+    assert_eq!(patch.header("Authorization"), Some(format!("Basic {basic}").as_str()));
+    assert_eq!(patch.header("x-account-id"), Some("acc-1"));
+    let written: Value = serde_json::from_slice(&patch.body).unwrap();
+    assert_eq!(
+        written,
+        json!({
+            "id": "ord_1",
+            "score": {"label": "Assessio score", "value": "71", "min": "0", "max": "100"},
+            "submission_date": "2023-11-14T22:13:20Z",
+            "summary": "Assessio score 71 of 100. Driving Leadership 73, Influencing & Inspiring 68.",
+            "result": {"value": "completed"},
+            "result_url": "https://app.assessio.online/rep/2",
+            "attachments": [{"url": "https://app.assessio.online/r/1", "content_type": {"value": "text"}}],
+        })
+    );
+    assert_eq!(NOW, 1_700_000_000, "the submission date is the gateway's clock");
+    let record = json_of(&operator(&p, "GET", "/orders/stackone/acc-1/ord_1"));
+    assert_eq!((record["hub"].as_str(), record["state"].as_str()), (Some("stackone"), Some("written-back")));
+}
+
+#[test]
+fn a_candidate_without_a_last_name_is_rejected_with_a_json_message_and_nothing_is_sent() {
+    let p = gateway();
+    let out = send(&p, &event("ord_1", None));
+    assert_eq!(out.status, 422);
+    assert_eq!(
+        json_of(&out),
+        json!({"message": "Assessio could not be ordered: the candidate has no last name. \
+                           Assessio needs a first and a last name to invite the candidate."})
+    );
+    assert!(p.sent.borrow().is_empty());
+    assert_eq!(send(&p, &event("ord_1", None)).status, 422, "the same answer from the record");
+    assert!(p.sent.borrow().is_empty());
+
+    let mut unknown = event("ord_2", Some("Sestier"));
+    unknown["account_id"] = json!("acc-unknown");
+    let out = send(&p, &unknown);
+    assert_eq!(out.status, 422);
+    assert!(json_of(&out)["message"].as_str().unwrap().contains("not connected"), "{}", text(&out));
+    assert!(p.sent.borrow().is_empty());
+}
+
+#[test]
+fn a_bad_or_missing_signature_is_refused_and_nothing_is_sent() {
+    let p = gateway();
+    let bytes = event("ord_1", Some("Sestier")).to_string().into_bytes();
+    let wrong_secret = sign(&bytes, "other");
+    let other_body = sign(b"{}", SO_SECRET);
+    let right_but_elsewhere = sign(&bytes, SO_SECRET);
+    for headers in [
+        vec![],
+        vec![("x-stackone-signature", wrong_secret.as_str())],
+        vec![("x-stackone-signature", other_body.as_str())],
+        vec![("x-stackone-signature", "not a signature")],
+        vec![("x-other-signature", right_but_elsewhere.as_str())],
+    ] {
+        let out = p.call("POST", "/stackone/webhook", &headers, &bytes);
+        assert_eq!(out.status, 401, "{headers:?}: {}", text(&out));
+    }
+    assert!(p.sent.borrow().is_empty());
+    assert!(p.keys().is_empty(), "nothing stored: {:?}", p.keys());
+}
+
+#[test]
+fn the_signature_scheme_is_configurable() {
+    let mut p = gateway();
+    p.vars.insert("stackone_signature_header".into(), "X-Signature".into());
+    p.vars.insert("stackone_signature_encoding".into(), "hex".into());
+    let bytes = event("ord_1", Some("Sestier")).to_string().into_bytes();
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(SO_SECRET.as_bytes()).unwrap();
+    mac.update(&bytes);
+    let signature = hex(&mac.finalize().into_bytes());
+    let out = p.call("POST", "/stackone/webhook", &[("x-signature", &signature)], &bytes);
+    assert_eq!(out.status, 200, "{}", text(&out));
+    let base64url = sign(&bytes, SO_SECRET);
+    assert_eq!(p.call("POST", "/stackone/webhook", &[("x-stackone-signature", &base64url)], &bytes).status, 401);
+
+    p.vars.insert("stackone_signature_encoding".into(), "base32".into());
+    assert_eq!(json_of(&p.call("GET", "/health", &[], b""))["setting"], "stackone_signature_encoding");
+}
+
+#[test]
+fn a_duplicate_event_places_one_order() {
+    let p = gateway();
+    let answers: Vec<Value> = (0..3).map(|_| json_of(&send(&p, &event("ord_1", Some("Sestier"))))).collect();
+    assert_eq!(answers[0]["already"], false);
+    assert_eq!((answers[1]["already"].as_bool(), answers[2]["already"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(assessio_orders(&p).len(), 1);
+}
+
+#[test]
+fn other_events_are_acknowledged_and_ignored() {
+    let p = gateway();
+    let mut updated = event("ord_1", Some("Sestier"));
+    updated["event"] = json!("ats_assessments.updated");
+    let out = send(&p, &updated);
+    assert_eq!((out.status, json_of(&out)["status"].as_str()), (200, Some("ignored")));
+    assert!(p.sent.borrow().is_empty());
+}
+
+#[test]
+fn assessio_down_keeps_the_order_and_reconcile_places_it_and_deletes_the_candidate_data() {
+    let p = gateway();
+    p.script(|_| Err("connection refused".into()));
+    let out = send(&p, &event("ord_1", Some("Sestier")));
+    assert_eq!(out.status, 202, "{}", text(&out));
+    assert_eq!(json_of(&out)["status"], "kept");
+    let rid = result_id("stackone", "acc-1", "ord_1");
+    assert!(p.keys().contains(&format!("pending:{rid}")));
+
+    p.script(|r| if r.url.contains("assessio.test") { reply(201, "{}") } else { reply(200, "{}") });
+    let out = operator(&p, "POST", "/reconcile");
+    assert_eq!(out.status, 200, "{}", text(&out));
+    assert_eq!(json_of(&out)["stackone"]["placed"], 1);
+    assert_eq!(assessio_orders(&p).len(), 2, "one refused attempt, one placed");
+    assert!(!p.keys().contains(&format!("pending:{rid}")));
+    let store = p.store_text();
+    for personal in ["romain@example.com", "Sestier", "john.doe@example.com"] {
+        assert!(!store.contains(personal), "{personal} still stored: {store}");
+    }
+    // Redelivered by StackOne after all: already placed, nothing sent.
+    assert_eq!(json_of(&send(&p, &event("ord_1", Some("Sestier"))))["already"], true);
+    assert_eq!(assessio_orders(&p).len(), 2);
+}
+
+#[test]
+fn a_result_stackone_refuses_is_kept_and_written_once_by_reconcile() {
+    let p = gateway();
+    send(&p, &event("ord_1", Some("Sestier")));
+    let rid = result_id("stackone", "acc-1", "ord_1");
+    p.script(|r| {
+        if r.url.contains("stackone.test") {
+            reply(429, r#"{"message":"Too many requests"}"#)
+        } else {
+            reply(200, "{}")
+        }
+    });
+    let auth = format!("Bearer {API_KEY}");
+    let out = p.call("POST", &format!("/assessio/results/{rid}"), &[("authorization", &auth)], &result_body(&rid));
+    assert_eq!(out.status, 502);
+    assert!(text(&out).contains("Too many requests"));
+    p.script(|_| reply(200, "{}"));
+    let out = operator(&p, "POST", "/reconcile");
+    assert_eq!(json_of(&out)["stackone"]["results_written"], 1, "{}", text(&out));
+    assert!(!p.store_text().contains("Driving Leadership"), "scores deleted once written");
+    let out = p.call("POST", &format!("/assessio/results/{rid}"), &[("authorization", &auth)], &result_body(&rid));
+    assert_eq!(json_of(&out)["already"], true);
+    assert_eq!(p.sent_to("stackone.test").len(), 2);
+}
+
+#[test]
+fn no_secret_appears_in_any_answer_or_log_line() {
+    let p = gateway();
+    let mut answers = vec![
+        send(&p, &event("ord_1", Some("Sestier"))),
+        send(&p, &event("ord_2", None)),
+        p.call("POST", "/stackone/webhook", &[("x-stackone-signature", "AAAA")], b"{}"),
+        p.call("GET", "/health", &[], b""),
+    ];
+    p.script(|_| reply(401, r#"{"message":"bad signature"}"#));
+    answers.push(send(&p, &event("ord_3", Some("Sestier"))));
+    answers.push(operator(&p, "POST", "/reconcile"));
+    let rid = result_id("stackone", "acc-1", "ord_1");
+    let auth = format!("Bearer {API_KEY}");
+    answers.push(p.call("POST", &format!("/assessio/results/{rid}"), &[("authorization", &auth)], &result_body(&rid)));
+    let cfg = Config::load(&p).unwrap();
+    let secrets = cfg.secrets();
+    for s in [SO_API_KEY, SO_SECRET, "pk-org-1-xyz", "isecret-org-1-xyz", API_KEY, OPERATOR] {
+        assert!(secrets.contains(&s), "Config::secrets() lists {s}");
+    }
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{SO_API_KEY}:"));
+    let mut everything: Vec<String> = p.logs.borrow().clone();
+    everything.extend(answers.iter().map(text));
+    for secret in secrets.into_iter().chain([basic.as_str()]) {
+        for line in &everything {
+            assert!(!line.contains(secret), "{secret} leaked in {line}");
+        }
+    }
+}
+
+/// The index of kept orders is updated under a short lock; a lock left held
+/// (a crashed holder) does not lose the order: the update goes through
+/// without it, read back, and reconcile finds the order.
+#[test]
+fn a_held_index_lock_does_not_lose_a_kept_order() {
+    use assessio_gateway::records::{INDEX_KEY, claim_for, index};
+    let p = gateway();
+    assert_eq!(claim_for(&p, INDEX_KEY, 2), Ok(true), "someone else holds the lock");
+    p.script(|r| if r.url.contains("assessio.test") { reply(503, "") } else { reply(200, "{}") });
+    assert_eq!(send(&p, &event("ord_1", Some("Sestier"))).status, 202);
+    let rid = result_id("stackone", "acc-1", "ord_1");
+    assert_eq!(index(&p), Ok(vec![rid.clone()]));
+    // An id whose kept order is gone is dropped by the next reconcile.
+    assert_eq!(send(&p, &event("ord_2", Some("Sestier"))).status, 202);
+    let stale = result_id("stackone", "acc-1", "ord_2");
+    p.kv.borrow_mut().remove(&format!("pending:{stale}"));
+    p.script(|r| if r.url.contains("assessio.test") { reply(201, "{}") } else { reply(200, "{}") });
+    let out = operator(&p, "POST", "/reconcile");
+    assert_eq!(json_of(&out)["stackone"]["placed"], 1, "{}", text(&out));
+    assert_eq!(index(&p), Ok(Vec::new()));
+}
