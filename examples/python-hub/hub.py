@@ -6,7 +6,7 @@ request), reads Assessio's answer, then reads the result webhook and renders
 the partner-result write-back for Teamtailor. The second trigger has no last
 name: the plugin refuses it by name and the hub tells Teamtailor why.
 
-    python hub.py          (after `bash run.sh` has built the plugin and the venv)
+    .venv/bin/python hub.py     (after `bash run.sh` has built the plugin and the venv)
 
 The hub sends the requests itself; here they are printed.
 """
