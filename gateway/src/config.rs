@@ -7,9 +7,6 @@
 //! API key, and an enabled hub must be configured completely, so that a
 //! deployment never half-serves a hub. At least one hub must be enabled.
 
-// `StackOne` is the product's name, not code: doc_markdown would want it in backticks.
-#![allow(clippy::doc_markdown)]
-
 use crate::platform::Platform;
 use assessio_plugin::hubs::stackone::{SignatureEncoding, SignatureScheme, StackOneApi};
 use std::collections::BTreeMap;

@@ -10,9 +10,6 @@
 //! Kombo this runs [`kombo::reconcile_report`] as `POST /kombo/reconcile`
 //! does. Safe to run any number of times; meant for a scheduler.
 
-// `StackOne` is the product's name, not code: doc_markdown would want it in backticks.
-#![allow(clippy::doc_markdown)]
-
 use crate::config::Config;
 use crate::place::{self, Placement};
 use crate::platform::Platform;

@@ -19,9 +19,6 @@
 //! lock, removed by reconcile once nothing is kept for them. An id in the
 //! index with nothing kept is harmless (reconcile drops it).
 
-// `StackOne` is the product's name, not code: doc_markdown would want it in backticks.
-#![allow(clippy::doc_markdown)]
-
 use crate::platform::Platform;
 use assessio_plugin::AssessmentResult;
 use assessio_plugin::hubs::HubOrder;

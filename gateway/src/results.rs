@@ -13,9 +13,6 @@
 //! Teamtailor and StackOne (where reconcile writes too) a claim on the write
 //! keeps a retry from Assessio and a reconcile from writing it at once.
 
-// `StackOne` is the product's name, not code: doc_markdown would want it in backticks.
-#![allow(clippy::doc_markdown)]
-
 use crate::auth;
 use crate::config::Config;
 use crate::platform::Platform;

@@ -16,9 +16,6 @@
 //! A hub that is not configured answers 404 `hub not configured` on its
 //! routes; the others keep working.
 
-// `StackOne` is the product's name, not code: doc_markdown would want it in backticks.
-#![allow(clippy::doc_markdown)]
-
 use crate::config::Config;
 use crate::platform::Platform;
 use crate::reply::{Incoming, Outgoing, percent_decode};

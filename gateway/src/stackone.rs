@@ -9,7 +9,6 @@
 //! from StackOne is built and read by `assessio_plugin::hubs::stackone`.
 
 // `StackOne` is the product's name, not code.
-#![allow(clippy::doc_markdown)]
 
 use crate::config::Config;
 use crate::place::{self, Kept, Order, Placement, lens_and_locale};

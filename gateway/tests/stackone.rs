@@ -4,7 +4,6 @@
 //! the result write-back (`PATCH`, scores as strings).
 
 // `StackOne` is the product's name, not code.
-#![allow(clippy::doc_markdown)]
 
 mod support;
 

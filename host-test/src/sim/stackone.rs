@@ -20,8 +20,6 @@
 //! independently of the connector. Whether StackOne retries a failed webhook
 //! is unconfirmed too: [`StackOneRetry`] makes it a choice, none by default.
 
-// `StackOne` is the product's name, not code: doc_markdown would want it in backticks.
-#![allow(clippy::doc_markdown)]
 
 use crate::sim::assessio::{SimClock, http_url};
 use crate::sim::faults::{Faults, XorShift64};
