@@ -212,7 +212,7 @@ class TheHubAdapters(unittest.TestCase):
             with self.subTest(name):
                 with open(path) as f:
                     args = json.load(f)
-                with open(os.path.join(HERE, "expected", f"{name}.json")) as f:
+                with open(os.path.join(HERE, "..", "calls", "hubs", "expected", f"{name}.json")) as f:
                     expected = json.load(f)
                 self.assertEqual(as_json(PLUGIN.call(name, args)), expected)
 
@@ -288,7 +288,7 @@ class TheExampleHub(unittest.TestCase):
 
         update_url = "https://api.teamtailor.com/partner/v1/partner-results/pr-1"
         put = hub.write_back(PLUGIN, update_url, payload("result-webhook.json"))
-        with open(os.path.join(HERE, "expected", "teamtailor.result-request.json")) as f:
+        with open(os.path.join(HERE, "..", "calls", "hubs", "expected", "teamtailor.result-request.json")) as f:
             self.assertEqual(as_json(put), json.load(f))
 
     def test_refusals_name_the_field_or_the_signature_problem(self):

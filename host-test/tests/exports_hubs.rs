@@ -117,6 +117,10 @@ fn every_hub_example_call_answers_as_the_native_library_does() {
         let component = call(name, &args);
         assert!(component.is_ok(), "{name}: the example is refused: {component:?}");
         assert_eq!(component, native_answer(name, &args), "{name}: component and native differ");
+        // The answer the Node and Python examples check against, frozen by
+        // examples/calls/hubs/expected/regen.sh: all three runtimes agree.
+        let frozen = example(&format!("examples/calls/hubs/expected/{file}"));
+        assert_eq!(component, Ok(frozen), "{name}: examples/calls/hubs/expected/{file} is stale; run its regen.sh");
     }
 }
 

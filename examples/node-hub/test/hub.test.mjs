@@ -14,7 +14,7 @@ test('a trigger becomes a signed order, and the result a write-back', () => {
   assert.equal(header(order, 'Signature'), `t=1700000000,signature=${mac}`);
 
   const put = writeBack('https://api.teamtailor.com/partner/v1/partner-results/pr-1', payload('result-webhook.json'));
-  assert.deepEqual(toCliJson(put), readJson(`${HERE}expected/teamtailor.result-request.json`));
+  assert.deepEqual(toCliJson(put), readJson(`${HERE}../calls/hubs/expected/teamtailor.result-request.json`));
 });
 
 test('refusals name the field, or the signature problem', () => {

@@ -46,7 +46,7 @@ test('every hub example call answers as the Rust host does', () => {
   assert.deepEqual(names, Object.keys(PARAMS).sort(), 'a new example needs its parameters in PARAMS');
   for (const name of names) {
     const answer = callExample(name, readJson(`${dir}/${name}.json`));
-    assert.deepEqual(toCliJson(answer), readJson(`${HERE}expected/${name}.json`), name);
+    assert.deepEqual(toCliJson(answer), readJson(`${HERE}../calls/hubs/expected/${name}.json`), name);
   }
 });
 

@@ -5,7 +5,7 @@
 # diff with that change.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-cd "$here/../../.."
+cd "$here/../../../.."
 cargo build -q -p assessio-host
 for input in examples/calls/hubs/*.json; do
   name="$(basename "$input" .json)"
