@@ -110,8 +110,8 @@ enum Command {
         kv_dir: Option<PathBuf>,
     },
     /// Measure the plugin through wasmtime against native calls, a fresh
-    /// instance per call, cold start and sizes; print a table (progress on
-    /// stderr) and write it as JSON.
+    /// instance per call, cold start, the gateway under load on loopback,
+    /// and sizes; print a table (progress on stderr) and write it as JSON.
     Bench {
         /// A smoke run: a few calls per row, seconds instead of minutes.
         #[arg(long)]
@@ -119,6 +119,9 @@ enum Command {
         /// Where to write the JSON report. Default: target/bench.json.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Only these rows, e.g. `--only 1,4` (to profile one). Default: all.
+        #[arg(long, value_name = "ROWS", value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=5))]
+        only: Vec<u8>,
     },
 }
 
@@ -273,9 +276,10 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::Serve { manifest, listen, variables, kv_dir } => {
             serve(manifest.as_deref(), *listen, variables, kv_dir.as_deref())
         }
-        Command::Bench { quick, out } => {
+        Command::Bench { quick, out, only } => {
             let mut options = assessio_host::bench::BenchOptions::new();
             options.quick = *quick;
+            options.only.clone_from(only);
             options.plugin.clone_from(&cli.plugin);
             if let Some(out) = out {
                 options.out.clone_from(out);

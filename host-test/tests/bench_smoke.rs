@@ -1,13 +1,15 @@
 //! The benchmark suite's smoke run: `assessio bench --quick` through the
 //! library. It checks that every row is produced with positive, finite
-//! figures and that the JSON report parses; it never asserts a timing.
+//! figures, that the load rows took the real path (every order placed, every
+//! result written back), and that the JSON report parses; it never asserts a
+//! timing.
 
 use assessio_host::bench::{BenchOptions, run};
 
 #[test]
 fn quick_bench_produces_every_row_and_its_json() {
     let out = std::env::temp_dir().join(format!("assessio-bench-smoke-{}.json", std::process::id()));
-    let options = BenchOptions { quick: true, out: out.clone(), plugin: None };
+    let options = BenchOptions { quick: true, out: out.clone(), ..BenchOptions::new() };
     let mut progress = Vec::new();
     let report = run(&options, &mut progress).expect("the quick bench runs");
 
@@ -16,8 +18,9 @@ fn quick_bench_produces_every_row_and_its_json() {
         let explained = report.not_measured.iter().any(|n| n.starts_with(&format!("row {row}:")));
         assert!(produced || explained, "row {row} is neither measured nor explained");
     }
-    // Rows 1, 2, 3 and 5 are always measured.
-    for row in [1u8, 2, 3, 5] {
+    assert!(report.not_measured.is_empty(), "not measured: {:?}", report.not_measured);
+    assert!(report.notes.is_empty(), "notes: {:?}", report.notes);
+    for row in 1..=5u8 {
         assert!(report.rows.iter().any(|r| r.row == row), "row {row} missing");
     }
     for r in &report.rows {
@@ -31,6 +34,27 @@ fn quick_bench_produces_every_row_and_its_json() {
     for w in wanted {
         assert!(report.rows.iter().any(|r| r.row == 1 && r.what.contains(w)), "row 1 lacks {w}");
     }
+    // The HMAC rows twice: against native as built and against software SHA.
+    for w in ["sign-request", "verify-signature"] {
+        let baselines: Vec<&str> = report
+            .rows
+            .iter()
+            .filter(|r| r.row == 1 && r.what.contains(w))
+            .filter_map(|r| r.baseline_what.as_deref())
+            .collect();
+        assert_eq!(baselines.len(), 2, "{w}: {baselines:?}");
+        assert!(baselines[1].contains("software SHA"), "{w}: {baselines:?}");
+    }
+    // Row 4: the ceiling and both webhooks, each answered as the real path answers.
+    for w in ["GET /empty", "POST /kombo/webhook", "POST /assessio/results"] {
+        let rows: Vec<_> = report.rows.iter().filter(|r| r.row == 4 && r.what.contains(w)).collect();
+        assert!(rows.iter().any(|r| r.unit == "req/s"), "row 4 lacks {w}'s throughput");
+        for r in rows {
+            assert!(r.requests.is_some_and(|n| n > 0), "{}: no requests", r.what);
+            assert_eq!(r.failed, Some(0), "{}: failures", r.what);
+        }
+    }
+    assert!(report.rows.iter().any(|r| r.row == 5 && r.what.starts_with("peak RSS during row 4")));
 
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&out).expect("the JSON report is written")).expect("it parses");
