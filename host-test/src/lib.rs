@@ -11,6 +11,7 @@ pub mod connector;
 mod convert;
 pub mod demo;
 pub mod dynamic;
+pub mod load;
 pub mod locate;
 pub mod sandbox;
 pub mod sim;

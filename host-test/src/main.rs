@@ -89,6 +89,38 @@ enum Command {
         #[arg(long)]
         logs: bool,
     },
+    /// Load test: the gateway in its own process, Assessio's and Kombo's
+    /// simulators as upstreams with faults injected (errors, latency,
+    /// dropped connections); sends Kombo orders at a steady rate (with wrk
+    /// when installed, else a built-in generator) while Assessio sends the
+    /// results back, then reconciles and checks the ledger. Prints a table,
+    /// writes JSON; exits 1 if the ledger does not balance.
+    Load {
+        /// How long to send orders, in seconds.
+        #[arg(long, default_value_t = 60, value_name = "SECS",
+              value_parser = clap::value_parser!(u64).range(1..=3600))]
+        duration: u64,
+        /// Orders per second to send.
+        #[arg(long, default_value_t = 10.0, value_name = "PER_SECOND")]
+        rate: f64,
+        /// Keep-alive connections to the gateway.
+        #[arg(long, default_value_t = 4, value_name = "N",
+              value_parser = clap::value_parser!(u16).range(1..=256))]
+        connections: u16,
+        /// Orders to prepare (default: rate × duration).
+        #[arg(long, value_name = "N")]
+        orders: Option<usize>,
+        /// `auto` (wrk if installed), `wrk` or `builtin`.
+        #[arg(long, default_value = "auto", value_name = "TOOL",
+              value_parser = clap::builder::PossibleValuesParser::new(["auto", "wrk", "builtin"]))]
+        generator: String,
+        /// A smoke run of a few seconds (overrides duration and rate).
+        #[arg(long)]
+        quick: bool,
+        /// Where to write the JSON report. Default: target/load.json.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Serve a Spin app (default: this repository's spin.toml, the gateway)
     /// as `spin up` would, against whatever its variables point at: the real
     /// Assessio and Kombo when given real settings. Variables come from
@@ -273,6 +305,9 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             runtime.block_on(assessio_host::up::run(options, hub, !once, &mut std::io::stdout()))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Load { duration, rate, connections, orders, generator, quick, out } => {
+            load_test(*duration, *rate, *connections, *orders, generator, *quick, out.as_ref())
+        }
         Command::Serve { manifest, listen, variables, kv_dir } => {
             serve(manifest.as_deref(), *listen, variables, kv_dir.as_deref())
         }
@@ -294,6 +329,44 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `assessio load`: the options from the command line, the run, the table.
+fn load_test(
+    duration: u64,
+    rate: f64,
+    connections: u16,
+    orders: Option<usize>,
+    generator: &str,
+    quick: bool,
+    out: Option<&PathBuf>,
+) -> Result<ExitCode, Failure> {
+    use assessio_host::load::{self, Generator, LoadOptions};
+    let binary = std::env::current_exe().context("finding this program")?;
+    let mut options = LoadOptions::new(binary);
+    if quick {
+        options = options.quick();
+    } else {
+        options.duration = Duration::from_secs(duration);
+        options.rate = rate;
+    }
+    if !(options.rate.is_finite() && options.rate > 0.0) {
+        return Err(anyhow::anyhow!("--rate must be a positive number").into());
+    }
+    options.connections = usize::from(connections);
+    options.orders = orders;
+    options.generator = match generator {
+        "wrk" => Generator::Wrk,
+        "builtin" => Generator::BuiltIn,
+        _ => Generator::Auto,
+    };
+    if let Some(out) = out {
+        options.out.clone_from(out);
+    }
+    let report = load::run(&options, &mut std::io::stderr())?;
+    load::print_table(&report, &mut std::io::stdout().lock()).context("printing the table")?;
+    eprintln!("JSON report: {}", options.out.display());
+    Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// `assessio serve`: the manifest's app on `listen` until Ctrl-C.

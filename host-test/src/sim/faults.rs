@@ -5,9 +5,13 @@
 //! and asks [`Faults`] before it handles a request. A [`FaultPlan`] per route
 //! (or one for [`ANY_ROUTE`]) may add latency, answer with an error status,
 //! drop the connection without answering, or hang until the server shuts
-//! down. Plans can be changed while the server runs, and every injected fault
-//! is counted, so a test can assert both that the client coped and that the
-//! fault actually happened.
+//! down. Two more run the route's logic first and then lose the answer (the
+//! connection is dropped, or left hanging): the simulator has done the work
+//! (an order accepted, a result recorded) but the caller cannot know it,
+//! which is how a crash or a cut connection between "done upstream" and
+//! "recorded here" looks from the outside. Plans can be changed while the
+//! server runs, and every injected fault is counted, so a test can assert
+//! both that the client coped and that the fault actually happened.
 //!
 //! Randomness is a seeded xorshift: the same seed gives the same sequence of
 //! faults on every run and every machine, which keeps "fails 30 % of the time"
@@ -61,7 +65,7 @@ impl XorShift64 {
 }
 
 /// What an injected fault does instead of the normal answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FaultAction {
     /// Answer with this status and a small error body, without running the
     /// route's logic (nothing is recorded as received by the simulator).
@@ -70,13 +74,30 @@ pub enum FaultAction {
     Drop,
     /// Never answer; the connection is closed when the server shuts down.
     Hang,
+    /// Run the route's logic (so the simulator records the request as
+    /// handled: an order accepted, a result written), then close the
+    /// connection without answering: the caller sees a failure for work
+    /// that was done, and must not do it twice when it tries again.
+    DropAfterHandling,
+    /// Run the route's logic, then never answer (until the server shuts
+    /// down): the caller is left waiting on work that was done, which is the
+    /// window in which a crash of the caller loses the answer.
+    HangAfterHandling,
+}
+
+impl FaultAction {
+    /// Whether the route's logic runs before the fault (the request is
+    /// handled, only its answer is lost).
+    pub fn handles_first(self) -> bool {
+        matches!(self, Self::DropAfterHandling | Self::HangAfterHandling)
+    }
 }
 
 /// A fraction of requests that fail, drawn from a seeded generator.
 #[derive(Debug, Clone)]
 struct Fraction {
     probability: f64,
-    statuses: Vec<u16>,
+    actions: Vec<FaultAction>,
     rng: XorShift64,
 }
 
@@ -84,8 +105,8 @@ struct Fraction {
 /// installed with [`Faults::set`]; the parts combine:
 ///
 /// 1. the latency, if any, is added to every request first;
-/// 2. then the scripted queue (`fail_next`, `drop_next`, `hang_next`) is
-///    consumed, one entry per request, in the order the calls were made;
+/// 2. then the scripted queue (`fail_next`, `drop_next`, `hang_next`,
+///    `next_action`) is consumed, one entry per request, in the order the calls were made;
 /// 3. once it is empty, an `always` action applies to every request;
 /// 4. otherwise a fractional plan fails each request with its probability.
 #[derive(Debug, Clone, Default)]
@@ -130,6 +151,15 @@ impl FaultPlan {
         self
     }
 
+    /// The next `n` requests get `action` (after any earlier scripted entries),
+    /// e.g. [`FaultAction::HangAfterHandling`] to hold a caller in the window
+    /// between "done upstream" and "recorded by the caller".
+    #[must_use]
+    pub fn next_action(mut self, n: u32, action: FaultAction) -> Self {
+        self.scripted.extend((0..n).map(|_| action));
+        self
+    }
+
     /// Every request (once the scripted queue is empty) gets `action`.
     #[must_use]
     pub fn always(mut self, action: FaultAction) -> Self {
@@ -152,10 +182,21 @@ impl FaultPlan {
 
     /// As [`FaultPlan::fail_fraction`], choosing among `statuses` (500 if empty).
     #[must_use]
-    pub fn fail_fraction_with(mut self, probability: f64, seed: u64, statuses: &[u16]) -> Self {
-        let probability = if probability.is_nan() { 0.0 } else { probability.clamp(0.0, 1.0) };
+    pub fn fail_fraction_with(self, probability: f64, seed: u64, statuses: &[u16]) -> Self {
         let statuses = if statuses.is_empty() { vec![500] } else { statuses.to_vec() };
-        self.fraction = Some(Fraction { probability, statuses, rng: XorShift64::new(seed) });
+        let actions: Vec<FaultAction> = statuses.into_iter().map(FaultAction::Status).collect();
+        self.fault_fraction(probability, seed, &actions)
+    }
+
+    /// A fraction `probability` (0 to 1; clamped, NaN is 0) of requests get
+    /// one of `actions`, chosen uniformly by a generator seeded with `seed`:
+    /// a mix of error statuses, dropped connections and lost answers, as a
+    /// load test wants. An empty list means a 500.
+    #[must_use]
+    pub fn fault_fraction(mut self, probability: f64, seed: u64, actions: &[FaultAction]) -> Self {
+        let probability = if probability.is_nan() { 0.0 } else { probability.clamp(0.0, 1.0) };
+        let actions = if actions.is_empty() { vec![FaultAction::Status(500)] } else { actions.to_vec() };
+        self.fraction = Some(Fraction { probability, actions, rng: XorShift64::new(seed) });
         self
     }
 
@@ -171,10 +212,10 @@ impl FaultPlan {
         // Draw for every request, failing or not, so the sequence depends
         // only on the seed and the request count.
         let roll = fraction.rng.next_f64();
-        let pick = fraction.rng.below(fraction.statuses.len() as u64);
+        let pick = fraction.rng.below(fraction.actions.len() as u64);
         if roll < fraction.probability {
-            let status = usize::try_from(pick).ok().and_then(|i| fraction.statuses.get(i)).copied().unwrap_or(500);
-            Some(FaultAction::Status(status))
+            let action = usize::try_from(pick).ok().and_then(|i| fraction.actions.get(i)).copied();
+            Some(action.unwrap_or(FaultAction::Status(500)))
         } else {
             None
         }
@@ -194,6 +235,9 @@ pub struct FaultStats {
     pub dropped: u64,
     /// Requests left hanging.
     pub hung: u64,
+    /// Of the dropped and hung requests, those whose route logic ran first
+    /// ([`FaultAction::DropAfterHandling`], [`FaultAction::HangAfterHandling`]).
+    pub after_handling: u64,
 }
 
 impl FaultStats {
@@ -208,6 +252,7 @@ impl FaultStats {
         self.failed += other.failed;
         self.dropped += other.dropped;
         self.hung += other.hung;
+        self.after_handling += other.after_handling;
     }
 }
 
@@ -295,6 +340,14 @@ impl Faults {
             Some(FaultAction::Status(_)) => stats.failed += 1,
             Some(FaultAction::Drop) => stats.dropped += 1,
             Some(FaultAction::Hang) => stats.hung += 1,
+            Some(FaultAction::DropAfterHandling) => {
+                stats.dropped += 1;
+                stats.after_handling += 1;
+            }
+            Some(FaultAction::HangAfterHandling) => {
+                stats.hung += 1;
+                stats.after_handling += 1;
+            }
             None => {}
         }
         Decision { latency, action }
@@ -319,7 +372,10 @@ mod tests {
                 Some(FaultAction::Status(418))
             ]
         );
-        assert_eq!(f.stats("r"), FaultStats { requests: 4, delayed: 0, failed: 3, dropped: 1, hung: 0 });
+        assert_eq!(
+            f.stats("r"),
+            FaultStats { requests: 4, delayed: 0, failed: 3, dropped: 1, hung: 0, after_handling: 0 }
+        );
         assert_eq!(f.decide("other").action, None);
     }
 
@@ -345,5 +401,21 @@ mod tests {
         let f = Faults::new();
         f.set("r", FaultPlan::new().fail_fraction(f64::NAN, 1));
         assert!((0..100).all(|_| f.decide("r").action.is_none()));
+    }
+
+    #[test]
+    fn mixed_fractions_and_after_handling_faults_are_counted() {
+        let f = Faults::new();
+        let mix = [FaultAction::Status(503), FaultAction::Drop, FaultAction::DropAfterHandling];
+        f.set("r", FaultPlan::new().next_action(1, FaultAction::HangAfterHandling).fault_fraction(1.0, 9, &mix));
+        assert_eq!(f.decide("r").action, Some(FaultAction::HangAfterHandling));
+        let seen: std::collections::HashSet<_> = (0..300).filter_map(|_| f.decide("r").action).collect();
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        let s = f.stats("r");
+        assert_eq!(s.requests, 301);
+        assert_eq!(s.injected(), 301);
+        assert_eq!(s.failed + s.dropped + s.hung, 301);
+        assert!(s.after_handling > 1 && s.after_handling < s.dropped + 1);
+        assert!(FaultAction::HangAfterHandling.handles_first() && !FaultAction::Hang.handles_first());
     }
 }

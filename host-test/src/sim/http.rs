@@ -6,7 +6,8 @@
 //! it, because both vendors' logic needs the raw bytes (Assessio verifies a
 //! signature over them). Handlers are synchronous: everything a simulator does
 //! to answer is bookkeeping under a lock; slow or broken behaviour comes from
-//! the [`Faults`] layer, which runs before the handler.
+//! the [`Faults`] layer, which runs before the handler (and, for the faults
+//! that lose an answer after the work was done, after it too).
 
 use crate::sim::faults::{FaultAction, Faults};
 use bytes::Bytes;
@@ -317,7 +318,8 @@ async fn serve_one(
             stop.wait().await;
             return Err(NoAnswer);
         }
-        None => {}
+        // These run the route's logic first; the answer is lost below.
+        Some(FaultAction::DropAfterHandling | FaultAction::HangAfterHandling) | None => {}
     }
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
@@ -335,7 +337,15 @@ async fn serve_one(
         headers: parts.headers,
         body,
     };
-    Ok(handler.handle(request).into_hyper())
+    let response = handler.handle(request);
+    match decision.action {
+        Some(FaultAction::DropAfterHandling) => Err(NoAnswer),
+        Some(FaultAction::HangAfterHandling) => {
+            stop.wait().await;
+            Err(NoAnswer)
+        }
+        _ => Ok(response.into_hyper()),
+    }
 }
 
 /// Why an outbound request got no response.
