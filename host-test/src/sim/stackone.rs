@@ -20,7 +20,6 @@
 //! independently of the connector. Whether StackOne retries a failed webhook
 //! is unconfirmed too: [`StackOneRetry`] makes it a choice, none by default.
 
-
 use crate::sim::assessio::{SimClock, http_url};
 use crate::sim::faults::{Faults, XorShift64};
 use crate::sim::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
