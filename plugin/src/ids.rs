@@ -15,7 +15,7 @@ pub fn stable_id(namespace: &str, parts: &[&str]) -> String {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
-    let mut b: [u8; 16] = h.finalize()[..16].try_into().expect("SHA-256 has 32 bytes");
+    let mut b: [u8; 16] = crate::never_fails(h.finalize()[..16].try_into(), "SHA-256 has 32 bytes");
     b[6] = (b[6] & 0x0f) | 0x80; // version 8
     b[8] = (b[8] & 0x3f) | 0x80; // RFC 9562 variant
     let x = hex::encode(b);

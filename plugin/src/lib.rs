@@ -39,6 +39,16 @@ mod validate;
 #[cfg(all(feature = "component", target_arch = "wasm32"))]
 mod component;
 
+/// `Result::expect` for results that cannot be errors (HMAC takes any key,
+/// plain structs always serialise), minus the error's `Debug`: `expect`
+/// formats the error, which links `core::fmt`'s debug printing and its
+/// Unicode tables into the component for a branch that never runs.
+#[inline]
+pub(crate) fn never_fails<T, E>(result: Result<T, E>, why: &'static str) -> T {
+    let Ok(value) = result else { panic!("{why}") };
+    value
+}
+
 pub use account::{Account, Environment};
 pub use error::{FieldProblem, InputError};
 pub use http::{Header, HttpRequest, Method};

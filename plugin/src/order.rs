@@ -159,7 +159,7 @@ pub fn order_body(order: &OrderDetails) -> Result<Vec<u8>, InputError> {
         candidate_details,
     };
     // Serialising plain strings into a Vec cannot fail.
-    Ok(serde_json::to_vec(&body).expect("strings always serialise"))
+    Ok(crate::never_fails(serde_json::to_vec(&body), "strings always serialise"))
 }
 
 /// The complete order request: URL, credentials, content type, and a

@@ -48,7 +48,7 @@ fn score_value(path: &str, value: &Json) -> Result<u8, InputError> {
         ((0.0..=100.0).contains(&f) && w as f64 == f).then_some(w)
     });
     match whole {
-        Some(w) if w <= 100 => Ok(u8::try_from(w).expect("at most 100")),
+        Some(w) if w <= 100 => Ok(crate::never_fails(u8::try_from(w), "at most 100")),
         Some(_) => Err(InputError::invalid(path, format!("is {n}, above the maximum of 100"))),
         None if n.as_f64().is_some_and(|f| f < 0.0) => {
             Err(InputError::invalid(path, format!("is {n}, below the minimum of 0")))

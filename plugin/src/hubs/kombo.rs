@@ -78,7 +78,8 @@ pub fn verify_webhook(header: Option<&str>, body: &[u8], secret: &str) -> Result
     if header.len() > 4096 {
         return Err(SignatureError::Malformed("longer than 4 KiB".into()));
     }
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+    let mut mac =
+        crate::never_fails(<Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()), "HMAC takes any key");
     mac.update(body);
     let expected: [u8; 32] = mac.finalize().into_bytes().into();
     let mut matched = subtle::Choice::from(0);
@@ -193,7 +194,7 @@ pub fn packages_body(catalog: &Catalog) -> Vec<u8> {
             })
         })
         .collect();
-    serde_json::to_vec(&Packages { packages }).expect("values serialise")
+    crate::never_fails(serde_json::to_vec(&Packages { packages }), "values serialise")
 }
 
 /// `PUT /assessment/packages`, replacing the integration's whole list.
@@ -321,7 +322,7 @@ pub fn result_body(result: &AssessmentResult, completed_at: i64) -> Result<Vec<u
         completed_at: time::rfc3339(completed_at),
         attributes,
     };
-    Ok(serde_json::to_vec(&body).expect("values serialise"))
+    Ok(crate::never_fails(serde_json::to_vec(&body), "values serialise"))
 }
 
 /// `PUT /assessment/orders/{id}/result`.
@@ -345,7 +346,7 @@ pub fn rejection_body(message: &str) -> Vec<u8> {
         message: String,
     }
     let body = Rejection { status: "ORDER_REJECTED", message: validate::clip(message, 500) };
-    serde_json::to_vec(&body).expect("values serialise")
+    crate::never_fails(serde_json::to_vec(&body), "values serialise")
 }
 
 /// What Kombo's answer to a write (result or packages) means.

@@ -233,7 +233,7 @@ pub fn config_response(catalog: &Catalog) -> Vec<u8> {
             },
         },
     };
-    serde_json::to_vec(&body).expect("values serialise")
+    crate::never_fails(serde_json::to_vec(&body), "values serialise")
 }
 
 /// A partner result's status.
@@ -357,7 +357,7 @@ fn write_request<'a>(
             Header::new("Content-Type", MEDIA_TYPE),
             Header::new("Accept", MEDIA_TYPE),
         ],
-        body: serde_json::to_vec(&body).expect("values serialise"),
+        body: crate::never_fails(serde_json::to_vec(&body), "values serialise"),
     })
 }
 
