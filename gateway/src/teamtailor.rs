@@ -49,21 +49,8 @@ pub fn allowed_update_url(hub: &TeamtailorHub, url: &str) -> bool {
     url.strip_prefix(hub.base_url.as_str()).is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// Teamtailor's answer to a `PUT` on a partner result: 2xx written; 408,
-/// 429 and 5xx worth retrying; anything else refused. JSON:API error
-/// bodies (`{"errors": [{"detail"|"title"}]}`) give the message.
-pub fn interpret_write_response(status: u16, body: &[u8]) -> WriteOutcome {
-    if (200..300).contains(&status) {
-        return WriteOutcome::Written;
-    }
-    let detail = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
-        let e = v.get("errors")?.get(0)?;
-        e.get("detail").or_else(|| e.get("title"))?.as_str().map(|s| s.chars().take(300).collect::<String>())
-    });
-    let message = detail.unwrap_or_else(|| format!("Teamtailor answered HTTP {status}"));
-    let r = assessio_plugin::Rejection { status, message };
-    if matches!(status, 408 | 429) || status >= 500 { WriteOutcome::RetryLater(r) } else { WriteOutcome::Failed(r) }
-}
+/// Teamtailor's answer to a `PUT` on a partner result, classified by the plugin.
+pub use assessio_plugin::hubs::teamtailor::interpret_write_response;
 
 /// `GET /teamtailor/config`: the trigger dialog's choices, from the
 /// customer's Assessio catalog, fetched live.

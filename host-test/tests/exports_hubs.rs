@@ -141,6 +141,7 @@ fn the_plugin_exports_the_same_adapters_for_every_hub() {
         "result-request",
         "progress-request",
         "rejection-text",
+        "interpret-write-response",
     ] {
         assert!(names.contains(&format!("teamtailor.{f}")), "teamtailor.{f} missing");
     }
@@ -237,6 +238,9 @@ fn write_outcomes_and_rejections_agree_with_the_native_library() {
             assert_eq!(k, Ok(json!(kombo::interpret_write_response(status, body.as_bytes()))), "kombo {status} {body}");
             let s = call("stackone.interpret-write-response", &args);
             assert_eq!(s, Ok(json!(stackone::interpret_write_response(status, body.as_bytes()))), "stackone {status}");
+            let t = call("teamtailor.interpret-write-response", &args);
+            let native = teamtailor::interpret_write_response(status, body.as_bytes());
+            assert_eq!(t, Ok(json!(native)), "teamtailor {status}");
         }
     }
     let message = "Assessio could not be ordered: the candidate has no last name.";

@@ -246,6 +246,10 @@ impl wtt::Guest for Plugin {
     fn rejection_text(error: wt::InputError) -> String {
         teamtailor::rejection_text(&error.into())
     }
+
+    fn interpret_write_response(status: u16, body: Vec<u8>) -> wh::WriteOutcome {
+        teamtailor::interpret_write_response(status, &body).into()
+    }
 }
 
 impl ws::Guest for Plugin {
@@ -503,12 +507,12 @@ impl From<core_api::OrderDetails> for wit::OrderDetails {
     }
 }
 
-impl From<kombo::WriteOutcome> for wh::WriteOutcome {
-    fn from(o: kombo::WriteOutcome) -> Self {
+impl From<core_api::hubs::WriteOutcome> for wh::WriteOutcome {
+    fn from(o: core_api::hubs::WriteOutcome) -> Self {
         match o {
-            kombo::WriteOutcome::Written => Self::Written,
-            kombo::WriteOutcome::RetryLater(r) => Self::RetryLater(r.into()),
-            kombo::WriteOutcome::Failed(r) => Self::Failed(r.into()),
+            core_api::hubs::WriteOutcome::Written => Self::Written,
+            core_api::hubs::WriteOutcome::RetryLater(r) => Self::RetryLater(r.into()),
+            core_api::hubs::WriteOutcome::Failed(r) => Self::Failed(r.into()),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! padding), takes the published packages, lists open orders, and takes the
 //! result write-back. All of it is built and read here; the host only sends.
 
+pub use super::WriteOutcome;
 use super::{HubOrder, locale_name, package_id, percent_encode};
 use crate::error::{InputError, indexed};
 use crate::http::{Header, HttpRequest, Method};
@@ -347,18 +348,6 @@ pub fn rejection_body(message: &str) -> Vec<u8> {
     }
     let body = Rejection { status: "ORDER_REJECTED", message: validate::clip(message, 500) };
     crate::never_fails(serde_json::to_vec(&body), "values serialise")
-}
-
-/// What Kombo's answer to a write (result or packages) means.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum WriteOutcome {
-    /// Stored.
-    Written,
-    /// Rate limit, remote service unavailable, 5xx: try the same write later.
-    RetryLater(Rejection),
-    /// Refused for good (bad body, unknown order, credentials).
-    Failed(Rejection),
 }
 
 /// Classifies Kombo's answer, with its error code and message when given.

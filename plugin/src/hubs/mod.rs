@@ -60,6 +60,20 @@ impl HubOrder {
     }
 }
 
+/// What a hub's answer to a write (a result, packages, progress) means.
+/// Every adapter classifies its hub's answers into this, so a host retries
+/// or gives up the same way whichever hub it writes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WriteOutcome {
+    /// Stored.
+    Written,
+    /// Rate limit, remote service unavailable, 5xx: try the same write later.
+    RetryLater(crate::response::Rejection),
+    /// Refused for good (bad body, unknown order, credentials).
+    Failed(crate::response::Rejection),
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters, for an
 /// id put into a hub's URL path or query.
 pub(crate) fn percent_encode(s: &str) -> String {

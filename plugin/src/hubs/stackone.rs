@@ -22,7 +22,7 @@
 #![allow(clippy::doc_markdown)]
 
 use super::HubOrder;
-use super::kombo::WriteOutcome;
+pub use super::WriteOutcome;
 use super::percent_encode;
 use crate::error::{InputError, indexed};
 use crate::http::{Header, HttpRequest, Method};

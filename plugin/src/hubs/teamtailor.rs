@@ -11,6 +11,7 @@
 //! Field names follow `hub-apis.md`; where it is silent, the guess is said in
 //! the doc comment of the function that makes it.
 
+pub use super::WriteOutcome;
 use super::{HubOrder, locale_name, package_id, recruiter_message};
 use crate::error::InputError;
 use crate::http::{Header, HttpRequest, Method};
@@ -435,6 +436,29 @@ pub fn progress_request(
     write_request(update_url, api_key, id, attributes)
 }
 
+/// What Teamtailor's answer to a `PUT` on a partner result means: 2xx
+/// written; 408, 429 and 5xx worth retrying; anything else refused for good.
+/// A JSON:API error body (`{"errors": [{"detail"|"title"}]}`) gives the
+/// message, clipped; otherwise the status names it.
+pub fn interpret_write_response(status: u16, body: &[u8]) -> WriteOutcome {
+    if (200..300).contains(&status) {
+        return WriteOutcome::Written;
+    }
+    let detail = json::parse_object("body", body).ok().and_then(|top| match top.get("errors") {
+        Some(Json::Array(errors)) => errors.iter().find_map(|e| match e {
+            Json::Object(e) => ["detail", "title"].iter().find_map(|k| match e.get(k) {
+                Some(Json::String(m)) if !m.trim().is_empty() => Some(validate::clip(m.trim(), 300)),
+                _ => None,
+            }),
+            _ => None,
+        }),
+        _ => None,
+    });
+    let message = detail.unwrap_or_else(|| format!("Teamtailor answered HTTP {status}"));
+    let r = crate::response::Rejection { status, message };
+    if matches!(status, 408 | 429) || status >= 500 { WriteOutcome::RetryLater(r) } else { WriteOutcome::Failed(r) }
+}
+
 /// The plain-text body of a >= 400 answer to a trigger, which Teamtailor
 /// shows to the recruiter (it does not retry).
 pub fn rejection_text(e: &InputError) -> String {
@@ -447,6 +471,29 @@ mod tests {
     use crate::lenses::Lens;
     use crate::result::Subscore;
     use serde_json::json;
+
+    #[test]
+    fn teamtailors_answers_to_a_write_are_classified_with_its_message() {
+        use crate::response::Rejection;
+        assert_eq!(interpret_write_response(200, b""), WriteOutcome::Written);
+        let body = br#"{"errors":[{"status":"422","title":"Invalid","detail":"summary is too long"}]}"#;
+        assert_eq!(
+            interpret_write_response(422, body),
+            WriteOutcome::Failed(Rejection { status: 422, message: "summary is too long".into() })
+        );
+        let title_only = br#"{"errors":[{"title":"Not Found"}]}"#;
+        assert_eq!(
+            interpret_write_response(404, title_only),
+            WriteOutcome::Failed(Rejection { status: 404, message: "Not Found".into() })
+        );
+        for transient in [408, 429, 500, 503] {
+            assert!(matches!(interpret_write_response(transient, b"<html>"), WriteOutcome::RetryLater(_)), "{transient}");
+        }
+        assert_eq!(
+            interpret_write_response(401, b"not json"),
+            WriteOutcome::Failed(Rejection { status: 401, message: "Teamtailor answered HTTP 401".into() })
+        );
+    }
 
     /// Computed independently of this crate, and agreed by both:
     /// Python: `hmac.new(b"secret", b"1700000000.evt-1", hashlib.sha256).hexdigest()`;
