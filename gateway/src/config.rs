@@ -32,6 +32,8 @@ pub mod names {
     pub const OPERATOR_TOKEN: &str = "operator_token";
     /// JSON: Kombo integration id → that customer's Assessio organisation.
     pub const TENANTS: &str = "tenants";
+    /// Days a finished order's record is kept (default 90; `0` keeps it forever).
+    pub const RECORD_RETENTION_DAYS: &str = "record_retention_days";
     /// Teamtailor's origin, e.g. `https://api.teamtailor.com`. Update URLs
     /// from triggers must lie under it.
     pub const TEAMTAILOR_URL: &str = "teamtailor_url";
@@ -416,6 +418,7 @@ impl Config {
                 "is not set, and neither is `teamtailor_api_key` nor `stackone_api_key`: enable at least one hub",
             ));
         }
+        crate::records::retention(p).map_err(|problem| err(names::RECORD_RETENTION_DAYS, problem))?;
         let order_endpoint = match optional(p, ASSESSIO_ORDER_ENDPOINT)?.as_deref() {
             None | Some("order") => assessio_plugin::OrderEndpoint::Order,
             Some("order-link") => assessio_plugin::OrderEndpoint::OrderLink,
