@@ -57,17 +57,20 @@ pub struct Outgoing {
     pub content_type: &'static str,
     /// Body bytes.
     pub body: Vec<u8>,
+    /// `Allow`, on a 405: RFC 9110 requires it there, and clients (and API
+    /// fuzzers) read it to learn the route's method.
+    pub allow: Option<&'static str>,
 }
 
 impl Outgoing {
     /// A JSON answer.
     pub fn json(status: u16, v: &Value) -> Self {
-        Self { status, content_type: "application/json", body: v.to_string().into_bytes() }
+        Self { status, content_type: "application/json", body: v.to_string().into_bytes(), allow: None }
     }
 
     /// A JSON body already serialised (Kombo's rejection shape).
     pub fn raw_json(status: u16, body: Vec<u8>) -> Self {
-        Self { status, content_type: "application/json", body }
+        Self { status, content_type: "application/json", body, allow: None }
     }
 
     /// `{"error": message}` with a status.
@@ -78,12 +81,18 @@ impl Outgoing {
     /// A plain-text answer: what Teamtailor shows a recruiter when a partner
     /// answers >= 400.
     pub fn text(status: u16, message: &str) -> Self {
-        Self { status, content_type: "text/plain; charset=utf-8", body: message.as_bytes().to_vec() }
+        Self { status, content_type: "text/plain; charset=utf-8", body: message.as_bytes().to_vec(), allow: None }
     }
 
     /// A body already serialised, with its media type.
     pub fn raw(status: u16, content_type: &'static str, body: Vec<u8>) -> Self {
-        Self { status, content_type, body }
+        Self { status, content_type, body, allow: None }
+    }
+
+    /// 405 `{"error": "use <method>"}` with `Allow: <method>`: the path
+    /// exists, but only with `method` (each route has one).
+    pub fn method_not_allowed(method: &'static str) -> Self {
+        Self { allow: Some(method), ..Self::error(405, &format!("use {method}")) }
     }
 
     /// The answer for a hub's route when that hub is switched off.

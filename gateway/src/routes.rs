@@ -25,8 +25,16 @@ use serde_json::json;
 /// Where Assessio sends results; a result id follows.
 pub const RESULTS_PREFIX: &str = "/assessio/results/";
 
+/// Largest body the gateway reads from a caller (hub events are a few KiB).
+pub const MAX_BODY: usize = 1 << 20;
+
 /// Answers one request.
 pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
+    // Checked here rather than in the Spin glue, so the answer has the
+    // documented error shape and a native test can see it.
+    if req.body.len() > MAX_BODY {
+        return Outgoing::error(413, "the request body is over 1 MiB");
+    }
     let segments: Option<Vec<String>> = req.path.trim_matches('/').split('/').map(percent_decode).collect();
     let Some(segments) = segments else {
         return Outgoing::error(400, "the path is not valid percent-encoded UTF-8");
@@ -39,7 +47,7 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
             ("GET", Err(e)) => {
                 Outgoing::json(503, &json!({ "status": "misconfigured", "setting": e.setting, "problem": e.problem }))
             }
-            _ => Outgoing::error(405, "use GET"),
+            _ => Outgoing::method_not_allowed("GET"),
         };
     }
     let cfg = match config {
@@ -74,8 +82,8 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
             | ["reconcile"]
             | ["kombo", "packages", "sync"]
             | ["assessio", "results", _],
-        ) => Outgoing::error(405, "use POST"),
-        (_, ["orders", _, _, _] | ["teamtailor", "config"]) => Outgoing::error(405, "use GET"),
+        ) => Outgoing::method_not_allowed("POST"),
+        (_, ["orders", _, _, _] | ["teamtailor", "config"]) => Outgoing::method_not_allowed("GET"),
         _ => Outgoing::error(404, "no such route"),
     }
 }

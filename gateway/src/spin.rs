@@ -16,9 +16,6 @@ use spin_sdk::http_component;
 use spin_sdk::key_value::Store;
 use std::cell::OnceCell;
 
-/// Largest body the gateway reads from a caller (hub events are a few KiB).
-const MAX_BODY: usize = 1 << 20;
-
 struct Spin {
     store: OnceCell<Result<Store, String>>,
 }
@@ -91,9 +88,6 @@ impl Platform for Spin {
 #[http_component]
 async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
     let spin = Spin { store: OnceCell::new() };
-    if req.body().len() > MAX_BODY {
-        return Ok(Response::builder().status(413).body("request body too large").build());
-    }
     let incoming = Incoming {
         method: req.method().to_string().to_uppercase(),
         path: req.path().to_string(),
@@ -105,5 +99,10 @@ async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
         body: req.into_body(),
     };
     let out = crate::routes::handle(&spin, &incoming).await;
-    Ok(Response::builder().status(out.status).header("content-type", out.content_type).body(out.body).build())
+    let mut response = Response::builder();
+    response.status(out.status).header("content-type", out.content_type);
+    if let Some(methods) = out.allow {
+        response.header("allow", methods);
+    }
+    Ok(response.body(out.body).build())
 }

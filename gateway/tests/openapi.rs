@@ -754,3 +754,85 @@ fn the_teamtailor_stackone_and_reconcile_routes_answer_as_documented() {
     assert_eq!(health["hubs"]["teamtailor"], json!({ "enabled": false, "tenants": 0 }));
     assert_eq!(health["hubs"]["kombo"], json!({ "enabled": true, "tenants": 1 }));
 }
+
+/// Found by the API fuzzer (`docs/api-fuzzing.md`): a 405 came without
+/// `Allow`, which RFC 9110 requires. Every method a path does not take is
+/// answered 405 with `Allow` naming the one it does, as the spec's
+/// `MethodNotAllowed` response documents.
+#[test]
+fn every_other_method_is_answered_405_with_allow_naming_the_route_s_method() {
+    let spec = spec();
+    let p = offline(true);
+    let op = vec![("authorization", format!("Bearer {OPERATOR}"))];
+    let allow_enum = &spec["components"]["responses"]["MethodNotAllowed"]["headers"]["Allow"];
+    assert_eq!(allow_enum["required"], true);
+    let mut checked = 0;
+    for (path, method, _) in operations(&spec) {
+        let concrete = path
+            .replace("{resultId}", "r")
+            .replace("{hub}", "kombo")
+            .replace("{tenantId}", "i")
+            .replace("{orderId}", "o");
+        let documented_method = method.to_uppercase();
+        for other in METHODS.iter().map(|m| m.to_uppercase()).filter(|m| *m != documented_method) {
+            let answer = call(&p, &other, &concrete, &op, b"");
+            assert_eq!(answer.status, 405, "{other} {path}");
+            assert_eq!(answer.allow, Some(documented_method.as_str()), "{other} {path}: Allow");
+            let listed = allow_enum["schema"]["enum"].as_array().expect("an enum");
+            assert!(listed.contains(&json!(documented_method)), "{documented_method} is a documented Allow value");
+            checked += 1;
+        }
+        assert_eq!(call(&p, &documented_method, &concrete, &op, b"").allow, None, "{method} {path}");
+    }
+    assert!(checked >= 70, "only {checked} method/path pairs");
+}
+
+/// The API fuzzer may see a 5xx only where the spec marks it
+/// `x-retry-later: true`; so every 5xx the spec lists says which it is, and
+/// says so in words too. Only `/health`'s 503 (a setting an operator must
+/// fix) is not a "retry later".
+#[test]
+fn every_documented_5xx_says_whether_it_means_retry_later() {
+    let spec = spec();
+    let mut retry_later = 0;
+    for (path, method, op) in operations(&spec) {
+        for (status, response) in op["responses"].as_object().expect("responses") {
+            if !status.starts_with('5') {
+                continue;
+            }
+            let response = resolve(&spec, response);
+            let marked = response["x-retry-later"].as_bool();
+            let description = response["description"].as_str().expect("a description");
+            assert_eq!(marked, Some(path != "/health"), "{method} {path} {status}: x-retry-later");
+            if marked == Some(true) {
+                assert!(description.starts_with("Retry later:"), "{method} {path} {status}: {description}");
+                retry_later += 1;
+            }
+        }
+    }
+    assert!(retry_later >= 10, "only {retry_later} retry-later answers");
+}
+
+/// Found while fuzzing (a request the fuzzer cannot make: it never sends a
+/// body this large): the 1 MiB limit answered plain text without a
+/// `Content-Type`, unlike every other error. Now every route answers it 413
+/// in the documented error shape, before reading anything else.
+#[test]
+fn an_oversized_body_is_answered_413_in_the_documented_shape_on_every_route() {
+    let spec = spec();
+    let p = offline(true);
+    let op = vec![("authorization", format!("Bearer {OPERATOR}"))];
+    let big = vec![b' '; routes::MAX_BODY + 1];
+    for (path, method, _) in operations(&spec).into_iter().filter(|(_, m, _)| m == "post") {
+        let concrete = path.replace("{resultId}", "r");
+        let answer = call(&p, "POST", &concrete, &op, &big);
+        documented(&spec, &path, &method, &answer, 413);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&answer.body).expect("JSON"),
+            json!({"error": "the request body is over 1 MiB"})
+        );
+    }
+    // The limit itself is not an error.
+    let at_limit = call(&p, "POST", "/kombo/webhook", &[], &vec![b' '; routes::MAX_BODY]);
+    assert_eq!(at_limit.status, 401);
+}
