@@ -183,8 +183,12 @@ pub fn claim_for(p: &impl Platform, result_id: &str, seconds: i64) -> Result<boo
     Ok(p.kv_get(&x)?.as_deref() == Some(me.as_bytes()))
 }
 
-/// Gives a won claim back, so the next delivery may try at once.
+/// Gives a won claim back, so the next delivery may try at once, and leaves
+/// nothing of it in the store. `x` goes first: a claimant that wrote `x`
+/// meanwhile then merely loses this round (it still sees a fresh `y`, or
+/// finds its `x` gone) and retries later; it never wins alongside another.
 pub fn release(p: &impl Platform, result_id: &str) {
+    let _ = p.kv_delete(&format!("claim-x:{result_id}"));
     let _ = p.kv_delete(&format!("claim-y:{result_id}"));
 }
 

@@ -311,6 +311,12 @@ fn an_order_claim_is_exclusive_releasable_and_expires() {
     assert_eq!(claim(&p, "r2"), Ok(false), "not yet expired");
     p.clock.set(NOW + CLAIM_SECONDS);
     assert_eq!(claim(&p, "r2"), Ok(true), "a crashed holder's claim expires");
+    // A released claim leaves nothing behind: the store does not grow by two
+    // keys per order placed.
+    release(&p, "r1");
+    release(&p, "r2");
+    let left: Vec<String> = p.kv.borrow().keys().filter(|k| k.starts_with("claim-")).cloned().collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// A delivery that finds the order claimed answers "retry later" and sends
@@ -332,4 +338,22 @@ fn a_delivery_that_finds_the_order_claimed_sends_nothing() {
     assessio_gateway::records::release(&p, &details_id);
     assert_eq!(webhook(&p, &event).status, 200);
     assert_eq!(assessio_orders(&p).len(), before + 1);
+}
+
+/// Found by the API fuzzer (`docs/api-fuzzing.md`): order ids with newlines
+/// and escape sequences reached the log as they were, so one log call could
+/// print a second line that reads like the gateway's own. The Spin runtime
+/// writes every line through `one_line`, which escapes control characters
+/// and leaves other text (any script, emoji) as it is.
+#[test]
+fn a_log_line_stays_one_line_whatever_the_caller_sent() {
+    use assessio_gateway::platform::one_line;
+    use std::borrow::Cow;
+
+    let forged = "stackone order a\n[gateway stdout] kombo order b: placed at Assessio\u{1b}[2J\r\t";
+    let line = one_line(forged);
+    assert_eq!(line, "stackone order a\\n[gateway stdout] kombo order b: placed at Assessio\\u{1b}[2J\\r\\t");
+    assert!(!line.chars().any(char::is_control));
+    assert!(matches!(one_line("kombo order Åsa-😍 (int-1): placed"), Cow::Borrowed(_)), "clean lines are not copied");
+    assert_eq!(one_line("\u{85}\u{7f}"), "\\u{85}\\u{7f}");
 }

@@ -294,6 +294,11 @@ struct Upstream {
 impl Upstream {
     /// Answers 201 `hello from upstream`, or never answers when `silent`.
     async fn start(silent: bool) -> Self {
+        Self::answering_after(if silent { Duration::from_hours(1) } else { Duration::ZERO }).await
+    }
+
+    /// Answers 201 `hello from upstream` after `delay`.
+    async fn answering_after(delay: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
@@ -306,9 +311,7 @@ impl Upstream {
                     let service = hyper::service::service_fn(move |_req| {
                         counter.fetch_add(1, Ordering::SeqCst);
                         async move {
-                            if silent {
-                                tokio::time::sleep(Duration::from_hours(1)).await;
-                            }
+                            tokio::time::sleep(delay).await;
                             let mut response =
                                 http::Response::new(Full::new(Bytes::from_static(b"hello from upstream")));
                             *response.status_mut() = http::StatusCode::CREATED;
@@ -394,6 +397,37 @@ async fn outbound_requests_time_out_waiting_for_the_first_byte() {
     assert_eq!(answer.status, 502);
     assert!(answer.text().contains("ConnectionReadTimeout"), "{}", answer.text());
     assert!(started.elapsed() < Duration::from_secs(10));
+    server.shutdown().await;
+}
+
+/// As under Spin, a caller that hangs up before the response does not stop
+/// the guest: what it began (here, an outbound call whose answer it then
+/// stores) is finished. The gateway relies on this: an order already sent to
+/// Assessio is still recorded when the hub's webhook delivery times out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_caller_that_hangs_up_early_does_not_stop_the_guest() {
+    use tokio::io::AsyncWriteExt as _;
+    let upstream = Upstream::answering_after(Duration::from_millis(700)).await;
+    let dir = AppDir::new("hang-up");
+    let server = serve(&dir.manifest(|m| m), dir.options()).await;
+    let path = format!("/fetch?url=http://{}/slow&record=after", upstream.addr);
+    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nhost: {}\r\n\r\n", server.addr());
+    stream.write_all(request.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    drop(stream); // the caller gives up long before the upstream answers
+    let mut stored = None;
+    for _ in 0..100 {
+        let answer = get(&server, "/kv/after").await;
+        if answer.status == 200 {
+            stored = Some(answer);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stored = stored.expect("the guest finished its work after the caller left");
+    assert!(stored.text().starts_with("status 201"), "{}", stored.text());
+    assert_eq!(upstream.hits.load(Ordering::SeqCst), 1);
     server.shutdown().await;
 }
 

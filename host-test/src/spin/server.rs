@@ -258,12 +258,19 @@ impl Server {
             }
             failure
         });
-        // If this future is dropped (the client left, the server is shutting
-        // down), the guest goes too; once a response is out, its body holds it.
-        let guard = AbortOnDrop(task.abort_handle());
+        // As Spin does: a client that leaves before the response is set does
+        // not stop the guest (its task is detached and runs to completion or
+        // its deadline, so work it began, such as an order already sent
+        // upstream, is recorded); once a response is out, the guest lives as
+        // long as hyper holds its body, and is aborted when the body is
+        // dropped (sent, or the client went away).
+        let abort = task.abort_handle();
 
         match receiver.await {
-            Ok(Ok(response)) => response.map(|body| GuestBody { body, _task: guard }.boxed_unsync()),
+            Ok(Ok(response)) => {
+                let guard = AbortOnDrop(abort);
+                response.map(|body| GuestBody { body, _task: guard }.boxed_unsync())
+            }
             Ok(Err(code)) => {
                 log_failure(
                     &self.app.log,
