@@ -5,6 +5,7 @@
 //! WASI 0.3 (spin-sdk 6+) only touches `spin.rs`.
 
 use assessio_plugin::HttpRequest;
+use std::borrow::Cow;
 use std::future::Future;
 
 /// An answer from an upstream.
@@ -34,6 +35,26 @@ pub trait Platform {
     /// (refused, timed out, not allowed by the manifest).
     fn send(&self, request: &HttpRequest) -> impl Future<Output = Result<Reply, String>>;
     /// One line for the operator's log. Callers never pass secrets or
-    /// candidate data.
+    /// candidate data; a runtime writes it through [`one_line`].
     fn log(&self, line: &str);
+}
+
+/// `line` with every control character (newlines included) escaped as Rust
+/// does (`\n`, `\u{1b}`). Log lines quote what callers sent (order ids,
+/// event types), and an id with a newline would otherwise start a log line
+/// of its own that reads like the gateway's, or rewrite an operator's
+/// terminal; the API fuzzer's ids did both (`docs/api-fuzzing.md`).
+pub fn one_line(line: &str) -> Cow<'_, str> {
+    if !line.chars().any(char::is_control) {
+        return Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }

@@ -81,7 +81,7 @@ impl Platform for Spin {
     }
 
     fn log(&self, line: &str) {
-        println!("{line}");
+        println!("{}", crate::platform::one_line(line));
     }
 }
 
