@@ -18,6 +18,7 @@
 //! body carried, so tests can assert "exactly one order" and "nothing but the
 //! listed fields left the ATS side".
 
+use crate::sim::common::lock;
 use crate::sim::faults::{Faults, XorShift64};
 use crate::sim::http::{Handler, HttpClient, Server, ShutdownSignal, SimRequest, SimResponse};
 use assessio_plugin::{Account, DEFAULT_TOLERANCE, Environment, Lens, OrderEndpoint, verify_signature};
@@ -27,7 +28,7 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 
@@ -53,11 +54,6 @@ const ORDER_LINK_PATH: &str = "/recruitment/v1/assessment-order-link";
 /// Competencies the deterministic auto-completion scores, named as in
 /// Assessio's reference example.
 const COMPETENCIES: [&str; 3] = ["Driving Leadership", "Influencing & Inspiring", "Analytical Thinking"];
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panicking test thread must not make the simulator panic in turn.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// One Assessio organisation and its three credentials.
 #[derive(Clone)]

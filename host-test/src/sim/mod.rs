@@ -21,6 +21,7 @@
 //! comment says what was assumed.
 
 pub mod assessio;
+mod common;
 pub mod faults;
 pub mod http;
 pub mod kombo;

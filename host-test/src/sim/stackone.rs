@@ -21,18 +21,17 @@
 //! is unconfirmed too: [`StackOneRetry`] makes it a choice, none by default.
 
 use crate::sim::assessio::{SimClock, http_url};
+use crate::sim::common::{WebhookAnswer, hmac_sha256, is_2xx, is_rfc3339, lock, post_json};
 use crate::sim::faults::{Faults, XorShift64};
 use crate::sim::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use bytes::Bytes;
-use hmac::{Hmac, KeyInit, Mac};
 use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
-use sha2::Sha256;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The simulator's route names, for fault plans and counts.
@@ -54,10 +53,6 @@ pub const RESULT_VALUES: [&str; 8] =
     ["initiated", "in_progress", "cancelled", "completed", "expired", "failed", "passed", "unmapped_value"];
 /// `attachments[].content_type.value`'s documented values.
 pub const CONTENT_TYPE_VALUES: [&str; 5] = ["text", "pdf", "video", "other", "unmapped_value"];
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// How the 32 MAC bytes are written in the signature header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -343,7 +338,7 @@ impl StackOneWebhookOutcome {
 
     /// Whether the last attempt was answered 2xx.
     pub fn is_success(&self) -> bool {
-        self.status.is_some_and(|s| (200..300).contains(&s))
+        is_2xx(self.status)
     }
 }
 
@@ -427,12 +422,7 @@ impl fmt::Debug for StackOneSim {
 /// The webhook signature: HMAC-SHA256 of `body` under `secret`, written in
 /// `encoding`.
 pub fn stackone_signature(encoding: StackOneEncoding, secret: &str, body: &[u8]) -> String {
-    // HMAC accepts keys of any length; the error branch cannot happen.
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(body);
-    let raw = mac.finalize().into_bytes();
+    let raw = hmac_sha256(secret, body);
     match encoding {
         StackOneEncoding::Base64UrlNoPad => URL_SAFE_NO_PAD.encode(raw),
         StackOneEncoding::Base64 => STANDARD.encode(raw),
@@ -566,18 +556,12 @@ impl StackOneSim {
             }
             StackOneSignature::Header(value) => Some(value.clone()),
         };
-        let mut headers = vec![("Content-Type", "application/json")];
-        if let Some(h) = &header {
-            headers.push((scheme.header_name.as_str(), h.as_str()));
-        }
+        let extra: Vec<_> = header.iter().map(|h| (scheme.header_name.as_str(), h.as_str())).collect();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let sent = self.shared.client.request(Method::POST, &url, &headers, body.clone()).await;
-            let (status, response_body, error) = match sent {
-                Ok(r) => (Some(r.status), r.body, None),
-                Err(e) => (None, Bytes::new(), Some(e.to_string())),
-            };
+            let WebhookAnswer { status, body: response_body, error, .. } =
+                post_json(&self.shared.client, &url, &extra, body.clone()).await;
             lock(&self.shared.state).sends.push(StackOneWebhookSend {
                 order_id: order_id.to_owned(),
                 event_id: event_id.clone(),
@@ -892,7 +876,7 @@ fn enum_member(obj: &Map<String, Value>, path: &str, allowed: &[&str]) -> Result
 /// Assumed, and strict so drift shows: `id`, `submission_date`, `summary`,
 /// `result` and `result_url` are required; `score` has all four members, the
 /// value a number from min to max; optional members may be `null`
-/// (class-validator's `@IsOptional`); unknown members are refused as NestJS's
+/// (class-validator's `@IsOptional`); unknown members are refused as `NestJS`'s
 /// `forbidNonWhitelisted` does.
 fn validate_result(body: &Map<String, Value>, path_id: &str) -> Result<(), String> {
     only_keys(
@@ -997,58 +981,6 @@ fn rfc3339_millis(unix: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
-/// An RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, with
-/// real calendar dates (leap years included) and a leap second allowed.
-/// (The same rule as the Kombo simulator's, which keeps its copy private.)
-fn is_rfc3339(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits = |from: usize, len: usize| -> Option<u32> {
-        let part = s.get(from..from + len)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
-    };
-    let at = |i: usize, c: u8| b.get(i).is_some_and(|x| x.eq_ignore_ascii_case(&c));
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) =
-        (digits(0, 4), digits(5, 2), digits(8, 2), digits(11, 2), digits(14, 2), digits(17, 2))
-    else {
-        return false;
-    };
-    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
-        return false;
-    }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    if day == 0 || day > days || hour > 23 || minute > 59 || second > 60 {
-        return false;
-    }
-    let mut i = 19;
-    if at(i, b'.') {
-        let start = i + 1;
-        i = start;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-    }
-    match b.get(i) {
-        Some(b'Z' | b'z') => i + 1 == b.len(),
-        Some(b'+' | b'-') => {
-            i + 6 == b.len()
-                && at(i + 3, b':')
-                && digits(i + 1, 2).is_some_and(|h| h <= 23)
-                && digits(i + 4, 2).is_some_and(|m| m <= 59)
-        }
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1080,15 +1012,5 @@ mod tests {
         assert_eq!(order_id("/unified/ats/assessments/orders/%FF/result"), None);
         assert_eq!(order_id("/unified/ats/assessments/orders//result"), None);
         assert_eq!(order_id("/unified/ats/assessments/orders/a/b/result"), None);
-    }
-
-    #[test]
-    fn rfc3339() {
-        for ok in ["2023-04-04T00:00:00.000Z", "2024-02-29T23:59:60Z", "2023-04-04t10:00:00+02:00"] {
-            assert!(is_rfc3339(ok), "{ok}");
-        }
-        for bad in ["2023-04-04", "2023-02-29T00:00:00Z", "2023-04-04T00:00:00", "2023-04-04T00:00:00+0200"] {
-            assert!(!is_rfc3339(bad), "{bad}");
-        }
     }
 }

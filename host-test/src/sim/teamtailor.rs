@@ -28,18 +28,17 @@
 //! `null`), the item's doc comment says what was assumed.
 
 use crate::sim::assessio::{SimClock, http_url};
+use crate::sim::common::{WebhookAnswer, hmac_sha256, is_2xx, lock, post_json};
 use crate::sim::faults::{Faults, XorShift64};
 use crate::sim::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
 use bytes::Bytes;
-use hmac::{Hmac, KeyInit, Mac};
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
-use sha2::Sha256;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// The simulator's route names, for fault plans and counts.
@@ -67,10 +66,6 @@ pub const CONFIG_PATH: &str = "/teamtailor/config";
 /// How old [`TriggerSignature::Expired`] makes a signature: far past the
 /// 300 s tolerance webhook receivers allow.
 pub const EXPIRED_BY_SECONDS: i64 = 3600;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// One Teamtailor customer (company) that has activated the partner
 /// integration with a provider key.
@@ -392,7 +387,7 @@ impl TriggerOutcome {
 
     /// Whether the connector took the trigger (2xx).
     pub fn is_success(&self) -> bool {
-        self.status.is_some_and(|s| (200..300).contains(&s))
+        is_2xx(self.status)
     }
 
     /// Whether the answer is `text/plain`, the only kind Teamtailor shows as is.
@@ -559,12 +554,7 @@ impl fmt::Debug for TeamtailorSim {
 /// `Teamtailor-Signature`'s `v1`: lowercase hex of HMAC-SHA256 over
 /// `"<t>.<partner-event id>"` under `secret`.
 pub fn teamtailor_signature(secret: &str, t: i64, partner_event_id: &str) -> String {
-    // HMAC accepts keys of any length; the error branch cannot happen.
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(format!("{t}.{partner_event_id}").as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    hex::encode(hmac_sha256(secret, format!("{t}.{partner_event_id}").as_bytes()))
 }
 
 /// The whole header value: `t=<t>,v1=<hex>`.
@@ -740,21 +730,15 @@ impl TeamtailorSim {
             TriggerSignature::At(t) => Some(teamtailor_signature_header(right, *t, &event_id)),
             TriggerSignature::Header(value) => Some(value.clone()),
         };
-        let mut headers = vec![("Content-Type", "application/json")];
+        let mut extra = Vec::new();
         if let Some(a) = &authorization {
-            headers.push(("Authorization", a.as_str()));
+            extra.push(("Authorization", a.as_str()));
         }
         if let Some(s) = &signature_header {
-            headers.push((SIGNATURE_HEADER, s.as_str()));
+            extra.push((SIGNATURE_HEADER, s.as_str()));
         }
-        let sent = self.shared.client.request(Method::POST, &url, &headers, body.clone()).await;
-        let (status, content_type, response_body, error) = match sent {
-            Ok(r) => {
-                let ct = r.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-                (Some(r.status), ct, r.body, None)
-            }
-            Err(e) => (None, None, Bytes::new(), Some(e.to_string())),
-        };
+        let WebhookAnswer { status, content_type, body: response_body, error } =
+            post_json(&self.shared.client, &url, &extra, body.clone()).await;
         lock(&self.shared.state).deliveries.push(TriggerDelivery {
             partner_result_id: partner_result_id.to_owned(),
             event_id: event_id.clone(),
