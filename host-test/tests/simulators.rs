@@ -8,7 +8,7 @@ use assessio_host::sim::kombo::route as kombo_route;
 use assessio_host::sim::{
     ANY_ROUTE, AssessioConfig, AssessioSim, AssessioSimError, AttemptOutcome, ClientError, ClientResponse,
     DeliveryState, FaultPlan, HttpClient, KomboConfig, KomboSim, NewOrder, OrderStatus, Organisation, PackageType,
-    RetryPolicy, Scores, Server, SimClock, SimRequest, SimResponse, WebhookSignature,
+    RetryPolicy, Scores, SimClock, SimResponse, WebhookSignature,
 };
 use assessio_plugin::{
     Account, Candidate, HttpRequest, Lens, OrderDetails, OrderEndpoint, OrderOutcome, Recruitment, build_order,
@@ -16,13 +16,14 @@ use assessio_plugin::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, KeyInit, Mac};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::sim::{client, hmac_sha256, receiver};
+
+mod support;
 
 const PROVIDER_KEY: &str = "pk_sim_org";
 const SECRET: &str = "sim-integrator-secret";
@@ -35,10 +36,6 @@ const KOMBO_KEY: &str = "kombo_test_key";
 const INTEGRATION: &str = "workday:CBNMt7dSNCzBdnRTx87dev4E";
 const OTHER_INTEGRATION: &str = "greenhouse:Q2nW8kDfs1aXv7LmPz3Rt9Yb";
 const WEBHOOK_SECRET: &str = "kombo-webhook-secret";
-
-fn client() -> HttpClient {
-    HttpClient::new(Duration::from_secs(5))
-}
 
 fn organisation() -> Organisation {
     let mut org = Organisation::example(PROVIDER_KEY, Some(SECRET), API_KEY);
@@ -97,26 +94,6 @@ async fn send_order(
 ) -> ClientResponse {
     let request = build_order(account, details, endpoint, sim.clock().now()).unwrap();
     client().send(&request).await.unwrap()
-}
-
-/// A receiver that records every request and answers with `answer(n)` for
-/// the n-th (from 1).
-async fn receiver(
-    answer: impl Fn(usize) -> SimResponse + Send + Sync + 'static,
-) -> (Server, Arc<Mutex<Vec<SimRequest>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&seen);
-    let server = Server::start_fn(move |req: SimRequest| {
-        let n = {
-            let mut log = log.lock().unwrap();
-            log.push(req);
-            log.len()
-        };
-        answer(n)
-    })
-    .await
-    .unwrap();
-    (server, seen)
 }
 
 // ---------------------------------------------------------------- Assessio
@@ -574,9 +551,7 @@ async fn every_call_needs_the_api_key_and_a_known_integration() {
 /// `X-Kombo-Signature` as a provider computes it: written here from the
 /// documentation, not taken from the simulator.
 fn expected_signature(body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
-    mac.update(body);
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    URL_SAFE_NO_PAD.encode(hmac_sha256(WEBHOOK_SECRET, body))
 }
 
 #[tokio::test(flavor = "multi_thread")]

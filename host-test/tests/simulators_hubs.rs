@@ -8,22 +8,23 @@
 use assessio_host::sim::stackone::route as stackone_route;
 use assessio_host::sim::teamtailor::route as teamtailor_route;
 use assessio_host::sim::{
-    ClientError, ClientResponse, FaultPlan, HttpClient, NewStackOneOrder, NewTrigger, PartnerStatus, Server, SimClock,
-    SimRequest, SimResponse, StackOneConfig, StackOneEncoding, StackOneRetry, StackOneSignature,
-    StackOneSignatureScheme, StackOneSim, StackOneSimError, TeamtailorConfig, TeamtailorSim, TeamtailorSimError,
-    TriggerAuth, TriggerOptions, TriggerSignature, parse_partner_config, stackone_signature, teamtailor_signature,
+    ClientError, ClientResponse, FaultPlan, NewStackOneOrder, NewTrigger, PartnerStatus, Server, SimClock, SimRequest,
+    SimResponse, StackOneConfig, StackOneEncoding, StackOneRetry, StackOneSignature, StackOneSignatureScheme,
+    StackOneSim, StackOneSimError, TeamtailorConfig, TeamtailorSim, TeamtailorSimError, TriggerAuth, TriggerOptions,
+    TriggerSignature, parse_partner_config, stackone_signature, teamtailor_signature,
 };
 use assessio_plugin::hubs::{kombo, stackone, teamtailor};
 use assessio_plugin::signature::SignatureError;
 use assessio_plugin::{AssessmentResult, Catalog, Lens, Subscore};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use hmac::{Hmac, KeyInit, Mac};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::sim::{client, hmac_sha256, receiver};
+
+mod support;
 
 const T: i64 = 1_700_000_000;
 const LENS: &str = "7922dd91-1b44-43e4-a740-7c4d9c2fba41";
@@ -39,30 +40,6 @@ const SO_KEY: &str = "so_api_key";
 const ACCOUNT: &str = "acc-1";
 const OTHER_ACCOUNT: &str = "acc-2";
 const SO_SECRET: &str = "stackone_secret";
-
-fn client() -> HttpClient {
-    HttpClient::new(Duration::from_secs(5))
-}
-
-/// A receiver that records every request and answers with `answer(n)` for
-/// the n-th (from 1).
-async fn receiver(
-    answer: impl Fn(usize) -> SimResponse + Send + Sync + 'static,
-) -> (Server, Arc<Mutex<Vec<SimRequest>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&seen);
-    let server = Server::start_fn(move |req: SimRequest| {
-        let n = {
-            let mut log = log.lock().unwrap();
-            log.push(req);
-            log.len()
-        };
-        answer(n)
-    })
-    .await
-    .unwrap();
-    (server, seen)
-}
 
 fn sample_result() -> AssessmentResult {
     AssessmentResult {
@@ -323,9 +300,7 @@ async fn the_connectors_own_writes_are_accepted_as_sending_sent_completed() {
 
 /// `v1` as a partner computes it: written here from the hub notes.
 fn expected_tt_signature(secret: &str, t: i64, event_id: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{t}.{event_id}").as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    hex::encode(hmac_sha256(secret, format!("{t}.{event_id}").as_bytes()))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -767,9 +742,7 @@ fn stackone_signatures_match_openssl_in_every_encoding() {
 
 /// The signature as a receiver computes it: written here from the hub notes.
 fn expected_so_signature(body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SO_SECRET.as_bytes()).unwrap();
-    mac.update(body);
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    URL_SAFE_NO_PAD.encode(hmac_sha256(SO_SECRET, body))
 }
 
 fn headers_of(r: &SimRequest) -> Vec<(String, String)> {

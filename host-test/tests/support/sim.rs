@@ -1,0 +1,43 @@
+//! What the simulator suites (`simulators`, `simulators_hubs`) share: a
+//! client, a recording receiver standing in for the connector, and the
+//! test side's own HMAC, computed here and not taken from the simulators so
+//! a shared mistake cannot make both sides agree.
+
+use assessio_host::sim::{HttpClient, Server, SimRequest, SimResponse};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A client with a timeout long enough for a loaded machine.
+pub fn client() -> HttpClient {
+    HttpClient::new(Duration::from_secs(5))
+}
+
+/// A receiver that records every request and answers with `answer(n)` for
+/// the n-th (from 1).
+pub async fn receiver(
+    answer: impl Fn(usize) -> SimResponse + Send + Sync + 'static,
+) -> (Server, Arc<Mutex<Vec<SimRequest>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let server = Server::start_fn(move |req: SimRequest| {
+        let n = {
+            let mut log = log.lock().unwrap();
+            log.push(req);
+            log.len()
+        };
+        answer(n)
+    })
+    .await
+    .unwrap();
+    (server, seen)
+}
+
+/// HMAC-SHA256 of `data` under `secret`, the raw bytes: each hub's expected
+/// signature writes them its own way.
+pub fn hmac_sha256(secret: &str, data: &[u8]) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
