@@ -1,22 +1,16 @@
 #!/usr/bin/env bash
-# The Node example from a fresh clone: build the plugin component (cargo),
+# The Node example from a fresh clone: build the plugin component (cargo, via
+# examples/build-plugin.sh),
 # install jco from the npm registry (as package-lock.json pins it),
 # transpile the component into generated/, run the tests (node --test).
 # `bash examples/node-hub/run.sh --start` also runs the walk-through (hub.mjs).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-wasm="$root/target/wasm32-wasip2/plugin/assessio_plugin.wasm"
 
 step() { printf '\n==> node-hub: %s\n' "$*"; }
 
-step "the plugin component"
-if command -v cargo >/dev/null; then
-  rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
-  (cd "$root" && cargo build -q -p assessio-plugin --features component --target wasm32-wasip2 --profile plugin --locked)
-fi
-[ -f "$wasm" ] || { echo "no plugin at $wasm and no cargo to build it" >&2; exit 1; }
-ls -l "$wasm"
+bash "$root/examples/build-plugin.sh" node-hub
 
 step "node $(node --version), npm $(npm --version)"
 node -e '
