@@ -62,6 +62,35 @@ pub(crate) async fn post_json(client: &HttpClient, url: &str, extra: &[(&str, &s
     }
 }
 
+/// How a simulated hub signs a webhook it sends (Kombo's and `StackOne`'s
+/// alike: an HMAC of the body under the webhook secret), so a test can send
+/// the wrong ones the connector must refuse.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum WebhookSignature {
+    /// Correctly, with the configured secret (and scheme, where the hub has one).
+    #[default]
+    Valid,
+    /// No signature header at all.
+    Missing,
+    /// With a different secret: well-formed, but wrong.
+    WrongSecret,
+    /// This exact header value.
+    Header(String),
+}
+
+impl WebhookSignature {
+    /// The signature header's value, if one is sent: `sign` under the
+    /// configured `secret` or under another one, or the value as given.
+    pub(crate) fn header_value(&self, secret: &str, sign: impl Fn(&str) -> String) -> Option<String> {
+        match self {
+            Self::Valid => Some(sign(secret)),
+            Self::Missing => None,
+            Self::WrongSecret => Some(sign("not-the-webhook-secret")),
+            Self::Header(value) => Some(value.clone()),
+        }
+    }
+}
+
 /// Whether a webhook's receiver answered 2xx.
 pub(crate) fn is_2xx(status: Option<u16>) -> bool {
     status.is_some_and(|s| (200..300).contains(&s))

@@ -64,6 +64,15 @@ impl SimRequest {
             .collect()
     }
 
+    /// The path and the query as received (`/a?b=c`): what the simulators
+    /// record of each call, so a test sees exactly what was asked.
+    pub fn target(&self) -> String {
+        match &self.query {
+            Some(q) => format!("{}?{q}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
     /// Whether the `Content-Type` is JSON (`application/json`, any parameters).
     pub fn is_json(&self) -> bool {
         self.header("content-type").is_some_and(|ct| {

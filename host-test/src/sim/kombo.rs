@@ -15,6 +15,7 @@
 //! rejects the order; any other answer leaves it open, as Kombo does.
 
 use crate::sim::assessio::http_url;
+pub use crate::sim::common::WebhookSignature;
 use crate::sim::common::{WebhookAnswer, hmac_sha256, is_rfc3339, lock, post_json};
 use crate::sim::faults::{Faults, XorShift64};
 use crate::sim::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
@@ -292,19 +293,6 @@ impl NewOrder {
             remote_data: None,
         }
     }
-}
-
-/// How a webhook is signed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WebhookSignature {
-    /// Correctly, with the configured secret.
-    Valid,
-    /// No `X-Kombo-Signature` header at all.
-    Missing,
-    /// With a different secret: well-formed, but wrong.
-    WrongSecret,
-    /// This exact header value.
-    Header(String),
 }
 
 /// An order as the simulator holds it.
@@ -594,12 +582,7 @@ impl KomboSim {
                 .clone();
             (url, stored.record.event_id.clone(), body)
         };
-        let header = match &signature {
-            WebhookSignature::Valid => Some(kombo_signature(&self.shared.webhook_secret, &body)),
-            WebhookSignature::Missing => None,
-            WebhookSignature::WrongSecret => Some(kombo_signature("not-the-webhook-secret", &body)),
-            WebhookSignature::Header(value) => Some(value.clone()),
-        };
+        let header = signature.header_value(&self.shared.webhook_secret, |secret| kombo_signature(secret, &body));
         let extra: Vec<_> = header.iter().map(|h| (SIGNATURE_HEADER, h.as_str())).collect();
         let WebhookAnswer { status, body: response_body, error, .. } =
             post_json(&self.shared.client, &url, &extra, body.clone()).await;
@@ -799,13 +782,9 @@ impl Handler for KomboHandler {
                 )
             }
         };
-        let target = match &request.query {
-            Some(q) => format!("{}?{q}", request.path),
-            None => request.path.clone(),
-        };
         state.calls.push(ApiCall {
             method: request.method.to_string(),
-            target,
+            target: request.target(),
             integration_id: request.header("x-integration-id").map(str::to_owned),
             status: response.status.as_u16(),
         });

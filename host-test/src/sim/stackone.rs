@@ -21,7 +21,7 @@
 //! is unconfirmed too: [`StackOneRetry`] makes it a choice, none by default.
 
 use crate::sim::assessio::{SimClock, http_url};
-use crate::sim::common::{WebhookAnswer, hmac_sha256, is_2xx, is_rfc3339, lock, post_json};
+use crate::sim::common::{WebhookAnswer, WebhookSignature, hmac_sha256, is_2xx, is_rfc3339, lock, post_json};
 use crate::sim::faults::{Faults, XorShift64};
 use crate::sim::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
 use base64::Engine as _;
@@ -257,19 +257,9 @@ impl NewStackOneOrder {
     }
 }
 
-/// How a webhook is signed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum StackOneSignature {
-    /// Correctly, with the configured secret and scheme.
-    #[default]
-    Valid,
-    /// No signature header at all.
-    Missing,
-    /// Well-formed in the scheme's encoding, but with another secret.
-    WrongSecret,
-    /// This exact header value.
-    Header(String),
-}
+/// How a webhook is signed: the same choices as Kombo's, `Valid` and
+/// `WrongSecret` in the configured scheme's header and encoding.
+pub type StackOneSignature = WebhookSignature;
 
 /// An order as the simulator holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -548,14 +538,8 @@ impl StackOneSim {
             (url, stored.record.event_id.clone(), body)
         };
         let scheme = &self.shared.signature;
-        let header = match &signature {
-            StackOneSignature::Valid => Some(stackone_signature(scheme.encoding, &self.shared.webhook_secret, &body)),
-            StackOneSignature::Missing => None,
-            StackOneSignature::WrongSecret => {
-                Some(stackone_signature(scheme.encoding, "not-the-webhook-secret", &body))
-            }
-            StackOneSignature::Header(value) => Some(value.clone()),
-        };
+        let header = signature
+            .header_value(&self.shared.webhook_secret, |secret| stackone_signature(scheme.encoding, secret, &body));
         let extra: Vec<_> = header.iter().map(|h| (scheme.header_name.as_str(), h.as_str())).collect();
         let mut attempt = 0;
         loop {
@@ -730,13 +714,9 @@ impl Handler for StackOneHandler {
                 &json!({ "statusCode": e.status.as_u16(), "message": e.message, "timestamp": now }),
             ),
         };
-        let target = match &request.query {
-            Some(q) => format!("{}?{q}", request.path),
-            None => request.path.clone(),
-        };
         lock(&self.0.state).calls.push(StackOneCall {
             method: request.method.to_string(),
-            target,
+            target: request.target(),
             account_id: request.header("x-account-id").map(str::to_owned),
             status: response.status.as_u16(),
         });

@@ -1030,13 +1030,9 @@ impl Handler for TeamtailorHandler {
             Ok(response) => response,
             Err(e) => e.response(),
         };
-        let target = match &request.query {
-            Some(q) => format!("{}?{q}", request.path),
-            None => request.path.clone(),
-        };
         lock(&self.0.state).calls.push(TeamtailorCall {
             method: request.method.to_string(),
-            target,
+            target: request.target(),
             status: response.status.as_u16(),
         });
         response
