@@ -50,14 +50,7 @@ const RESULTS_URL: &str = "https://gateway.example/assessio/results";
 /// replays the byte targets' ones: when a fix lands it says to remove the
 /// name here and move the input to the corpus. Each pair is the finding and
 /// the target that shows it.
-pub const KNOWN_FINDINGS: &[(&str, &str)] = &[
-    ("order-response-empty-reason", "interpret_order_response"),
-    ("kombo-write-empty-reason", "kombo_interpret_write_response"),
-    ("stackone-write-empty-reason", "stackone_interpret_write_response"),
-    ("result-subscore-names-collide", "parse_result"),
-    ("kombo-attribute-ids-collide", "parse_result"),
-    ("gateway-blank-integrator-secret", "gateway_config"),
-];
+pub const KNOWN_FINDINGS: &[(&str, &str)] = &[];
 
 thread_local! {
     /// Set while [`strictly`] runs: no known finding is let pass.

@@ -274,8 +274,8 @@ fn check_tenant(setting: &'static str, id: &str, t: &Tenant) -> Result<(), Confi
     if t.provider_key.trim().is_empty() {
         return Err(err(setting, format!("has no provider_key for `{id}`")));
     }
-    if t.integrator_secret.as_deref().is_some_and(str::is_empty) {
-        return Err(err(setting, format!("has an empty integrator_secret for `{id}`")));
+    if t.integrator_secret.as_deref().is_some_and(|s| s.trim().is_empty()) {
+        return Err(err(setting, format!("has an empty or blank integrator_secret for `{id}`")));
     }
     Ok(())
 }

@@ -85,3 +85,16 @@ fn a_malformed_retention_is_named_on_health() {
         assert!(!body.contains(bad), "the value is echoed: {body}");
     }
 }
+
+/// A blank integrator secret would sign every order with a whitespace key:
+/// refused at load, like an empty one (found by fuzzing the configuration).
+#[test]
+fn a_blank_integrator_secret_is_refused_naming_the_integration() {
+    let mut v = vars(None);
+    v.retain(|(k, _)| *k != "tenants");
+    v.push(("tenants", r#"{"int-1": {"provider_key": "pk-xyz", "integrator_secret": " \t \t"}}"#.into()));
+    let p = Memory::new(v);
+    let e = assessio_gateway::config::Config::load(&p).unwrap_err();
+    assert_eq!(e.setting, "tenants");
+    assert!(e.problem.contains("blank integrator_secret") && e.problem.contains("int-1"), "{}", e.problem);
+}

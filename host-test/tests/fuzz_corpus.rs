@@ -131,6 +131,9 @@ fn known_findings_still_fail_strictly() {
 
 /// The names of the entries of `dir`.
 fn files_in(dir: &Path) -> Vec<String> {
+    if !dir.exists() {
+        return Vec::new(); // no open finding: every one was fixed and moved to the corpus
+    }
     std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())

@@ -77,11 +77,13 @@ fn reason(status: u16, body: &[u8]) -> String {
         let looks_like_text = !t.is_empty() && !t.starts_with('<') && !t.starts_with('{') && !t.starts_with('[');
         looks_like_text.then(|| String::from(t))
     });
-    match text {
-        Some(t) => {
-            let single_line: String = t.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-            validate::clip(&single_line, MAX_MESSAGE)
-        }
+    // Control characters become spaces first, so a reason that is blank once
+    // cleaned (`" "`, `"\u{1}\u{2}"`) falls back to the status like no reason.
+    let cleaned = text
+        .map(|t| t.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>())
+        .filter(|t| !t.trim().is_empty());
+    match cleaned {
+        Some(t) => validate::clip(t.trim(), MAX_MESSAGE),
         None => format!("Assessio answered HTTP {status}"),
     }
 }
@@ -133,6 +135,14 @@ mod tests {
             interpret_order_response(Order, 302, b""),
             OrderOutcome::RetryLater(rej(302, "Assessio answered HTTP 302"))
         );
+    }
+
+    #[test]
+    fn a_reason_that_is_blank_once_cleaned_falls_back_to_the_status() {
+        for body in [&br#"{"error":{"message":" "}}"#[..], b"\x01\x02", br#"{"message":"\t"}"#] {
+            let OrderOutcome::Rejected(r) = interpret_order_response(Order, 422, body) else { panic!() };
+            assert_eq!(r.message, "Assessio answered HTTP 422", "{body:?}");
+        }
     }
 
     #[test]

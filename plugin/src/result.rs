@@ -76,18 +76,27 @@ pub fn parse_result(body: &[u8]) -> Result<AssessmentResult, InputError> {
     };
     let subscores = match obj.get("subscores") {
         None | Some(Json::Null) => Vec::new(),
-        Some(Json::Object(members)) => members
-            .0
-            .iter()
-            .map(|(name, v)| {
-                let path = format!("subscores.{name}");
-                let name = name.trim();
-                if name.is_empty() {
-                    return Err(InputError::invalid("subscores", "has a competency with an empty name"));
-                }
-                Ok(Subscore { name: validate::plain_text(&path, name)?.into(), score: score_value(&path, v)? })
-            })
-            .collect::<Result<_, _>>()?,
+        Some(Json::Object(members)) => {
+            let mut seen: Vec<&str> = Vec::new();
+            members
+                .0
+                .iter()
+                .map(|(name, v)| {
+                    let path = format!("subscores.{name}");
+                    let name = name.trim();
+                    if name.is_empty() {
+                        return Err(InputError::invalid("subscores", "has a competency with an empty name"));
+                    }
+                    // The reader refuses duplicate keys as sent; names that
+                    // differ only in surrounding spaces are the same competency.
+                    if seen.contains(&name) {
+                        return Err(InputError::invalid(path, "names a competency twice (ignoring spaces)"));
+                    }
+                    seen.push(name);
+                    Ok(Subscore { name: validate::plain_text(&path, name)?.into(), score: score_value(&path, v)? })
+                })
+                .collect::<Result<_, _>>()?
+        }
         Some(other) => {
             return Err(InputError::invalid("subscores", format!("must be an object, not {}", other.kind())));
         }
@@ -104,6 +113,12 @@ pub fn parse_result(body: &[u8]) -> Result<AssessmentResult, InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subscore_names_that_differ_only_in_spaces_are_refused() {
+        let e = parse_result(br#"{"resultId":"r","subscores":{"A":1," A":2}}"#).unwrap_err();
+        assert_eq!(e, InputError::invalid("subscores. A", "names a competency twice (ignoring spaces)"));
+    }
     use proptest::prelude::*;
 
     /// The example in Assessio's API reference (seed 001).
@@ -175,7 +190,7 @@ mod tests {
         #[test]
         fn scores_in_range_round_trip(score in 0u8..=100, subs in proptest::collection::vec(("[A-Za-z &]{1,20}", 0u8..=100), 0..8)) {
             let mut seen = alloc::collections::BTreeSet::new();
-            let subs: Vec<(String, u8)> = subs.into_iter().filter(|(n, _)| !n.trim().is_empty() && seen.insert(n.clone())).collect();
+            let subs: Vec<(String, u8)> = subs.into_iter().filter(|(n, _)| !n.trim().is_empty() && seen.insert(n.trim().to_string())).collect();
             let members: Vec<String> = subs.iter().map(|(n, s)| format!("{}:{s}", serde_json::to_string(n).unwrap())).collect();
             let body = format!(r#"{{"resultId":"id","score":{score},"subscores":{{{}}}}}"#, members.join(","));
             let r = parse_result(body.as_bytes()).unwrap();

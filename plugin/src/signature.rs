@@ -88,6 +88,11 @@ pub fn sign_request(secret: &str, timestamp: i64, body: &[u8]) -> Result<Header,
     if timestamp < 0 {
         return Err(InputError::invalid("timestamp", "must not be before 1970 (negative)"));
     }
+    // `verify_signature` reads at most 18 digits of `t`; a signature it could
+    // never check is refused here rather than sent.
+    if timestamp >= 1_000_000_000_000_000_000 {
+        return Err(InputError::invalid("timestamp", "must be Unix seconds below 10^18"));
+    }
     let t = format!("{timestamp}");
     let sig = hex::encode(mac(secret.as_bytes(), &t, body));
     Ok(Header::new(HEADER_NAME, format!("t={t},signature={sig}")))
@@ -206,6 +211,16 @@ pub(crate) fn verify_timestamped(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_timestamp_sign_request_accepts_verifies() {
+        for t in [0, 1_700_000_000, 999_999_999_999_999_999] {
+            let h = sign_request("k", t, b"x").unwrap();
+            assert_eq!(verify_signature(Some(&h.value), b"x", "k", t, None), Ok(Verified { signed_at: t }), "{t}");
+        }
+        assert!(sign_request("k", 1_000_000_000_000_000_000, b"x").is_err());
+        assert!(sign_request("k", i64::MAX, b"x").is_err());
+    }
     use proptest::prelude::*;
 
     fn header(secret: &str, t: i64, body: &[u8]) -> String {

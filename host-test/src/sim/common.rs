@@ -3,6 +3,7 @@
 //! reaches all of them: the vendors differ in their shapes and messages, not
 //! in these.
 
+use crate::sim::faults::XorShift64;
 use crate::sim::http::HttpClient;
 use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
@@ -91,6 +92,15 @@ impl WebhookSignature {
     }
 }
 
+/// A UUID-shaped id (version 4 layout) from a simulator's seeded generator,
+/// so a run gives the same ids; `variant` is the fourth group's first digit,
+/// which each simulator keeps as it always wrote it.
+pub(crate) fn uuid_shaped(rng: &mut XorShift64, variant: char) -> String {
+    let (a, b) = (rng.next_u64(), rng.next_u64());
+    let hex = format!("{a:016x}{b:016x}");
+    format!("{}-{}-4{}-{variant}{}-{}", &hex[..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
+}
+
 /// Whether a webhook's receiver answered 2xx.
 pub(crate) fn is_2xx(status: Option<u16>) -> bool {
     status.is_some_and(|s| (200..300).contains(&s))
@@ -175,6 +185,16 @@ mod tests {
         ] {
             assert!(!is_rfc3339(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn uuid_shaped_ids_keep_the_layout_and_the_variant() {
+        let mut rng = XorShift64::new(7);
+        let id = uuid_shaped(&mut rng, '8');
+        let groups: Vec<usize> = id.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12]);
+        assert_eq!((&id[14..15], &id[19..20]), ("4", "8"));
+        assert_ne!(id, uuid_shaped(&mut rng, '8'));
     }
 
     #[test]

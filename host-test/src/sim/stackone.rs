@@ -21,7 +21,9 @@
 //! is unconfirmed too: [`StackOneRetry`] makes it a choice, none by default.
 
 use crate::sim::assessio::{SimClock, http_url};
-use crate::sim::common::{WebhookAnswer, WebhookSignature, hmac_sha256, is_2xx, is_rfc3339, lock, post_json};
+use crate::sim::common::{
+    WebhookAnswer, WebhookSignature, hmac_sha256, is_2xx, is_rfc3339, lock, post_json, uuid_shaped,
+};
 use crate::sim::faults::{Faults, XorShift64};
 use crate::sim::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
 use base64::Engine as _;
@@ -422,9 +424,7 @@ pub fn stackone_signature(encoding: StackOneEncoding, secret: &str, body: &[u8])
 
 /// A StackOne-style id: a UUID shape from the simulator's generator.
 fn stackone_id(rng: &mut XorShift64) -> String {
-    let (a, b) = (rng.next_u64(), rng.next_u64());
-    let hex = format!("{a:016x}{b:016x}");
-    format!("{}-{}-4{}-8{}-{}", &hex[..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
+    uuid_shaped(rng, '8')
 }
 
 impl StackOneSim {

@@ -28,7 +28,7 @@
 //! `null`), the item's doc comment says what was assumed.
 
 use crate::sim::assessio::{SimClock, http_url};
-use crate::sim::common::{WebhookAnswer, hmac_sha256, is_2xx, lock, post_json};
+use crate::sim::common::{WebhookAnswer, hmac_sha256, is_2xx, lock, post_json, uuid_shaped};
 use crate::sim::faults::{Faults, XorShift64};
 use crate::sim::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
 use bytes::Bytes;
@@ -564,9 +564,7 @@ pub fn teamtailor_signature_header(secret: &str, t: i64, partner_event_id: &str)
 
 /// A UUID-shaped id (version 4 layout) from the simulator's generator.
 fn uuid_like(rng: &mut XorShift64) -> String {
-    let (a, b) = (rng.next_u64(), rng.next_u64());
-    let hex = format!("{a:016x}{b:016x}");
-    format!("{}-{}-4{}-a{}-{}", &hex[..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
+    uuid_shaped(rng, 'a')
 }
 
 impl TeamtailorSim {

@@ -300,9 +300,14 @@ pub fn result_body(result: &AssessmentResult, completed_at: i64) -> Result<Vec<u
     let mut attributes = Vec::new();
     let mut ids: Vec<String> = Vec::new();
     for s in &result.subscores {
-        let mut id = slug(&s.name);
-        if id.is_empty() || ids.contains(&id) {
-            id = format!("{id}-{}", ids.len() + 1);
+        // A slug already taken (or empty) gets the first free `-n` suffix,
+        // checked against every id so far, so ids stay unique whatever the names.
+        let base = slug(&s.name);
+        let mut id = base.clone();
+        let mut n = ids.len() + 1;
+        while id.is_empty() || ids.contains(&id) {
+            id = format!("{base}-{n}");
+            n += 1;
         }
         ids.push(id.clone());
         attributes.push(Attribute::SubResult {
@@ -363,6 +368,9 @@ pub fn interpret_write_response(status: u16, body: &[u8]) -> WriteOutcome {
         _ => None,
     });
     let (code, message) = error.unwrap_or_default();
+    // A blank code or message says nothing: treat it as absent.
+    let blank = |v: Option<String>| v.map(|t| String::from(t.trim())).filter(|t| !t.is_empty());
+    let (code, message) = (blank(code), blank(message));
     let transient = status == 429
         || status >= 500
         || code.as_deref().is_some_and(|c| c.ends_with("RATE_LIMIT_EXCEEDED") || c == "REMOTE.SERVICE_UNAVAILABLE");
@@ -381,6 +389,32 @@ mod tests {
     use super::*;
     use crate::lenses::Lens;
     use serde_json::json;
+
+    #[test]
+    fn blank_codes_and_messages_fall_back_to_the_status() {
+        let out = interpret_write_response(400, br#"{"error":{"code":"","message":" "}}"#);
+        assert_eq!(out, WriteOutcome::Failed(Rejection { status: 400, message: "Kombo answered HTTP 400".into() }));
+    }
+
+    #[test]
+    fn subscore_attribute_ids_stay_unique_whatever_the_names() {
+        let mut result = crate::hubs::sample_result();
+        result.subscores = ["a-3", "a", "A", "", "?", "a"]
+            .iter()
+            .map(|n| crate::result::Subscore { name: (*n).into(), score: 1 })
+            .collect();
+        let body: serde_json::Value = serde_json::from_slice(&result_body(&result, 0).unwrap()).unwrap();
+        let ids: Vec<&str> = body["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["type"] == "SUB_RESULT")
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "{ids:?}");
+        assert!(ids.iter().all(|i| !i.is_empty()), "{ids:?}");
+    }
 
     /// Seed 004's example order, bare, as Kombo's guide prints it.
     pub(crate) const SEED_ORDER: &str = r#"{

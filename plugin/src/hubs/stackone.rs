@@ -426,8 +426,11 @@ pub fn interpret_write_response(status: u16, body: &[u8]) -> WriteOutcome {
     let message = json::parse_object("body", body).ok().and_then(|o| match o.get("message") {
         Some(Json::String(m)) if !m.trim().is_empty() => Some(m.clone()),
         Some(Json::Array(items)) => {
-            let parts: Vec<&str> =
-                items.iter().filter_map(|i| if let Json::String(s) = i { Some(s.as_str()) } else { None }).collect();
+            let parts: Vec<&str> = items
+                .iter()
+                .filter_map(|i| if let Json::String(s) = i { Some(s.trim()) } else { None })
+                .filter(|s| !s.is_empty())
+                .collect();
             (!parts.is_empty()).then(|| parts.join("; "))
         }
         _ => None,
@@ -444,6 +447,17 @@ pub fn interpret_write_response(status: u16, body: &[u8]) -> WriteOutcome {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn blank_messages_fall_back_to_the_status() {
+        for body in [&br#"{"message":[""]}"#[..], br#"{"message":[" ", "\t"]}"#, br#"{"message":" "}"#] {
+            assert_eq!(
+                interpret_write_response(400, body),
+                WriteOutcome::Failed(Rejection { status: 400, message: "StackOne answered HTTP 400".into() }),
+                "{body:?}"
+            );
+        }
+    }
 
     /// A StackOne `AssessmentOrder`, shaped after its SDK's example, with
     /// fields Assessio must not receive.
