@@ -19,9 +19,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::sim::{client, hmac_sha256, receiver};
+use support::sim::{client, hmac_sha256, queued_receiver, receiver};
 
 mod support;
 
@@ -618,9 +617,7 @@ async fn the_order_webhook_is_signed_verifiably_and_can_be_redelivered() {
 #[tokio::test(flavor = "multi_thread")]
 async fn only_a_422_order_rejected_body_rejects_the_order() {
     let sim = kombo().await;
-    let answers = Arc::new(Mutex::new(Vec::<SimResponse>::new()));
-    let queue = Arc::clone(&answers);
-    let (rx, _) = receiver(move |_| queue.lock().unwrap().remove(0)).await;
+    let (rx, _, answers) = queued_receiver().await;
     sim.set_webhook_url(Some(rx.url()));
     let reply = |status: u16, body: Value| SimResponse::json(SimResponse::status_code(status), &body);
     let cases = [

@@ -20,9 +20,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::sim::{client, hmac_sha256, receiver};
+use support::sim::{client, hmac_sha256, queued_receiver, receiver};
 
 mod support;
 
@@ -421,9 +420,7 @@ async fn trigger_knobs_send_wrong_bearers_bad_signatures_and_duplicates() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_trigger_shows_its_plain_text_and_is_never_retried() {
     let sim = teamtailor().await;
-    let answers = Arc::new(Mutex::new(Vec::<SimResponse>::new()));
-    let queue = Arc::clone(&answers);
-    let (rx, seen) = receiver(move |_| queue.lock().unwrap().remove(0)).await;
+    let (rx, seen, answers) = queued_receiver().await;
     sim.set_webhook_url(Some(rx.url()));
     let no_name = "Assessio could not be ordered: the candidate has no last name.";
     let cases = [

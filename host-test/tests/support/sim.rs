@@ -34,6 +34,15 @@ pub async fn receiver(
     (server, seen)
 }
 
+/// A receiver that answers each request with the first answer a test pushed
+/// onto the returned queue (one per request it expects), recording them all.
+pub async fn queued_receiver() -> (Server, Arc<Mutex<Vec<SimRequest>>>, Arc<Mutex<Vec<SimResponse>>>) {
+    let answers = Arc::new(Mutex::new(Vec::<SimResponse>::new()));
+    let queue = Arc::clone(&answers);
+    let (server, seen) = receiver(move |_| queue.lock().unwrap().remove(0)).await;
+    (server, seen, answers)
+}
+
 /// HMAC-SHA256 of `data` under `secret`, the raw bytes: each hub's expected
 /// signature writes them its own way.
 pub fn hmac_sha256(secret: &str, data: &[u8]) -> Vec<u8> {
