@@ -483,7 +483,12 @@ async fn the_partner_configuration_is_fetched_with_the_bearer_and_validated() {
         other => panic!("{other:?}"),
     }
     gateway.shutdown();
-    assert!(matches!(sim.fetch_config(&gateway.url(), PROVIDER_KEY).await, Err(TeamtailorSimError::Transport(_))));
+    // Nothing listens on a port just given back: the fetch fails in transport,
+    // not as a bad configuration. (The stopped gateway's own address is no
+    // test of that: a pooled keep-alive connection may still be served.)
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let unreachable = sim.fetch_config(&format!("http://{closed}"), PROVIDER_KEY).await;
+    assert!(matches!(unreachable, Err(TeamtailorSimError::Transport(_))), "{unreachable:?}");
 
     let good: Value = serde_json::from_slice(&teamtailor::config_response(&catalog())).unwrap();
     let fields = |edit: &dyn Fn(&mut Value)| edited(&good, |v| edit(&mut v["data"]["attributes"]["fields"]));
