@@ -116,11 +116,15 @@ async fn only_the_listed_fields_reach_assessio_and_the_store_forgets_candidates(
     stack.shutdown().await;
 }
 
-/// Every key and value in the gateway's key-value directory, as text. The
-/// host keeps each store as JSON with base64 values; both are decoded here,
-/// so a value cannot hide behind its encoding.
+/// Every byte of every file in the gateway's key-value directory, as text,
+/// and the decoded entries of any store in the JSON format of earlier
+/// versions (base64 values). The host's log keeps keys and values as raw
+/// bytes, superseded records included until it zeroes them, so its files'
+/// bytes are everything it holds on disk: a value cannot hide behind an
+/// encoding, and a deleted one that still lingers in the file is found.
 fn store_text(kv: &KvDir) -> String {
     use base64::Engine as _;
+    use std::fmt::Write as _;
     let mut out = String::new();
     let mut dirs = vec![kv.0.clone()];
     while let Some(dir) = dirs.pop() {
@@ -137,7 +141,7 @@ fn store_text(kv: &KvDir) -> String {
                 let decoded = base64::engine::general_purpose::STANDARD
                     .decode(value.as_str().unwrap_or_default())
                     .expect("the store's values are base64");
-                out.push_str(&format!("\n{key} = {}", String::from_utf8_lossy(&decoded)));
+                let _ = write!(out, "\n{key} = {}", String::from_utf8_lossy(&decoded));
             }
         }
     }
