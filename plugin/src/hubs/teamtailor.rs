@@ -487,7 +487,10 @@ mod tests {
             WriteOutcome::Failed(Rejection { status: 404, message: "Not Found".into() })
         );
         for transient in [408, 429, 500, 503] {
-            assert!(matches!(interpret_write_response(transient, b"<html>"), WriteOutcome::RetryLater(_)), "{transient}");
+            assert!(
+                matches!(interpret_write_response(transient, b"<html>"), WriteOutcome::RetryLater(_)),
+                "{transient}"
+            );
         }
         assert_eq!(
             interpret_write_response(401, b"not json"),
