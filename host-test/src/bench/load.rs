@@ -21,9 +21,9 @@
 //!   credentials; the gateway must answer `written`, not `already`. The
 //!   window also ends when the placed orders run out.
 //!
-//! The host's key-value store rewrites its file and `fsync`s it on every
-//! write (see `spin::key_value`), so where that file lives decides much of
-//! the gateway's figure. Both scenarios therefore run twice: with the store
+//! The host's key-value store appends and syncs one record on every write
+//! (see `spin::key_value`), so where that file lives still weighs on the
+//! gateway's figure. Both scenarios therefore run twice: with the store
 //! on tmpfs (`/dev/shm`), which measures the host and the gateway, and on
 //! the disk under `target/`, where `assessio up` keeps it.
 
