@@ -322,15 +322,23 @@ impl From<wit::OrderDetails> for core_api::OrderDetails {
             },
             lens_id: o.lens_id,
             locale: o.locale,
-            candidate: core_api::Candidate {
-                email: o.candidate.email,
-                first_name: o.candidate.first_name,
-                last_name: o.candidate.last_name,
-            },
+            candidate: o.candidate.into(),
             collaborator_emails: o.collaborator_emails,
             result_id: o.result_id,
             result_update_url: o.result_update_url,
         }
+    }
+}
+
+impl From<wit::Candidate> for core_api::Candidate {
+    fn from(c: wit::Candidate) -> Self {
+        Self { email: c.email, first_name: c.first_name, last_name: c.last_name }
+    }
+}
+
+impl From<core_api::Candidate> for wit::Candidate {
+    fn from(c: core_api::Candidate) -> Self {
+        Self { email: c.email, first_name: c.first_name, last_name: c.last_name }
     }
 }
 
@@ -373,11 +381,7 @@ impl From<wh::HubOrder> for core_api::hubs::HubOrder {
             package_id: o.package_id,
             job_id: o.job_id,
             job_title: o.job_title,
-            candidate: core_api::Candidate {
-                email: o.candidate.email,
-                first_name: o.candidate.first_name,
-                last_name: o.candidate.last_name,
-            },
+            candidate: o.candidate.into(),
             collaborator_emails: o.collaborator_emails,
         }
     }
@@ -475,11 +479,7 @@ impl From<core_api::hubs::HubOrder> for wh::HubOrder {
             package_id: o.package_id,
             job_id: o.job_id,
             job_title: o.job_title,
-            candidate: wit::Candidate {
-                email: o.candidate.email,
-                first_name: o.candidate.first_name,
-                last_name: o.candidate.last_name,
-            },
+            candidate: o.candidate.into(),
             collaborator_emails: o.collaborator_emails,
         }
     }
@@ -495,11 +495,7 @@ impl From<core_api::OrderDetails> for wit::OrderDetails {
             },
             lens_id: o.lens_id,
             locale: o.locale,
-            candidate: wit::Candidate {
-                email: o.candidate.email,
-                first_name: o.candidate.first_name,
-                last_name: o.candidate.last_name,
-            },
+            candidate: o.candidate.into(),
             collaborator_emails: o.collaborator_emails,
             result_id: o.result_id,
             result_update_url: o.result_update_url,
