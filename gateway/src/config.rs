@@ -8,7 +8,7 @@
 //! deployment never half-serves a hub. At least one hub must be enabled.
 
 use crate::platform::Platform;
-use assessio_plugin::hubs::stackone::{SignatureEncoding, SignatureScheme, StackOneApi};
+use assessio_plugin::hubs::stackone::StackOneApi;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -47,12 +47,10 @@ pub mod names {
     pub const STACKONE_URL: &str = "stackone_url";
     /// StackOne's API key; empty turns StackOne off.
     pub const STACKONE_API_KEY: &str = "stackone_api_key";
-    /// The secret StackOne signs webhooks with.
+    /// The secret StackOne signs webhooks (and packages requests) with.
     pub const STACKONE_WEBHOOK_SECRET: &str = "stackone_webhook_secret";
-    /// The header StackOne's signature arrives in.
-    pub const STACKONE_SIGNATURE_HEADER: &str = "stackone_signature_header";
-    /// `base64url` (default), `base64` or `hex`.
-    pub const STACKONE_SIGNATURE_ENCODING: &str = "stackone_signature_encoding";
+    /// During a rotation of that secret, the one being replaced; empty otherwise.
+    pub const STACKONE_WEBHOOK_PREVIOUS_SECRET: &str = "stackone_webhook_previous_secret";
     /// JSON: StackOne account id → that customer's Assessio organisation.
     pub const STACKONE_TENANTS: &str = "stackone_tenants";
 }
@@ -153,14 +151,18 @@ pub struct StackOneHub {
     pub api_key: String,
     /// The webhook signing secret.
     pub webhook_secret: String,
-    /// Where and how the webhook signature is written (unconfirmed upstream,
-    /// hence configurable).
-    pub scheme: SignatureScheme,
+    /// The secret being rotated out, accepted alongside until it is removed.
+    pub previous_webhook_secret: Option<String>,
     /// StackOne account id → organisation.
     pub tenants: BTreeMap<String, Tenant>,
 }
 
 impl StackOneHub {
+    /// Every secret a webhook may be signed with now.
+    pub fn webhook_secrets(&self) -> Vec<&str> {
+        core::iter::once(self.webhook_secret.as_str()).chain(self.previous_webhook_secret.as_deref()).collect()
+    }
+
     /// How to call StackOne for one linked account.
     pub fn api(&self, account_id: &str) -> StackOneApi {
         StackOneApi { base_url: self.base_url.clone(), api_key: self.api_key.clone(), account_id: account_id.into() }
@@ -367,8 +369,7 @@ fn load_teamtailor(p: &impl Platform) -> Result<Option<TeamtailorHub>, ConfigErr
 
 fn load_stackone(p: &impl Platform) -> Result<Option<StackOneHub>, ConfigError> {
     use names::{
-        STACKONE_API_KEY, STACKONE_SIGNATURE_ENCODING, STACKONE_SIGNATURE_HEADER, STACKONE_TENANTS, STACKONE_URL,
-        STACKONE_WEBHOOK_SECRET,
+        STACKONE_API_KEY, STACKONE_TENANTS, STACKONE_URL, STACKONE_WEBHOOK_PREVIOUS_SECRET, STACKONE_WEBHOOK_SECRET,
     };
     let tenants: BTreeMap<String, Tenant> =
         tenant_map(p, STACKONE_TENANTS, "account id → {provider_key, integrator_secret, default_locale}")?;
@@ -382,22 +383,11 @@ fn load_stackone(p: &impl Platform) -> Result<Option<StackOneHub>, ConfigError> 
     if tenants.is_empty() {
         return Err(err(STACKONE_TENANTS, "lists no account"));
     }
-    let header_name = optional(p, STACKONE_SIGNATURE_HEADER)?
-        .unwrap_or_else(|| assessio_plugin::hubs::stackone::DEFAULT_SIGNATURE_HEADER.into());
-    if !header_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-        return Err(err(STACKONE_SIGNATURE_HEADER, "must be a header name (letters, digits, `-`, `_`)"));
-    }
-    let encoding = match optional(p, STACKONE_SIGNATURE_ENCODING)?.as_deref() {
-        None | Some("base64url") => SignatureEncoding::Base64Url,
-        Some("base64") => SignatureEncoding::Base64,
-        Some("hex") => SignatureEncoding::Hex,
-        Some(_) => return Err(err(STACKONE_SIGNATURE_ENCODING, "must be `base64url`, `base64` or `hex`")),
-    };
     Ok(Some(StackOneHub {
         base_url: origin_or(p, STACKONE_URL, "https://api.stackone.com")?,
         api_key: required(p, STACKONE_API_KEY)?,
         webhook_secret,
-        scheme: SignatureScheme { header_name, encoding },
+        previous_webhook_secret: optional(p, STACKONE_WEBHOOK_PREVIOUS_SECRET)?,
         tenants,
     }))
 }
@@ -480,6 +470,7 @@ impl Config {
         }
         if let Some(so) = &self.stackone {
             s.extend([so.api_key.as_str(), so.webhook_secret.as_str()]);
+            s.extend(so.previous_webhook_secret.as_deref());
             so.tenants.values().for_each(|t| org(&mut s, t));
         }
         s

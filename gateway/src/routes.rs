@@ -6,7 +6,8 @@
 //! | `POST /kombo/webhook` | Kombo | `X-Kombo-Signature` |
 //! | `GET /teamtailor/config` | Teamtailor | `Authorization: Bearer <teamtailor_provider_key>` |
 //! | `POST /teamtailor/webhook` | Teamtailor | `Authorization: Bearer <teamtailor_provider_key>`, and `Teamtailor-Signature` when configured |
-//! | `POST /stackone/webhook` | StackOne | `x-stackone-signature` (header and encoding configurable) |
+//! | `POST /stackone/webhook` | StackOne | `x-stackone-signature` |
+//! | `POST /stackone/packages` | StackOne | `x-stackone-signature` |
 //! | `POST /assessio/results/{result-id}` | Assessio | `Authorization: Bearer <integrator-api-key>` |
 //! | `POST /kombo/packages/sync[?integration=ID]` | operator | `Authorization: Bearer <operator_token>` |
 //! | `POST /kombo/reconcile` | operator, scheduler | operator token |
@@ -63,6 +64,7 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
         ("GET", ["teamtailor", "config"]) => teamtailor::config_endpoint(p, &cfg, req).await,
         ("POST", ["teamtailor", "webhook"]) => teamtailor::trigger_webhook(p, &cfg, req).await,
         ("POST", ["stackone", "webhook"]) => stackone::order_webhook(p, &cfg, req).await,
+        ("POST", ["stackone", "packages"]) => stackone::packages_endpoint(p, &cfg, req).await,
         ("POST", ["assessio", "results", result_id]) => results::result_webhook(p, &cfg, req, result_id).await,
         // Operator routes: without the token, say nothing more than that.
         (_, ["kombo", "packages", "sync"] | ["kombo", "reconcile"] | ["reconcile"] | ["orders", ..]) if !operator() => {
@@ -78,6 +80,7 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
         (
             _,
             ["kombo" | "teamtailor" | "stackone", "webhook"]
+            | ["stackone", "packages"]
             | ["kombo", "reconcile"]
             | ["reconcile"]
             | ["kombo", "packages", "sync"]

@@ -254,7 +254,7 @@ fn the_document_is_well_formed_openapi_3_1() {
         json!({"type": "apiKey", "in": "header", "name": "X-Kombo-Signature", "description": schemes["komboSignature"]["description"]})
     );
     assert_eq!(schemes["teamtailorSignature"]["name"], "Teamtailor-Signature");
-    assert_eq!(schemes["stackoneSignature"]["name"], stackone::DEFAULT_SIGNATURE_HEADER);
+    assert_eq!(schemes["stackoneSignature"]["name"], stackone::SIGNATURE_HEADER);
     for bearer in ["integratorApiKey", "operatorToken", "teamtailorProviderKey"] {
         assert_eq!((&schemes[bearer]["type"], &schemes[bearer]["scheme"]), (&json!("http"), &json!("bearer")));
     }
@@ -633,10 +633,20 @@ fn the_teamtailor_and_stackone_examples_are_what_the_plugin_reads_and_writes() {
     assert_eq!(t.order.candidate.last_name, "Lovelace");
     assert!(t.update_url.starts_with("https://api.teamtailor.com/"));
 
-    let event = serde_json::to_vec(&example_body(&spec, "/stackone/webhook", "envelope")).expect("serialises");
-    let e = stackone::parse_order_event(&event).expect("the StackOne example parses");
-    assert_eq!((e.order.order_id.as_str(), e.order.tenant.as_str()), ("ord_8187e5da", "acc-1"));
-    assert!(assessio_plugin::hubs::parse_package_id(&e.order.package_id).is_ok(), "a package the connector published");
+    for example in ["references", "native"] {
+        let event = serde_json::to_vec(&example_body(&spec, "/stackone/webhook", example)).expect("serialises");
+        let e = stackone::parse_event(&event).expect("the StackOne example parses");
+        assert_eq!(
+            (e.record_id.as_str(), e.account_id.as_str(), e.event.as_str()),
+            ("ord_8187e5da", "acc-1", stackone::ORDER_CREATED)
+        );
+        let package = e.package_id.as_deref().expect("a package");
+        assert!(assessio_plugin::hubs::parse_package_id(package).is_ok(), "a package the connector published");
+    }
+    let native = serde_json::to_vec(&example_body(&spec, "/stackone/webhook", "native")).expect("serialises");
+    let e = stackone::parse_event(&native).expect("parses");
+    assert_eq!(stackone::next_lookup(&e), None, "the native example needs no look-up");
+    assert_eq!(stackone::to_hub_order(&e).expect("an order").candidate.last_name, "Sestier");
 
     // The configuration example is what the plugin builds for its own options.
     let config = &operation(&spec, "/teamtailor/config", "get")["responses"]["200"]["content"]["application/vnd.api+json"]
@@ -656,12 +666,16 @@ fn the_teamtailor_and_stackone_examples_are_what_the_plugin_reads_and_writes() {
     let built: Value = serde_json::from_slice(&teamtailor::config_response(&catalog)).expect("JSON");
     assert_eq!(*config, built);
 
-    let rejection =
-        &operation(&spec, "/stackone/webhook", "post")["responses"]["422"]["content"]["application/json"]["example"];
-    let expected: Value =
-        serde_json::from_slice(&stackone::rejection_body(rejection["message"].as_str().expect("message")))
-            .expect("JSON");
-    assert_eq!(*rejection, expected);
+    let packages =
+        &operation(&spec, "/stackone/packages", "post")["responses"]["200"]["content"]["application/json"]["example"];
+    let data = packages["data"].as_array().expect("data");
+    let catalog = Catalog {
+        lenses: vec![Lens { id: "7922dd91-1b44-43e4-a740-7c4d9c2fba41".into(), name: "General Performance".into() }],
+        locales: vec!["sv-SE".into()],
+    };
+    assert_eq!(data.len(), 1);
+    let built: Value = serde_json::from_slice(&stackone::packages_body(&catalog)).expect("JSON");
+    assert_eq!(*packages, built);
 }
 
 #[test]
@@ -702,8 +716,19 @@ fn the_teamtailor_stackone_and_reconcile_routes_answer_as_documented() {
     let record = call(&p, "GET", "/orders/teamtailor/c-1/pr-42", &op, b"");
     documented(&spec, ORDERS, "get", &record, 200);
 
-    // StackOne's order event.
-    let event = example_body(&spec, so_hook, "envelope");
+    // StackOne's order event. Only StackOne answers: its result route (so
+    // that a refusal can be written back) and candidates, who have no last
+    // name; Assessio and the other look-ups are unreachable.
+    p.script(|r| {
+        if r.url.ends_with("/result") {
+            support::reply(200, r#"{"statusCode":200}"#)
+        } else if r.url.contains("/unified/ats/candidates/") {
+            support::reply(200, r#"{"data":{"id":"cand-1","first_name":"Romain","last_name":null}}"#)
+        } else {
+            Err("connection refused".into())
+        }
+    });
+    let event = example_body(&spec, so_hook, "native");
     let post = |body: &Value| {
         let bytes = serde_json::to_vec(body).expect("serialises");
         call(&p, "POST", so_hook, &stackone_signed(&bytes), &bytes)
@@ -712,16 +737,28 @@ fn the_teamtailor_stackone_and_reconcile_routes_answer_as_documented() {
     documented(&spec, so_hook, "post", &call(&p, "POST", so_hook, &stackone_signed(b"{}"), b"{\"a\":1}"), 401);
     documented(&spec, so_hook, "post", &post(&event), 202);
     let mut nameless = event.clone();
-    nameless["data"]["id"] = json!("ord_2");
-    nameless["data"]["candidate"]["last_name"] = Value::Null;
-    documented(&spec, so_hook, "post", &post(&nameless), 422);
+    nameless["record_id"] = json!("ord_2");
+    nameless["event_data"]["candidate"]["last_name"] = Value::Null;
+    documented(&spec, so_hook, "post", &post(&nameless), 200);
     let mut unknown = event.clone();
     unknown["account_id"] = json!("acc-unknown");
-    documented(&spec, so_hook, "post", &post(&unknown), 422);
+    documented(&spec, so_hook, "post", &post(&unknown), 200);
     let mut updated = event.clone();
     updated["event"] = json!("ats_assessments.updated");
     documented(&spec, so_hook, "post", &post(&updated), 200);
     documented(&spec, so_hook, "post", &call(&p, "POST", so_hook, &stackone_signed(b"[]"), b"[]"), 400);
+    let references = example_body(&spec, so_hook, "references");
+    documented(&spec, so_hook, "post", &post(&references), 503);
+
+    // StackOne's packages list: signed; Assessio unreachable.
+    let packages = "/stackone/packages";
+    let query = br#"{"job_id":"49201091","account_id":"acc-1","provider":"teamtailor"}"#;
+    documented(&spec, packages, "post", &call(&p, "POST", packages, &[], query), 401);
+    documented(&spec, packages, "post", &call(&p, "POST", packages, &stackone_signed(query), query), 503);
+    let stranger = br#"{"account_id":"acc-unknown"}"#;
+    documented(&spec, packages, "post", &call(&p, "POST", packages, &stackone_signed(stranger), stranger), 404);
+    documented(&spec, packages, "post", &call(&p, "POST", packages, &stackone_signed(b"{}"), b"{}"), 400);
+    p.script(|_| Err("connection refused".into()));
 
     // Reconcile: without the token; then with Assessio and Kombo unreachable.
     documented(&spec, "/reconcile", "post", &call(&p, "POST", "/reconcile", &[], b""), 401);

@@ -223,11 +223,10 @@ async fn walk_stackone(
         sent.order_id,
         String::from_utf8_lossy(&sent.body)
     )?;
-    if !sent.is_success() {
-        let why = sent.message().unwrap_or_else(|| status.clone());
-        return Ok(format!("{who}: refused, and the ATS shows: {why}"));
+    if let Some(why) = s.stackone.cancellation(&sent.order_id) {
+        return Ok(format!("{who}: refused, and the ATS shows the order cancelled: {why}"));
     }
-    if s.assessio.order_count() == before {
+    if !sent.is_success() || s.assessio.order_count() == before {
         bail!("the gateway did not place the order: {status}");
     }
     let attempts = assessio_side(s, out, verbose).await?;

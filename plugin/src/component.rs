@@ -254,27 +254,41 @@ impl wtt::Guest for Plugin {
 
 impl ws::Guest for Plugin {
     fn verify_webhook(
-        scheme: ws::SignatureScheme,
         headers: Vec<wt::Header>,
         body: Vec<u8>,
-        secret: String,
+        secrets: Vec<String>,
     ) -> Result<(), wit::SignatureError> {
-        let scheme = stackone::SignatureScheme {
-            header_name: scheme.header_name,
-            encoding: match scheme.encoding {
-                ws::SignatureEncoding::Base64url => stackone::SignatureEncoding::Base64Url,
-                ws::SignatureEncoding::Base64 => stackone::SignatureEncoding::Base64,
-                ws::SignatureEncoding::Hex => stackone::SignatureEncoding::Hex,
-            },
-        };
         let headers: Vec<(&str, &str)> = headers.iter().map(|h| (h.name.as_str(), h.value.as_str())).collect();
-        stackone::verify_webhook(&scheme, &headers, &body, &secret).map_err(Into::into)
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        stackone::verify_webhook(&headers, &body, &secrets).map_err(Into::into)
     }
 
-    fn parse_order_event(body: Vec<u8>) -> Result<ws::OrderEvent, wt::InputError> {
-        stackone::parse_order_event(&body)
-            .map(|e| ws::OrderEvent { event_id: e.event_id, order: e.order.into() })
-            .map_err(Into::into)
+    fn parse_event(body: Vec<u8>) -> Result<ws::OrderEvent, wt::InputError> {
+        stackone::parse_event(&body).map(Into::into).map_err(Into::into)
+    }
+
+    fn next_lookup(event: ws::OrderEvent) -> Option<(ws::LookupKind, String)> {
+        stackone::next_lookup(&event.into()).map(|(kind, id)| (kind.into(), id))
+    }
+
+    fn lookup_request(
+        api: ws::StackoneApi,
+        kind: ws::LookupKind,
+        id: String,
+    ) -> Result<wt::HttpRequest, wt::InputError> {
+        stackone::lookup_request(&api.into(), kind.into(), &id).map(Into::into).map_err(Into::into)
+    }
+
+    fn merge_lookup(event: ws::OrderEvent, kind: ws::LookupKind, status: u16, body: Vec<u8>) -> ws::LookupOutcome {
+        match stackone::merge_lookup(&event.into(), kind.into(), status, &body) {
+            stackone::LookupOutcome::Merged(e) => ws::LookupOutcome::Merged(e.into()),
+            stackone::LookupOutcome::RetryLater(r) => ws::LookupOutcome::RetryLater(r.into()),
+            stackone::LookupOutcome::Failed(r) => ws::LookupOutcome::Failed(r.into()),
+        }
+    }
+
+    fn to_hub_order(event: ws::OrderEvent) -> Result<wh::HubOrder, wt::InputError> {
+        stackone::to_hub_order(&event.into()).map(Into::into).map_err(Into::into)
     }
 
     fn result_request(
@@ -283,16 +297,93 @@ impl ws::Guest for Plugin {
         result: wit::AssessmentResult,
         submitted_at: i64,
     ) -> Result<wt::HttpRequest, wt::InputError> {
-        let api = stackone::StackOneApi { base_url: api.base_url, api_key: api.api_key, account_id: api.account_id };
-        stackone::result_request(&api, &order_id, &result.into(), submitted_at).map(Into::into).map_err(Into::into)
+        stackone::result_request(&api.into(), &order_id, &result.into(), submitted_at)
+            .map(Into::into)
+            .map_err(Into::into)
     }
 
-    fn rejection_body(message: String) -> Vec<u8> {
-        stackone::rejection_body(&message)
+    fn rejection_request(
+        api: ws::StackoneApi,
+        order_id: String,
+        message: String,
+    ) -> Result<wt::HttpRequest, wt::InputError> {
+        stackone::rejection_request(&api.into(), &order_id, &message).map(Into::into).map_err(Into::into)
+    }
+
+    fn parse_packages_query(body: Vec<u8>) -> Result<ws::PackagesQuery, wt::InputError> {
+        stackone::parse_packages_query(&body)
+            .map(|q| ws::PackagesQuery { account_id: q.account_id, job_id: q.job_id, provider: q.provider })
+            .map_err(Into::into)
+    }
+
+    fn packages_body(catalog: wit::Catalog) -> Vec<u8> {
+        stackone::packages_body(&catalog.into())
     }
 
     fn interpret_write_response(status: u16, body: Vec<u8>) -> wh::WriteOutcome {
         stackone::interpret_write_response(status, &body).into()
+    }
+}
+
+impl From<ws::StackoneApi> for stackone::StackOneApi {
+    fn from(api: ws::StackoneApi) -> Self {
+        Self { base_url: api.base_url, api_key: api.api_key, account_id: api.account_id }
+    }
+}
+
+impl From<ws::LookupKind> for stackone::LookupKind {
+    fn from(k: ws::LookupKind) -> Self {
+        match k {
+            ws::LookupKind::Candidate => Self::Candidate,
+            ws::LookupKind::Application => Self::Application,
+            ws::LookupKind::Job => Self::Job,
+        }
+    }
+}
+
+impl From<stackone::LookupKind> for ws::LookupKind {
+    fn from(k: stackone::LookupKind) -> Self {
+        match k {
+            stackone::LookupKind::Candidate => Self::Candidate,
+            stackone::LookupKind::Application => Self::Application,
+            stackone::LookupKind::Job => Self::Job,
+        }
+    }
+}
+
+impl From<ws::OrderEvent> for stackone::OrderEvent {
+    fn from(e: ws::OrderEvent) -> Self {
+        Self {
+            event: e.event,
+            account_id: e.account_id,
+            record_id: e.record_id,
+            package_id: e.package_id,
+            candidate_id: e.candidate_id,
+            application_id: e.application_id,
+            job_id: e.job_id,
+            job_title: e.job_title,
+            candidate: e.candidate.into(),
+            collaborator_emails: e.collaborator_emails,
+            looked_up: e.looked_up.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<stackone::OrderEvent> for ws::OrderEvent {
+    fn from(e: stackone::OrderEvent) -> Self {
+        Self {
+            event: e.event,
+            account_id: e.account_id,
+            record_id: e.record_id,
+            package_id: e.package_id,
+            candidate_id: e.candidate_id,
+            application_id: e.application_id,
+            job_id: e.job_id,
+            job_title: e.job_title,
+            candidate: e.candidate.into(),
+            collaborator_emails: e.collaborator_emails,
+            looked_up: e.looked_up.into_iter().map(Into::into).collect(),
+        }
     }
 }
 

@@ -29,7 +29,7 @@ pub struct Recruitment {
 }
 
 /// The person invited; Assessio needs both names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Candidate {
     /// Where the invitation goes.

@@ -40,9 +40,9 @@ pub use kombo::{
     kombo_signature,
 };
 pub use stackone::{
-    NewStackOneOrder, StackOneCall, StackOneCandidate, StackOneConfig, StackOneEncoding, StackOneHiringTeamMember,
-    StackOneJob, StackOneOrder, StackOneRetry, StackOneSignature, StackOneSignatureScheme, StackOneSim,
-    StackOneSimError, StackOneWebhookOutcome, StackOneWebhookSend, stackone_signature,
+    EventDetail, NewStackOneOrder, StackOneCall, StackOneCandidate, StackOneConfig, StackOneHiringTeamMember,
+    StackOneJob, StackOneOrder, StackOneRetry, StackOneSignature, StackOneSim, StackOneSimError,
+    StackOneWebhookOutcome, StackOneWebhookSend, stackone_signature,
 };
 pub use teamtailor::{
     ConfigField, ConfigOption, NewTrigger, PartnerConfig, PartnerResult, PartnerStatus, TeamtailorCall,

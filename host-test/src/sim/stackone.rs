@@ -1,24 +1,32 @@
-//! A local StackOne unified ATS assessments API, as seed 002 and the hub
-//! notes (`docs/hub-apis.md`, "StackOne unified ATS assessments") describe
-//! it, completed from StackOne's published SDK models where the notes are
-//! silent.
+//! A local StackOne unified ATS API (legacy unified APIs), as StackOne
+//! documents it in StackOneHQ/hub-docs (`docs/vendor-apis.md` has the facts
+//! and the silences; the JSON Schemas under `sim/schemas/stackone/` the
+//! shapes). Written from those documents, never from the connector.
 //!
-//! Served: `PATCH /unified/ats/assessments/orders/{id}/result`, behind
-//! `Authorization: Basic base64("<api key>:")` and a known `x-account-id`,
-//! refusing with StackOne's error body `{"statusCode","message","timestamp"}`.
-//! Bodies are validated strictly: every member's type, scores as strings with
-//! the value between min and max, RFC 3339 dates, http(s) URLs, the documented
-//! enumerations, and no unknown members. Every accepted write is recorded per
-//! order.
+//! Served, behind `Authorization: Basic base64("<api key>:")` and a known
+//! `x-account-id`, refusing with StackOne's error body
+//! `{"statusCode","message","timestamp"}` (`ats.json`, e.g. `NotFoundResponse`):
+//! - `GET /unified/ats/candidates/{id}`, `/applications/{id}`, `/jobs/{id}`:
+//!   `{"data": {...}}` (`CandidateResult`, `ApplicationResult`,
+//!   `AtsJobResult`) for the resources of the account's orders;
+//! - `PATCH /unified/ats/assessments/orders/{id}/result`
+//!   (`AtsUpdateCandidatesAssessmentsResultsRequestDto`: no member required,
+//!   every member typed, no unknown member; `ats.json` has no `id` in it).
+//!   Every accepted write is recorded per order.
 //!
 //! It also plays the ATS side: a test creates an order and the simulator
-//! POSTs the `ats_assessments.created` event to the connector, signed with
-//! HMAC-SHA256 of the raw body in a configurable header and encoding
-//! (**unconfirmed** in StackOne's docs; the default is the hub notes'
-//! `x-stackone-signature`, base64url without padding). The signature is
-//! computed here with `hmac`, `sha2`, `base64` and `hex` directly,
-//! independently of the connector. Whether StackOne retries a failed webhook
-//! is unconfirmed too: [`StackOneRetry`] makes it a choice, none by default.
+//! POSTs the unified event `ats_assessments.created` (`{project_id,
+//! account_id, event, event_date, record_type, record_id, sent_at,
+//! event_data?}`, webhooks.mdx "Unified resource event payload") to the
+//! connector, signed `x-stackone-signature: base64url(HMAC-SHA256(secret,
+//! raw body))` without padding (webhooks.mdx "Sample consumer"), computed
+//! here with `hmac`, `sha2` and `base64` directly. What `event_data` holds
+//! for an assessment order is not documented: [`EventDetail`] offers the
+//! readings the documents allow. It can also POST the packages list request
+//! StackOne sends a provider (`{job_id, account_id, provider}`, signed like
+//! webhooks; integration-guides/ats/teamtailor-partner-api.mdx). Whether
+//! StackOne retries a failed webhook is not documented: [`StackOneRetry`]
+//! makes it a choice, none by default.
 
 use crate::sim::assessio::{SimClock, http_url};
 use crate::sim::common::{
@@ -40,49 +48,46 @@ use std::time::Duration;
 pub mod route {
     /// `PATCH /unified/ats/assessments/orders/{id}/result`.
     pub const RESULT: &str = "PATCH /unified/ats/assessments/orders/{id}/result";
+    /// `GET /unified/ats/candidates/{id}`.
+    pub const CANDIDATE: &str = "GET /unified/ats/candidates/{id}";
+    /// `GET /unified/ats/applications/{id}`.
+    pub const APPLICATION: &str = "GET /unified/ats/applications/{id}";
+    /// `GET /unified/ats/jobs/{id}`.
+    pub const JOB: &str = "GET /unified/ats/jobs/{id}";
     /// Anything else (answered 404 or 405).
     pub const OTHER: &str = "other";
 }
 
 /// The webhook event this simulator sends.
 pub const ORDER_CREATED: &str = "ats_assessments.created";
-/// The default (unconfirmed) signature header.
-pub const DEFAULT_SIGNATURE_HEADER: &str = "x-stackone-signature";
+/// The signature header (webhooks.mdx).
+pub const SIGNATURE_HEADER: &str = "x-stackone-signature";
 /// Where orders live; the id and `/result` follow.
 pub const ORDERS_PATH: &str = "/unified/ats/assessments/orders/";
-/// `result.value`'s documented values (StackOne's SDK enumeration).
+/// `result.value`'s documented values (`ats.json`, `ResultEnum`).
 pub const RESULT_VALUES: [&str; 8] =
     ["initiated", "in_progress", "cancelled", "completed", "expired", "failed", "passed", "unmapped_value"];
-/// `attachments[].content_type.value`'s documented values.
+/// `attachments[].content_type.value`'s documented values (`AttachmentContentType`).
 pub const CONTENT_TYPE_VALUES: [&str; 5] = ["text", "pdf", "video", "other", "unmapped_value"];
 
-/// How the 32 MAC bytes are written in the signature header.
+/// What an `ats_assessments.created` event carries in `event_data`. The
+/// documents say the payload identifies the resource and that native events
+/// carry `event_data` "as much of that payload as we could map", synthetic
+/// ones none; assessment-flow.mdx says the payload "contains application_id
+/// and candidate_id references" for look-ups. Which keys `event_data` uses
+/// for an assessment is not documented, so each reading is a choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StackOneEncoding {
-    /// RFC 4648 §5 (`-_`), without padding: the hub notes' reading.
+pub enum EventDetail {
+    /// The package (`package {id, name}`) and the flat references
+    /// `application_id` and `candidate_id`; everything else by look-up.
     #[default]
-    Base64UrlNoPad,
-    /// RFC 4648 §4 (`+/`), with padding.
-    Base64,
-    /// Lowercase hexadecimal.
-    Hex,
-}
-
-/// The webhook signature scheme: HMAC-SHA256 of the raw body under the
-/// webhook secret, in `header_name`, written in `encoding`. Unconfirmed, so
-/// configurable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackOneSignatureScheme {
-    /// The header's name.
-    pub header_name: String,
-    /// How the MAC is written.
-    pub encoding: StackOneEncoding,
-}
-
-impl Default for StackOneSignatureScheme {
-    fn default() -> Self {
-        Self { header_name: DEFAULT_SIGNATURE_HEADER.into(), encoding: StackOneEncoding::default() }
-    }
+    References,
+    /// The whole order as StackOne's assessment order model maps it
+    /// (`AtsCreateCandidatesAssessmentsRequestDto`: package, application,
+    /// job with hiring team, candidate with emails, requester).
+    Native,
+    /// No `event_data` (a synthetic event): only `record_id`.
+    Synthetic,
 }
 
 /// Whether and how a webhook that failed with a 5xx or no answer is sent
@@ -118,8 +123,8 @@ pub struct StackOneConfig {
     pub webhook_url: Option<String>,
     /// Keys the webhook signature.
     pub webhook_secret: String,
-    /// Where and how the signature is written.
-    pub signature: StackOneSignatureScheme,
+    /// What order events carry in `event_data`.
+    pub event_detail: EventDetail,
     /// How long one webhook attempt may take.
     pub webhook_timeout: Duration,
     /// Retries of failed webhooks (none by default).
@@ -136,7 +141,7 @@ impl fmt::Debug for StackOneConfig {
             .field("accounts", &self.accounts)
             .field("webhook_url", &self.webhook_url)
             .field("webhook_secret", &"<redacted>")
-            .field("signature", &self.signature)
+            .field("event_detail", &self.event_detail)
             .field("webhook_timeout", &self.webhook_timeout)
             .field("retry", &self.retry)
             .field("clock", &self.clock)
@@ -145,8 +150,8 @@ impl fmt::Debug for StackOneConfig {
 }
 
 impl StackOneConfig {
-    /// One API key, these accounts, this webhook secret; the default
-    /// signature scheme, no webhook URL yet, a 2 s timeout, no retries and
+    /// One API key, these accounts, this webhook secret; events with
+    /// references ([`EventDetail::References`]), no webhook URL yet, a 2 s timeout, no retries and
     /// the system clock.
     pub fn new(api_key: &str, accounts: &[&str], webhook_secret: &str) -> Self {
         Self {
@@ -154,7 +159,7 @@ impl StackOneConfig {
             accounts: accounts.iter().map(|s| (*s).to_owned()).collect(),
             webhook_url: None,
             webhook_secret: webhook_secret.to_owned(),
-            signature: StackOneSignatureScheme::default(),
+            event_detail: EventDetail::default(),
             webhook_timeout: Duration::from_secs(2),
             retry: StackOneRetry::none(),
             clock: SimClock::system(),
@@ -259,8 +264,7 @@ impl NewStackOneOrder {
     }
 }
 
-/// How a webhook is signed: the same choices as Kombo's, `Valid` and
-/// `WrongSecret` in the configured scheme's header and encoding.
+/// How a webhook is signed: the same choices as Kombo's.
 pub type StackOneSignature = WebhookSignature;
 
 /// An order as the simulator holds it.
@@ -321,13 +325,6 @@ pub struct StackOneWebhookOutcome {
 }
 
 impl StackOneWebhookOutcome {
-    /// The body's `message`, when it is JSON with a string `message` (the
-    /// connector's rejection shape).
-    pub fn message(&self) -> Option<String> {
-        let v: Value = serde_json::from_slice(&self.body).ok()?;
-        v.get("message").and_then(Value::as_str).map(str::to_owned)
-    }
-
     /// Whether the last attempt was answered 2xx.
     pub fn is_success(&self) -> bool {
         is_2xx(self.status)
@@ -391,7 +388,7 @@ struct Shared {
     api_key: String,
     accounts: Vec<String>,
     webhook_secret: String,
-    signature: StackOneSignatureScheme,
+    event_detail: EventDetail,
     retry: StackOneRetry,
     clock: SimClock,
     client: HttpClient,
@@ -411,15 +408,10 @@ impl fmt::Debug for StackOneSim {
     }
 }
 
-/// The webhook signature: HMAC-SHA256 of `body` under `secret`, written in
-/// `encoding`.
-pub fn stackone_signature(encoding: StackOneEncoding, secret: &str, body: &[u8]) -> String {
-    let raw = hmac_sha256(secret, body);
-    match encoding {
-        StackOneEncoding::Base64UrlNoPad => URL_SAFE_NO_PAD.encode(raw),
-        StackOneEncoding::Base64 => STANDARD.encode(raw),
-        StackOneEncoding::Hex => hex::encode(raw),
-    }
+/// The webhook signature: HMAC-SHA256 of `body` under `secret`, base64url
+/// without padding.
+pub fn stackone_signature(secret: &str, body: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(hmac_sha256(secret, body))
 }
 
 /// A StackOne-style id: a UUID shape from the simulator's generator.
@@ -434,7 +426,7 @@ impl StackOneSim {
             api_key: config.api_key,
             accounts: config.accounts,
             webhook_secret: config.webhook_secret,
-            signature: config.signature,
+            event_detail: config.event_detail,
             retry: config.retry,
             clock: config.clock,
             client: HttpClient::new(config.webhook_timeout),
@@ -470,11 +462,6 @@ impl StackOneSim {
     /// The fault plans, by [`route`].
     pub fn faults(&self) -> &Faults {
         &self.faults
-    }
-
-    /// The signature scheme webhooks are signed with.
-    pub fn signature_scheme(&self) -> &StackOneSignatureScheme {
-        &self.shared.signature
     }
 
     /// Where order webhooks go from now on.
@@ -534,13 +521,13 @@ impl StackOneSim {
                 .iter_mut()
                 .find(|o| o.record.id == order_id)
                 .ok_or_else(|| StackOneSimError::UnknownOrder(order_id.to_owned()))?;
-            let body = stored.webhook_body.get_or_insert_with(|| webhook_body(&stored.record)).clone();
+            let now = self.shared.clock.now();
+            let detail = self.shared.event_detail;
+            let body = stored.webhook_body.get_or_insert_with(|| webhook_body(&stored.record, detail, now)).clone();
             (url, stored.record.event_id.clone(), body)
         };
-        let scheme = &self.shared.signature;
-        let header = signature
-            .header_value(&self.shared.webhook_secret, |secret| stackone_signature(scheme.encoding, secret, &body));
-        let extra: Vec<_> = header.iter().map(|h| (scheme.header_name.as_str(), h.as_str())).collect();
+        let header = signature.header_value(&self.shared.webhook_secret, |secret| stackone_signature(secret, &body));
+        let extra: Vec<_> = header.iter().map(|h| (SIGNATURE_HEADER, h.as_str())).collect();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -587,6 +574,41 @@ impl StackOneSim {
         self.order(order_id).map(|o| o.result_writes).unwrap_or_default()
     }
 
+    /// POSTs StackOne's packages list request to a provider's packages
+    /// endpoint `url`, as StackOne does when a recruiter is about to order:
+    /// `{"job_id", "account_id", "provider"}`, signed like webhooks, with
+    /// `Authorization: Basic` (which key StackOne puts there is not
+    /// documented; the simulator sends its API key). Returns the status
+    /// (`None` without an answer) and the body. Packages answers are
+    /// `{"data": [{"id", "name", "description"}], "next"?}`
+    /// (`AssessmentPackagePaginated`).
+    pub async fn list_packages(
+        &self,
+        url: &str,
+        account_id: &str,
+        job_id: &str,
+        signature: StackOneSignature,
+    ) -> (Option<u16>, Bytes) {
+        let body =
+            Bytes::from(json!({ "job_id": job_id, "account_id": account_id, "provider": "teamtailor" }).to_string());
+        let header = signature.header_value(&self.shared.webhook_secret, |secret| stackone_signature(secret, &body));
+        let basic = format!("Basic {}", STANDARD.encode(format!("{}:", self.shared.api_key)));
+        let mut extra = vec![("Authorization", basic.as_str())];
+        extra.extend(header.iter().map(|h| (SIGNATURE_HEADER, h.as_str())));
+        let answer = post_json(&self.shared.client, url, &extra, body).await;
+        (answer.status, answer.body)
+    }
+
+    /// The summary of the last result write that marked the order
+    /// `cancelled`: how a refusal reaches the recruiter through StackOne.
+    pub fn cancellation(&self, order_id: &str) -> Option<String> {
+        self.result_writes(order_id)
+            .iter()
+            .rev()
+            .find(|w| w["result"]["value"] == "cancelled")
+            .map(|w| w["summary"].as_str().unwrap_or_default().to_owned())
+    }
+
     /// How many result writes one order accepted.
     pub fn result_write_count(&self, order_id: &str) -> usize {
         self.result_writes(order_id).len()
@@ -603,12 +625,9 @@ impl StackOneSim {
     }
 }
 
-/// The event: `{"event","id","account_id","data":{order}}`, the order in
-/// StackOne's unified `AssessmentOrder` shape with data the connector must
-/// drop (second email, phones, profile URL, application, package name).
-fn webhook_body(record: &StackOneOrder) -> Bytes {
-    let o = &record.order;
-    let c = &o.candidate;
+/// The candidate as StackOne's unified model has it (`Candidate`,
+/// `OrderCandidateApiModel`): more than the connector may pass on.
+fn candidate_json(c: &StackOneCandidate) -> Value {
     let emails: Vec<Value> = c
         .emails
         .iter()
@@ -616,8 +635,20 @@ fn webhook_body(record: &StackOneOrder) -> Bytes {
         .map(|(i, e)| json!({ "type": if i == 0 { "personal" } else { "work" }, "value": e }))
         .collect();
     let phones: Vec<Value> = c.phone_numbers.iter().map(|p| json!({ "type": "personal", "phone": p })).collect();
-    let team: Vec<Value> = o
-        .job
+    json!({
+        "id": c.id,
+        "remote_id": format!("remote-{}", c.id),
+        "first_name": c.first_name,
+        "last_name": c.last_name,
+        "emails": emails,
+        "phone_numbers": phones,
+        "profile_url": c.profile_url,
+    })
+}
+
+/// The job as StackOne's unified model has it (`AtsJob`, `OrderJobApiModel`).
+fn job_json(job: &StackOneJob) -> Value {
+    let team: Vec<Value> = job
         .hiring_team
         .iter()
         .map(|m| {
@@ -630,25 +661,51 @@ fn webhook_body(record: &StackOneOrder) -> Bytes {
             })
         })
         .collect();
-    let body = json!({
-        "event": ORDER_CREATED,
-        "id": record.event_id,
+    json!({ "id": job.id, "remote_id": format!("remote-{}", job.id), "title": job.title, "hiring_team": team })
+}
+
+/// The `ats_assessments.created` event: the unified envelope, with
+/// `event_data` as [`EventDetail`] says. `record_type` is
+/// `ats_assessments`, by analogy with the documented examples
+/// (`ats_job_postings` for `ats_job_postings.*`): the documents do not give
+/// it for assessments.
+fn webhook_body(record: &StackOneOrder, detail: EventDetail, now: i64) -> Bytes {
+    let o = &record.order;
+    let date = rfc3339_millis(now);
+    let mut body = json!({
+        "project_id": "assessio-sim",
         "account_id": record.account_id,
-        "data": {
-            "id": record.id,
-            "package": { "id": record.package_id, "name": o.package_name },
-            "candidate": {
-                "id": c.id,
-                "first_name": c.first_name,
-                "last_name": c.last_name,
-                "emails": emails,
-                "phone_numbers": phones,
-                "profile_url": c.profile_url,
-            },
-            "job": { "id": o.job.id, "title": o.job.title, "hiring_team": team },
-            "application": { "id": o.application_id },
-        },
+        "event": ORDER_CREATED,
+        "event_date": date,
+        "record_type": "ats_assessments",
+        "record_id": record.id,
+        "sent_at": date,
     });
+    let package = json!({ "id": record.package_id, "name": o.package_name });
+    let event_data = match detail {
+        EventDetail::Synthetic => None,
+        EventDetail::References => {
+            let mut data = json!({ "package": package, "candidate_id": o.candidate.id });
+            if let Some(app) = &o.application_id {
+                data["application_id"] = json!(app);
+            }
+            Some(data)
+        }
+        EventDetail::Native => Some(json!({
+            "id": record.id,
+            "package": package,
+            "application": { "id": o.application_id },
+            "candidate": candidate_json(&o.candidate),
+            "job": job_json(&o.job),
+            "requester": null,
+            "results_update_url": null,
+        })),
+    };
+    if let Some(data) = event_data {
+        body["record_remote_id"] = json!(format!("remote-{}", record.id));
+        body["raw_event"] = json!({ "source": "ats" });
+        body["event_data"] = data;
+    }
     Bytes::from(body.to_string())
 }
 
@@ -700,15 +757,25 @@ fn percent_decode_path(s: &str) -> Option<String> {
 
 impl Handler for StackOneHandler {
     fn route(&self, method: &Method, path: &str) -> &'static str {
-        if method == Method::PATCH && order_id(path).is_some() { route::RESULT } else { route::OTHER }
+        if method == Method::PATCH && order_id(path).is_some() {
+            return route::RESULT;
+        }
+        match (method, resource(path)) {
+            (&Method::GET, Some((Resource::Candidate, _))) => route::CANDIDATE,
+            (&Method::GET, Some((Resource::Application, _))) => route::APPLICATION,
+            (&Method::GET, Some((Resource::Job, _))) => route::JOB,
+            _ => route::OTHER,
+        }
     }
 
     fn handle(&self, request: SimRequest) -> SimResponse {
         let now = rfc3339_millis(self.0.clock.now());
-        let response = match self.dispatch(&request) {
-            Ok(message) => {
+        let answer = if resource(&request.path).is_some() { self.lookup(&request) } else { self.dispatch(&request) };
+        let response = match answer {
+            Ok(Answer::Message(message)) => {
                 SimResponse::json(StatusCode::OK, &json!({ "statusCode": 200, "message": message, "timestamp": now }))
             }
+            Ok(Answer::Data(data)) => SimResponse::json(StatusCode::OK, &json!({ "data": data })),
             Err(e) => SimResponse::json(
                 e.status,
                 &json!({ "statusCode": e.status.as_u16(), "message": e.message, "timestamp": now }),
@@ -724,10 +791,76 @@ impl Handler for StackOneHandler {
     }
 }
 
+/// A successful answer: StackOne's `UpdateResult` message, or a resource.
+enum Answer {
+    Message(&'static str),
+    Data(Value),
+}
+
+/// The unified resources the simulator serves by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resource {
+    Candidate,
+    Application,
+    Job,
+}
+
+/// The resource and (percent-decoded) id a `GET` path names.
+fn resource(path: &str) -> Option<(Resource, String)> {
+    let (kind, raw) = [
+        ("/unified/ats/candidates/", Resource::Candidate),
+        ("/unified/ats/applications/", Resource::Application),
+        ("/unified/ats/jobs/", Resource::Job),
+    ]
+    .into_iter()
+    .find_map(|(prefix, kind)| Some((kind, path.strip_prefix(prefix)?)))?;
+    if raw.is_empty() || raw.contains('/') {
+        return None;
+    }
+    Some((kind, percent_decode_path(raw)?))
+}
+
 impl StackOneHandler {
+    /// `GET /unified/ats/{candidates,applications,jobs}/{id}`: credentials,
+    /// account, then the resource of one of the account's orders, or 404.
+    fn lookup(&self, request: &SimRequest) -> Result<Answer, StackOneError> {
+        if request.method != Method::GET {
+            return Err(StackOneError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{} takes GET, not {}", request.path, request.method),
+            ));
+        }
+        self.authenticate(request)?;
+        let account = self.account(request)?;
+        let Some((kind, id)) = resource(&request.path) else {
+            return Err(StackOneError::new(StatusCode::NOT_FOUND, "Not found"));
+        };
+        let state = lock(&self.0.state);
+        let orders = state.orders.iter().map(|o| &o.record).filter(|r| r.account_id == account);
+        let found = orders.into_iter().find_map(|r| {
+            let o = &r.order;
+            match kind {
+                Resource::Candidate => (o.candidate.id == id).then(|| candidate_json(&o.candidate)),
+                Resource::Application => (o.application_id.as_deref() == Some(id.as_str())).then(|| {
+                    json!({
+                        "id": id,
+                        "remote_id": format!("remote-{id}"),
+                        "candidate_id": o.candidate.id,
+                        "job_id": o.job.id,
+                        "application_status": { "value": "active", "source_value": "Active" },
+                    })
+                }),
+                Resource::Job => (o.job.id == id).then(|| job_json(&o.job)),
+            }
+        });
+        found
+            .map(Answer::Data)
+            .ok_or_else(|| StackOneError::new(StatusCode::NOT_FOUND, format!("Record {id:?} not found.")))
+    }
+
     /// Route, credentials, account, media type, order, body. Answers the
     /// success message (StackOne's `UpdateResult`).
-    fn dispatch(&self, request: &SimRequest) -> Result<&'static str, StackOneError> {
+    fn dispatch(&self, request: &SimRequest) -> Result<Answer, StackOneError> {
         let Some(id) = order_id(&request.path) else {
             return Err(StackOneError::new(
                 StatusCode::NOT_FOUND,
@@ -757,14 +890,14 @@ impl StackOneHandler {
             Ok(_) => return Err(StackOneError::bad_request("The body must be a JSON object.")),
             Err(e) => return Err(StackOneError::bad_request(format!("The body is not valid JSON: {e}"))),
         };
-        validate_result(&body, &id).map_err(StackOneError::bad_request)?;
+        validate_result(&body).map_err(StackOneError::bad_request)?;
         let mut state = lock(&self.0.state);
         let stored =
             state.orders.iter_mut().find(|o| o.record.id == id).ok_or_else(|| {
                 StackOneError::new(StatusCode::NOT_FOUND, format!("Assessment order {id:?} not found."))
             })?;
         stored.record.result_writes.push(Value::Object(body));
-        Ok("Record updated successfully.")
+        Ok(Answer::Message("Record updated successfully."))
     }
 
     /// `Authorization: Basic base64("<api key>:")`. Assumed: the password
@@ -847,22 +980,18 @@ fn enum_member(obj: &Map<String, Value>, path: &str, allowed: &[&str]) -> Result
     Ok(())
 }
 
-/// The write-back body. From the hub notes: `id` (equal to the path's),
-/// `score` `{"label","value","min","max"}` as strings, `submission_date`,
-/// `summary`, `result {"value"}`, `result_url`, `attachments`. From
-/// StackOne's SDK models, also allowed: `start_date`, `candidate {id,
-/// profile_url}`, `passthrough` and the `source_value`s.
-///
-/// Assumed, and strict so drift shows: `id`, `submission_date`, `summary`,
-/// `result` and `result_url` are required; `score` has all four members, the
-/// value a number from min to max; optional members may be `null`
-/// (class-validator's `@IsOptional`); unknown members are refused as `NestJS`'s
-/// `forbidNonWhitelisted` does.
-fn validate_result(body: &Map<String, Value>, path_id: &str) -> Result<(), String> {
+/// The write-back body (`ats.json`,
+/// `AtsUpdateCandidatesAssessmentsResultsRequestDto`): `score`,
+/// `start_date`, `submission_date`, `summary`, `result`, `result_url`,
+/// `attachments`, `candidate {id, profile_url}`, `passthrough`; no member is
+/// required and each may be `null`. Unknown members (an `id`, say) are
+/// refused, as a whitelisting validator does: the document lists every
+/// member. The dates' format is written only as "date-time" examples
+/// (`2021-01-01T01:01:01.000Z`), checked as RFC 3339.
+fn validate_result(body: &Map<String, Value>) -> Result<(), String> {
     only_keys(
         body,
         &[
-            "id",
             "score",
             "start_date",
             "submission_date",
@@ -875,26 +1004,27 @@ fn validate_result(body: &Map<String, Value>, path_id: &str) -> Result<(), Strin
         ],
         "",
     )?;
-    let id = string_member(body, "id", "")?;
-    if id != path_id {
-        return Err(format!("id {id:?} does not match the order {path_id:?} in the URL"));
-    }
     let present = |key: &str| body.get(key).filter(|v| !v.is_null());
     if let Some(v) = present("score") {
         let Value::Object(score) = v else { return Err("score must be an object".into()) };
         validate_score(score)?;
     }
-    if present("start_date").is_some() {
-        date_member(body, "start_date", "")?;
+    for date in ["start_date", "submission_date"] {
+        if present(date).is_some() {
+            date_member(body, date, "")?;
+        }
     }
-    date_member(body, "submission_date", "")?;
-    string_member(body, "summary", "")?;
-    match body.get("result") {
+    if present("summary").is_some() {
+        string_member(body, "summary", "")?;
+    }
+    match present("result") {
         Some(Value::Object(result)) => enum_member(result, "result.", &RESULT_VALUES)?,
-        None | Some(Value::Null) => return Err("result is required".into()),
+        None => {}
         Some(_) => return Err("result must be an object".into()),
     }
-    url_member(body, "result_url", "")?;
+    if present("result_url").is_some() {
+        url_member(body, "result_url", "")?;
+    }
     if let Some(v) = present("attachments") {
         let Value::Array(items) = v else { return Err("attachments must be an array".into()) };
         for (i, item) in items.iter().enumerate() {
@@ -965,15 +1095,13 @@ fn rfc3339_millis(unix: i64) -> String {
 mod tests {
     use super::*;
 
-    const BODY: &[u8] = br#"{"event":"ats_assessments.created","data":{"id":"ord_1"}}"#;
+    /// A unified event envelope (webhooks.mdx's shape).
+    const BODY: &[u8] = br#"{"project_id":"p-1","account_id":"acc-7","event":"ats_assessments.created","event_date":"2026-11-30T10:00:00.000Z","record_type":"ats_assessments","record_id":"ord_1","sent_at":"2026-11-30T10:00:01.000Z"}"#;
 
     #[test]
-    fn signatures_match_openssl_in_every_encoding() {
-        // `printf '%s' "$BODY" | openssl dgst -sha256 -hmac stackone_secret [-binary | base64]`
-        let sig = |e| stackone_signature(e, "stackone_secret", BODY);
-        assert_eq!(sig(StackOneEncoding::Base64UrlNoPad), "rT9uBQRc_DlyvkYIho6vrbFrysxEDhbe1IxYFIqZJN0");
-        assert_eq!(sig(StackOneEncoding::Base64), "rT9uBQRc/DlyvkYIho6vrbFrysxEDhbe1IxYFIqZJN0=");
-        assert_eq!(sig(StackOneEncoding::Hex), "ad3f6e05045cfc3972be4608868eafadb16bcacc440e16ded48c58148a9924dd");
+    fn signatures_match_openssl() {
+        // `printf '%s' "$BODY" | openssl dgst -sha256 -hmac stackone_secret -binary | basenc --base64url | tr -d =`
+        assert_eq!(stackone_signature("stackone_secret", BODY), "jf784UjisLGPilKz0i09WyLTKHFLLRDjVxCDIg3VWP0");
     }
 
     #[test]
@@ -982,6 +1110,16 @@ mod tests {
         assert_eq!(rfc3339_millis(1_700_000_000), "2023-11-14T22:13:20.000Z");
         assert_eq!(rfc3339_millis(951_782_400), "2000-02-29T00:00:00.000Z");
         assert!(is_rfc3339(&rfc3339_millis(1_700_000_000)));
+    }
+
+    #[test]
+    fn resources_are_named_by_their_path() {
+        assert_eq!(resource("/unified/ats/candidates/c%201"), Some((Resource::Candidate, "c 1".into())));
+        assert_eq!(resource("/unified/ats/applications/a"), Some((Resource::Application, "a".into())));
+        assert_eq!(resource("/unified/ats/jobs/j"), Some((Resource::Job, "j".into())));
+        assert_eq!(resource("/unified/ats/jobs/"), None);
+        assert_eq!(resource("/unified/ats/jobs/a/b"), None);
+        assert_eq!(resource("/unified/ats/users/u"), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! result write-back. All of it is built and read here; the host only sends.
 
 pub use super::WriteOutcome;
-use super::{HubOrder, locale_name, package_id, percent_encode};
+use super::{HubOrder, percent_encode};
 use crate::error::{InputError, indexed};
 use crate::http::{Header, HttpRequest, Method};
 use crate::json::{self, Json, Object};
@@ -177,23 +177,9 @@ pub fn packages_body(catalog: &Catalog) -> Vec<u8> {
     struct Packages {
         packages: Vec<Package>,
     }
-    let packages = catalog
-        .lenses
-        .iter()
-        .flat_map(|lens| {
-            catalog.locales.iter().map(move |locale| {
-                let language = locale_name(locale);
-                Package {
-                    id: package_id(&lens.id, locale),
-                    r#type: "BEHAVIORAL",
-                    name: format!("Assessio {} ({language})", lens.name),
-                    description: format!(
-                        "Assessio personality assessment scored for the {} lens; the candidate is invited in {language}.",
-                        lens.name
-                    ),
-                }
-            })
-        })
+    let packages = super::packages(catalog)
+        .into_iter()
+        .map(|p| Package { id: p.id, r#type: "BEHAVIORAL", name: p.name, description: p.description })
         .collect();
     crate::never_fails(serde_json::to_vec(&Packages { packages }), "values serialise")
 }

@@ -109,6 +109,50 @@ pub(crate) fn api_request(
     Ok(crate::http::HttpRequest { method, url: format!("{base}{path}"), headers, body: body.unwrap_or_default() })
 }
 
+/// One orderable package as every hub lists it: a lens in a locale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    /// [`package_id`]: `<lens id>:<locale>`.
+    pub id: String,
+    /// `Assessio <lens> (<language>)`; a lens whose name already starts with
+    /// "Assessio" is not prefixed again.
+    pub name: String,
+    /// One sentence for the ATS's package list.
+    pub description: String,
+}
+
+/// The packages to offer: one per lens and locale, so that choosing a
+/// package chooses both (as Teamtailor's dialog does, seed 000), in the
+/// catalog's order, lenses first.
+pub fn packages(catalog: &crate::lenses::Catalog) -> Vec<Package> {
+    catalog
+        .lenses
+        .iter()
+        .flat_map(|lens| {
+            catalog.locales.iter().map(move |locale| {
+                let language = locale_name(locale);
+                let lens_name = lens.name.trim();
+                let starts_with_brand =
+                    lens_name.get(..8).is_some_and(|p| p.eq_ignore_ascii_case("assessio")) && {
+                        lens_name[8..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+                    };
+                let name = if starts_with_brand {
+                    format!("{lens_name} ({language})")
+                } else {
+                    format!("Assessio {lens_name} ({language})")
+                };
+                Package {
+                    id: package_id(&lens.id, locale),
+                    name,
+                    description: format!(
+                        "Assessio personality assessment scored for the {lens_name} lens; the candidate is invited in {language}."
+                    ),
+                }
+            })
+        })
+        .collect()
+}
+
 /// A package id that names a lens and a locale: `<lens id>:<locale>`.
 /// Choosing a package is choosing both, as in Teamtailor's dialog (seed 000).
 pub fn package_id(lens_id: &str, locale: &str) -> String {
@@ -189,6 +233,29 @@ pub(crate) fn sample_result() -> crate::result::AssessmentResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn package_names_carry_the_brand_once() {
+        let catalog = crate::lenses::Catalog {
+            lenses: alloc::vec![
+                crate::lenses::Lens { id: "a".into(), name: "Sales Lens".into() },
+                crate::lenses::Lens { id: "b".into(), name: "Assessio Sales Lens".into() },
+                crate::lenses::Lens { id: "c".into(), name: "ASSESSIO: Leadership".into() },
+                crate::lenses::Lens { id: "d".into(), name: "Assessiometric".into() },
+            ],
+            locales: alloc::vec!["sv-SE".into()],
+        };
+        let names: Vec<String> = packages(&catalog).into_iter().map(|p| p.name).collect();
+        assert_eq!(
+            names,
+            [
+                "Assessio Sales Lens (Swedish)",
+                "Assessio Sales Lens (Swedish)",
+                "ASSESSIO: Leadership (Swedish)",
+                "Assessio Assessiometric (Swedish)",
+            ]
+        );
+    }
 
     #[test]
     fn package_ids_round_trip_even_with_colons_in_the_lens() {
