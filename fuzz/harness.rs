@@ -98,7 +98,7 @@ pub const BYTE_TARGETS: &[(&str, Target)] = &[
     ("teamtailor_parse_trigger", teamtailor_parse_trigger),
     ("teamtailor_verify_signature", teamtailor_verify_signature),
     ("teamtailor_verify_provider_key", teamtailor_verify_provider_key),
-    ("stackone_parse_order_event", stackone_parse_order_event),
+    ("stackone_parse_event", stackone_parse_event),
     ("stackone_verify_webhook", stackone_verify_webhook),
     ("stackone_interpret_write_response", stackone_interpret_write_response),
     ("parse_package_id", parse_package_id),
@@ -233,7 +233,9 @@ fn refusal(e: &InputError, public: &[&[u8]]) {
     assert_eq!(teamtailor::rejection_text(e), message);
     let kombo_body = json(&kombo::rejection_body(&message));
     assert_eq!(kombo_body["status"], "ORDER_REJECTED");
-    json(&stackone::rejection_body(&message));
+    let api = stackone::StackOneApi { base_url: "https://api.stackone.com".into(), api_key: "k".into(), account_id: "a".into() };
+    let request = stackone::rejection_request(&api, "order-1", &message).expect("any message is written");
+    assert_eq!(json(&request.body)["result"]["value"], "cancelled");
 }
 
 /// The fields a refusal of `build_order` may name: every input, by its path.
@@ -415,10 +417,8 @@ fn write_backs(result: &AssessmentResult, salt: usize) {
         }
         Err(e) => assert!(!linked, "Kombo refused a result with a link: {e}"),
     }
-    match stackone::result_body("order-1", result, t) {
-        Ok(body) => drop(json(&body)),
-        Err(e) => assert!(!linked, "StackOne refused a result with a link: {e}"),
-    }
+    let body = json(&stackone::result_body(result, t));
+    assert_eq!(body.get("result_url").is_some(), linked, "StackOne's result_url is the report, else the recruitment");
     let url = "https://api.teamtailor.com/v1/partner-results/pr-1";
     let request = teamtailor::result_request(url, "tt-key", result).expect("Teamtailor takes any parsed result");
     json(&request.body);
@@ -726,56 +726,70 @@ pub fn teamtailor_verify_provider_key(data: &[u8]) {
 // ---------------------------------------------------------------------------
 // StackOne.
 
-/// StackOne's order event: the order, minimised, goes down the pipeline
-/// (with a tenant filled in when the event carries none, as the gateway does).
-pub fn stackone_parse_order_event(data: &[u8]) {
-    match stackone::parse_order_event(data) {
-        Ok(mut event) => {
-            assert_serde_round_trip(&event);
-            assert_eq!(event.order.tenant, event.order.tenant.trim());
-            if event.order.tenant.is_empty() {
-                event.order.tenant = "account-from-config".into();
+/// StackOne's unified event, then look-up answers: the input's first line
+/// is the event, each further line (`<status> <body>`) answers the next
+/// look-up the plugin asks for. However the answers go, the look-ups end
+/// (each kind at most once), ids survive as they were read, and the order
+/// that comes out goes down the pipeline.
+pub fn stackone_parse_event(data: &[u8]) {
+    let mut parts = data.split(|&b| b == b'\n');
+    let event = parts.next().unwrap_or_default();
+    let mut e = match stackone::parse_event(event) {
+        Ok(e) => e,
+        Err(err) => return assert_quiet(&err.to_string(), &[data]),
+    };
+    assert_serde_round_trip(&e);
+    let (record, account) = (e.record_id.clone(), e.account_id.clone());
+    let api = stackone::StackOneApi { base_url: "https://api.stackone.com".into(), api_key: "k".into(), account_id: account.clone() };
+    let mut lookups = 0;
+    while let Some((kind, id)) = stackone::next_lookup(&e) {
+        lookups += 1;
+        assert!(lookups <= 3, "a look-up was asked for twice: {:?}", e.looked_up);
+        let request = stackone::lookup_request(&api, kind, &id).expect("an id read from the event makes a request");
+        assert!(request.url.starts_with("https://api.stackone.com/unified/ats/"));
+        let answer = parts.next().unwrap_or_default();
+        let (status, body) = match answer.iter().position(|&b| b == b' ') {
+            Some(i) => (String::from_utf8_lossy(&answer[..i]).parse().unwrap_or(200), &answer[i + 1..]),
+            None => (200, answer),
+        };
+        match stackone::merge_lookup(&e, kind, status, body) {
+            stackone::LookupOutcome::Merged(next) => {
+                assert!(next.looked_up.contains(&kind));
+                e = next;
             }
-            order_pipeline("stackone", &event.order);
+            stackone::LookupOutcome::RetryLater(r) | stackone::LookupOutcome::Failed(r) => {
+                return assert_quiet(&r.message, &[data]);
+            }
         }
-        Err(e) => assert_quiet(&e.to_string(), &[data]),
+    }
+    assert_eq!((e.record_id.as_str(), e.account_id.as_str()), (record.as_str(), account.as_str()));
+    match stackone::to_hub_order(&e) {
+        Ok(order) => order_pipeline("stackone", &order),
+        Err(err) => assert_quiet(&err.to_string(), &[data]),
     }
 }
 
-/// StackOne's signature: lines `encoding` (`hex`, `base64`, else
-/// base64url), the scheme's header name, `secret`, two headers as
-/// `name: value`, then the body.
+/// StackOne's signature: lines `secret`, `previous secret`, two headers
+/// as `name: value`, then the body.
 pub fn stackone_verify_webhook(data: &[u8]) {
-    let ([encoding, header_name, secret, first, second, _], body) = lines::<6>(data);
-    let encoding = match encoding.trim() {
-        "hex" => stackone::SignatureEncoding::Hex,
-        "base64" => stackone::SignatureEncoding::Base64,
-        _ => stackone::SignatureEncoding::Base64Url,
-    };
-    let scheme = stackone::SignatureScheme { header_name, encoding };
+    let ([secret, previous, first, second, _], body) = lines::<5>(data);
     let split = |h: &str| h.split_once(':').map_or((h.to_string(), String::new()), |(n, v)| (n.into(), v.into()));
     let (first, second) = (split(&first), split(&second));
     let received = [(first.0.as_str(), first.1.as_str()), (second.0.as_str(), second.1.as_str())];
     let public = [first.0.as_bytes(), first.1.as_bytes(), second.0.as_bytes(), second.1.as_bytes(), body];
-    for key in [secret.as_str(), CANARY] {
-        if let Err(e) = stackone::verify_webhook(&scheme, &received, body, key) {
+    for keys in [vec![secret.as_str(), previous.as_str()], vec![CANARY]] {
+        if let Err(e) = stackone::verify_webhook(&received, body, &keys) {
             assert_quiet(&e.to_string(), &public);
         }
     }
     if secret.is_empty() {
         return;
     }
-    let mac = hmac(&secret, body);
-    let ours = match encoding {
-        stackone::SignatureEncoding::Hex => hex::encode_upper(mac),
-        stackone::SignatureEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(mac),
-        stackone::SignatureEncoding::Base64Url => base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac),
-    };
-    let prefixed = format!("sha256={ours}");
-    let alone = [(scheme.header_name.as_str(), prefixed.as_str())];
-    assert_eq!(stackone::verify_webhook(&scheme, &alone, body, &secret), Ok(()), "our own signature failed");
-    let all = [received[0], received[1], (scheme.header_name.as_str(), ours.as_str())];
-    match stackone::verify_webhook(&scheme, &all, body, &secret) {
+    let ours = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac(&secret, body));
+    let alone = [(stackone::SIGNATURE_HEADER, ours.as_str())];
+    assert_eq!(stackone::verify_webhook(&alone, body, &[&previous, &secret]), Ok(()), "our own signature failed");
+    let all = [received[0], received[1], (stackone::SIGNATURE_HEADER, ours.as_str())];
+    match stackone::verify_webhook(&all, body, &[&secret]) {
         Ok(()) | Err(SignatureError::Malformed(_)) => {}
         Err(e) => panic!("headers with our signature were refused: {e:?}"),
     }

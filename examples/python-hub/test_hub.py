@@ -233,23 +233,22 @@ class TheHubAdapters(unittest.TestCase):
         self.assertTrue(PLUGIN.teamtailor.verify_provider_key("Bearer pk-acme", "pk-acme"))
         self.assertFalse(PLUGIN.teamtailor.verify_provider_key("Bearer pk-acm", "pk-acme"))
 
-    def test_stackone_signatures_follow_the_configured_scheme(self):
-        def check(name, value, encoding):
+    def test_stackone_signatures_are_base64url_under_any_current_secret(self):
+        def check(name, value, secrets):
             return PLUGIN.stackone.verify_webhook(
-                {"header-name": "x-stackone-signature", "encoding": encoding},
                 [{"name": "Content-Type", "value": "application/json"}, {"name": name, "value": value}],
                 SO_BODY,
-                "so-secret",
+                secrets,
             )
 
-        self.assertIsNone(check("X-StackOne-Signature", SO_B64URL, "base64url"))
-        self.assertIsNone(check("x-stackone-signature", f"sha256={SO_HEX}", "hex"))
+        self.assertIsNone(check("X-StackOne-Signature", SO_B64URL, ["so-secret"]))
+        self.assertIsNone(check("x-stackone-signature", SO_B64URL, ["new-secret", "so-secret"]))
         self.assertEqual(
-            refusal(check, "x-stackone-signature", SO_HEX, "base64url"),
-            {"malformed": "no signature is an HMAC-SHA256 in base64url"},
+            refusal(check, "x-stackone-signature", SO_HEX, ["so-secret"]),
+            {"malformed": "no signature is a base64url HMAC-SHA256"},
         )
-        self.assertEqual(refusal(check, "x-other", SO_B64URL, "base64url"), "missing")
-        self.assertEqual(refusal(check, "x-stackone-signature", SO_B64URL.replace("o", "p", 1), "base64url"), "mismatch")
+        self.assertEqual(refusal(check, "x-other", SO_B64URL, ["so-secret"]), "missing")
+        self.assertEqual(refusal(check, "x-stackone-signature", SO_B64URL.replace("o", "p", 1), ["so-secret"]), "mismatch")
 
     def test_packages_write_outcomes_and_rejections(self):
         self.assertEqual(PLUGIN.hubs.package_id("L1", "sv-SE"), "L1:sv-SE")

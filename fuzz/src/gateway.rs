@@ -606,15 +606,12 @@ pub struct ConfigInput {
     stackone_url: Plain,
     stackone_api_key: Secret,
     stackone_webhook_secret: Secret,
-    stackone_signature_header: Plain,
-    stackone_signature_encoding: Plain,
+    stackone_webhook_previous_secret: Secret,
     stackone_tenants: Tenants,
 }
 
 const ORIGINS: &[&str] = &["https://api.example.com", "http://127.0.0.1:8080/", "https://a.b/path", "ftp://x"];
 const ENDPOINTS: &[&str] = &["order", "order-link", "Order"];
-const HEADER_NAMES: &[&str] = &["x-stackone-signature", "X_Sig-2", "bad header"];
-const ENCODINGS: &[&str] = &["base64url", "base64", "hex", "HEX"];
 const IDS: &[&str] = &["acme-se", "workday:CBNMt7dSNCzBdnRTx87dev4E", "acc-7", " ", ""];
 const LOCALES: &[&str] = &["sv-SE", "en-US", ""];
 
@@ -669,8 +666,6 @@ impl ConfigInput {
             &self.kombo_url,
             &self.teamtailor_url,
             &self.stackone_url,
-            &self.stackone_signature_header,
-            &self.stackone_signature_encoding,
         ];
         let mut text: Vec<String> = plain.iter().filter_map(|p| p.value(&[""])).collect();
         for tenants in [&self.kombo_tenants, &self.teamtailor_tenants, &self.stackone_tenants] {
@@ -705,8 +700,7 @@ impl ConfigInput {
             (names::STACKONE_URL, self.stackone_url.value(ORIGINS)),
             (names::STACKONE_API_KEY, s(&self.stackone_api_key)),
             (names::STACKONE_WEBHOOK_SECRET, s(&self.stackone_webhook_secret)),
-            (names::STACKONE_SIGNATURE_HEADER, self.stackone_signature_header.value(HEADER_NAMES)),
-            (names::STACKONE_SIGNATURE_ENCODING, self.stackone_signature_encoding.value(ENCODINGS)),
+            (names::STACKONE_WEBHOOK_PREVIOUS_SECRET, s(&self.stackone_webhook_previous_secret)),
             (names::STACKONE_TENANTS, self.stackone_tenants.value(variant, false)),
         ]
         .into_iter()

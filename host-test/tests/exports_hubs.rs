@@ -89,7 +89,7 @@ fn native_answer(name: &str, a: &Value) -> Result<Value, Value> {
             from(&a["status"]),
             a["reason"].as_str(),
         )),
-        "stackone.parse-order-event" => native_json(stackone::parse_order_event(&body(a))),
+        "stackone.parse-event" => native_json(stackone::parse_event(&body(a))),
         "stackone.result-request" => request(stackone::result_request(
             &from(&a["api"]),
             &s("order-id"),
@@ -246,8 +246,15 @@ fn write_outcomes_and_rejections_agree_with_the_native_library() {
     let message = "Assessio could not be ordered: the candidate has no last name.";
     let k = call("kombo.rejection-body", &json!({"message": message}));
     assert_eq!(k, Ok(json!(String::from_utf8(kombo::rejection_body(message)).unwrap())));
-    let s = call("stackone.rejection-body", &json!({"message": message}));
-    assert_eq!(s, Ok(json!(String::from_utf8(stackone::rejection_body(message)).unwrap())));
+    let api = json!({"base-url": "https://api.stackone.com", "api-key": "k", "account-id": "acc-7"});
+    let s = call("stackone.rejection-request", &json!({"api": api, "order-id": "ord_1", "message": message}));
+    let native_api = stackone::StackOneApi {
+        base_url: "https://api.stackone.com".into(),
+        api_key: "k".into(),
+        account_id: "acc-7".into(),
+    };
+    let expected = stackone::rejection_request(&native_api, "ord_1", message).unwrap();
+    assert_eq!(s, Ok(request_json(&expected)));
     let error = json!({"missing": "candidate.last-name"});
     let expected = hubs::recruiter_message(&InputError::missing("candidate.last-name"));
     assert_eq!(call("hubs.recruiter-message", &json!({"error": error})), Ok(json!(expected)));

@@ -9,8 +9,7 @@ use assessio_host::sim::stackone::route as stackone_route;
 use assessio_host::sim::teamtailor::route as teamtailor_route;
 use assessio_host::sim::{
     ClientError, ClientResponse, FaultPlan, NewStackOneOrder, NewTrigger, PartnerStatus, Server, SimClock, SimRequest,
-    SimResponse, StackOneConfig, StackOneEncoding, StackOneRetry, StackOneSignature, StackOneSignatureScheme,
-    StackOneSim, StackOneSimError, TeamtailorConfig, TeamtailorSim, TeamtailorSimError, TriggerAuth, TriggerOptions,
+    SimResponse, StackOneConfig, StackOneRetry, StackOneSignature, StackOneSim, StackOneSimError, TeamtailorConfig, TeamtailorSim, TeamtailorSimError, TriggerAuth, TriggerOptions,
     TriggerSignature, parse_partner_config, stackone_signature, teamtailor_signature,
 };
 use assessio_plugin::hubs::{kombo, stackone, teamtailor};
@@ -544,10 +543,10 @@ fn so_error(response: &ClientResponse) -> String {
     v["message"].as_str().unwrap().to_owned()
 }
 
-/// A complete write, built by hand from the hub notes and `StackOne`'s models.
-fn so_result(id: &str) -> Value {
+/// A complete write, built by hand from `StackOne`'s `ats.json`
+/// (`AtsUpdateCandidatesAssessmentsResultsRequestDto`, every member).
+fn so_result(_id: &str) -> Value {
     json!({
-        "id": id,
         "score": { "label": "Assessio score", "value": "71", "min": "0", "max": "100" },
         "start_date": "2023-11-14T20:00:00.000Z",
         "submission_date": "2023-11-14T22:13:20Z",
@@ -634,19 +633,14 @@ async fn result_bodies_are_validated_strictly_with_string_scores() {
             "score.label",
         ),
         ("unknown score member", score(&|s| s["weight"] = json!("1")), "score.weight"),
-        ("id mismatch", set("id", json!("another-order")), "does not match"),
-        ("missing id", remove("id"), "id is required"),
+        ("an id, which the current schema no longer has", set("id", json!("ord-1")), "id should not exist"),
         ("submission_date not a date", set("submission_date", json!("yesterday")), "submission_date"),
         ("submission_date a number", set("submission_date", json!(T)), "submission_date"),
-        ("missing submission_date", remove("submission_date"), "submission_date"),
         ("start_date not a date", set("start_date", json!("2023-02-30T00:00:00Z")), "start_date"),
         ("summary a number", set("summary", json!(71)), "summary"),
-        ("missing summary", remove("summary"), "summary"),
         ("unknown result value", set("result", json!({ "value": "done" })), "result.value"),
         ("result a string", set("result", json!("completed")), "result"),
-        ("missing result", remove("result"), "result"),
         ("result_url not http", set("result_url", json!("ftp://example.com/r")), "result_url"),
-        ("missing result_url", remove("result_url"), "result_url"),
         (
             "unknown content type",
             set("attachments", json!([{ "url": "https://x.example/a", "content_type": { "value": "docx" } }])),
@@ -672,11 +666,16 @@ async fn result_bodies_are_validated_strictly_with_string_scores() {
         assert_eq!(so_write(&sim, &id, &body).await.status, 200, "{value}");
     }
     let minimal = json!({
-        "id": id, "submission_date": "2023-11-14T22:13:20+01:00", "summary": "",
+        "submission_date": "2023-11-14T22:13:20+01:00", "summary": "",
         "result": { "value": "passed" }, "result_url": "http://example.com/r",
         "score": null, "attachments": [{ "url": "https://x.example/a" }],
     });
     assert_eq!(so_write(&sim, &id, &minimal).await.status, 200);
+    // No member is required: each may be left out.
+    for key in ["score", "submission_date", "summary", "result", "result_url", "attachments"] {
+        assert_eq!(so_write(&sim, &id, &remove(key)).await.status, 200, "without {key}");
+    }
+    assert_eq!(so_write(&sim, &id, &json!({})).await.status, 200, "an empty write");
     let fractional = score(&|s| {
         s["value"] = json!("3.5");
         s["min"] = json!("1");
@@ -685,9 +684,9 @@ async fn result_bodies_are_validated_strictly_with_string_scores() {
     assert_eq!(so_write(&sim, &id, &fractional).await.status, 200);
     assert_eq!(so_write(&sim, &id, &good).await.status, 200);
     let writes = sim.result_writes(&id);
-    assert_eq!(writes.len(), 11);
+    assert_eq!(writes.len(), 18);
     assert_eq!(writes[8], minimal);
-    assert_eq!(writes[10], good);
+    assert_eq!(writes[17], good);
 }
 
 fn stackone_result_values() -> [&'static str; 8] {
@@ -707,13 +706,12 @@ async fn the_connectors_own_write_is_accepted_exactly_once_and_exactly_as_built(
     assert_eq!(
         sim.result_writes(&id)[0],
         json!({
-            "id": id,
             "score": { "label": "Assessio score", "value": "71", "min": "0", "max": "100" },
             "submission_date": "2023-11-14T22:13:20Z",
             "summary": "Assessio score 71 of 100. Driving Leadership 73, Influencing & Inspiring 68.",
             "result": { "value": "completed" },
             "result_url": "https://app.assessio.online/rep/2",
-            "attachments": [{ "url": "https://app.assessio.online/r/1", "content_type": { "value": "text" } }],
+            "attachments": [{ "url": "https://app.assessio.online/r/1", "content_type": { "value": "other" } }],
         })
     );
     assert_eq!(sim.result_writes(&id)[0], serde_json::from_slice::<Value>(&request.body).unwrap());
@@ -733,16 +731,14 @@ async fn the_connectors_own_write_is_accepted_exactly_once_and_exactly_as_built(
 }
 
 #[test]
-fn stackone_signatures_match_openssl_in_every_encoding() {
-    // `printf '%s' "$BODY" | openssl dgst -sha256 -hmac stackone_secret [-binary | base64]`
-    let body = br#"{"event":"ats_assessments.created","data":{"id":"ord_1"}}"#;
-    let sig = |e| stackone_signature(e, SO_SECRET, body);
-    assert_eq!(sig(StackOneEncoding::Base64UrlNoPad), "rT9uBQRc_DlyvkYIho6vrbFrysxEDhbe1IxYFIqZJN0");
-    assert_eq!(sig(StackOneEncoding::Base64), "rT9uBQRc/DlyvkYIho6vrbFrysxEDhbe1IxYFIqZJN0=");
-    assert_eq!(sig(StackOneEncoding::Hex), "ad3f6e05045cfc3972be4608868eafadb16bcacc440e16ded48c58148a9924dd");
+fn stackone_signatures_match_openssl() {
+    // `printf '%s' "$BODY" | openssl dgst -sha256 -hmac stackone_secret -binary | basenc --base64url | tr -d =`
+    let body = br#"{"project_id":"p-1","account_id":"acc-7","event":"ats_assessments.created","event_date":"2026-11-30T10:00:00.000Z","record_type":"ats_assessments","record_id":"ord_1","sent_at":"2026-11-30T10:00:01.000Z"}"#;
+    assert_eq!(stackone_signature(SO_SECRET, body), "jf784UjisLGPilKz0i09WyLTKHFLLRDjVxCDIg3VWP0");
 }
 
-/// The signature as a receiver computes it: written here from the hub notes.
+/// The signature as a receiver computes it: written here from StackOne's
+/// webhooks guide ("Sample consumer").
 fn expected_so_signature(body: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(hmac_sha256(SO_SECRET, body))
 }
@@ -751,10 +747,10 @@ fn headers_of(r: &SimRequest) -> Vec<(String, String)> {
     r.headers.iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned())).collect()
 }
 
-fn plugin_verify(r: &SimRequest, scheme: &stackone::SignatureScheme) -> Result<(), SignatureError> {
+fn plugin_verify(r: &SimRequest) -> Result<(), SignatureError> {
     let owned = headers_of(r);
     let headers: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    stackone::verify_webhook(scheme, &headers, &r.body, SO_SECRET)
+    stackone::verify_webhook(&headers, &r.body, &[SO_SECRET])
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -773,39 +769,32 @@ async fn the_order_event_is_signed_verifiably_read_by_the_connector_and_redelive
     let header = first.header("x-stackone-signature").unwrap().to_owned();
     assert_eq!(header, expected_so_signature(&first.body));
     assert!(!header.contains(['=', '+', '/']), "base64url without padding");
-    assert_eq!(plugin_verify(&first, &stackone::SignatureScheme::default()), Ok(()));
+    assert_eq!(plugin_verify(&first), Ok(()));
 
+    // The unified envelope (webhooks.mdx), with the default reading of
+    // `event_data`: the package and the application and candidate references.
     let event: Value = serde_json::from_slice(&first.body).unwrap();
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(keys(&event), ["event", "id", "account_id", "data"]);
     assert_eq!(
-        (event["event"].as_str(), event["account_id"].as_str()),
-        (Some("ats_assessments.created"), Some(ACCOUNT))
+        keys(&event),
+        [
+            "project_id", "account_id", "event", "event_date", "record_type", "record_id", "sent_at",
+            "record_remote_id", "raw_event", "event_data",
+        ]
     );
-    assert_eq!(event["id"], outcome.event_id.as_str());
-    let data = &event["data"];
-    assert_eq!(keys(data), ["id", "package", "candidate", "job", "application"]);
-    assert_eq!(data["id"], outcome.order_id.as_str());
+    assert_eq!(
+        (event["event"].as_str(), event["account_id"].as_str(), event["record_id"].as_str()),
+        (Some("ats_assessments.created"), Some(ACCOUNT), Some(outcome.order_id.as_str()))
+    );
+    assert!(event.get("id").is_none() && event.get("data").is_none(), "neither is in the documented envelope");
+    let data = &event["event_data"];
+    assert_eq!(keys(data), ["package", "candidate_id", "application_id"]);
     assert_eq!(data["package"]["id"], "L1:sv-SE");
-    assert_eq!(keys(&data["candidate"]), ["id", "first_name", "last_name", "emails", "phone_numbers", "profile_url"]);
-    assert_eq!(data["candidate"]["emails"][0], json!({ "type": "personal", "value": "romain@example.com" }));
-    assert_eq!(data["job"]["hiring_team"][0]["email"], "john.doe@example.com");
 
-    let read = stackone::parse_order_event(&first.body).unwrap();
-    assert_eq!(read.event_id.as_deref(), Some(outcome.event_id.as_str()));
-    let o = &read.order;
-    assert_eq!(
-        (o.order_id.as_str(), o.tenant.as_str(), o.package_id.as_str()),
-        (outcome.order_id.as_str(), ACCOUNT, "L1:sv-SE")
-    );
-    assert_eq!((o.candidate.email.as_str(), o.candidate.last_name.as_str()), ("romain@example.com", "Sestier"));
-    assert_eq!((o.job_id.as_str(), o.job_title.as_str()), ("job-9", "Software Engineer"));
-    assert_eq!(o.collaborator_emails, ["john.doe@example.com"]);
-    let kept = serde_json::to_string(&read).unwrap();
-    for personal in ["+33", "r.sestier@work.example", "ats.example", "app-77", "cand-8187e5da"] {
-        assert!(String::from_utf8_lossy(&first.body).contains(personal), "{personal} is sent");
-        assert!(!kept.contains(personal), "{personal} kept: {kept}");
-    }
+    let read = stackone::parse_event(&first.body).unwrap();
+    assert_eq!((read.record_id.as_str(), read.account_id.as_str()), (outcome.order_id.as_str(), ACCOUNT));
+    assert_eq!(read.package_id.as_deref(), Some("L1:sv-SE"));
+    assert_eq!(stackone::next_lookup(&read), Some((stackone::LookupKind::Application, "app-77".into())));
 
     let again = sim.redeliver(&outcome.order_id).await.unwrap();
     assert_eq!(again.event_id, outcome.event_id);
@@ -815,11 +804,10 @@ async fn the_order_event_is_signed_verifiably_read_by_the_connector_and_redelive
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 5);
     assert!(seen.iter().all(|r| r.body == first.body), "every delivery is byte-identical");
-    let scheme = stackone::SignatureScheme::default();
-    assert_eq!(plugin_verify(&seen[1], &scheme), Ok(()));
-    assert_eq!(plugin_verify(&seen[2], &scheme), Err(SignatureError::Missing));
-    assert_eq!(plugin_verify(&seen[3], &scheme), Err(SignatureError::Mismatch));
-    assert!(matches!(plugin_verify(&seen[4], &scheme), Err(SignatureError::Malformed(_))));
+    assert_eq!(plugin_verify(&seen[1]), Ok(()));
+    assert_eq!(plugin_verify(&seen[2]), Err(SignatureError::Missing));
+    assert_eq!(plugin_verify(&seen[3]), Err(SignatureError::Mismatch));
+    assert!(matches!(plugin_verify(&seen[4]), Err(SignatureError::Malformed(_))));
     assert_eq!(sim.webhook_sends().len(), 5);
     assert!(matches!(
         sim.send_order_created("nope", StackOneSignature::Valid).await,
@@ -831,26 +819,55 @@ async fn the_order_event_is_signed_verifiably_read_by_the_connector_and_redelive
     );
 }
 
+/// The look-ups StackOne's guide tells a provider to make, served for the
+/// account's own orders only, in the unified `{"data": {...}}` shape; and
+/// the connector, reading each answer, completes the order from them.
 #[tokio::test(flavor = "multi_thread")]
-async fn other_signature_schemes_are_configurable() {
-    for (encoding, plugin_encoding) in [
-        (StackOneEncoding::Hex, stackone::SignatureEncoding::Hex),
-        (StackOneEncoding::Base64, stackone::SignatureEncoding::Base64),
-    ] {
-        let sim = stackone_with(|c| {
-            c.signature = StackOneSignatureScheme { header_name: "X-Signature".into(), encoding };
-        })
-        .await;
-        let (rx, seen) = receiver(|_| SimResponse::empty(StatusCode::OK)).await;
-        sim.set_webhook_url(Some(rx.url()));
-        sim.place_order(NewStackOneOrder::example(ACCOUNT, "p", "x@example.com")).await.unwrap();
-        let r = seen.lock().unwrap()[0].clone();
-        assert_eq!(r.header("x-stackone-signature"), None);
-        let value = r.header("x-signature").unwrap();
-        assert_eq!(value, stackone_signature(encoding, SO_SECRET, &r.body));
-        let scheme = stackone::SignatureScheme { header_name: "X-Signature".into(), encoding: plugin_encoding };
-        assert_eq!(plugin_verify(&r, &scheme), Ok(()), "{encoding:?}");
+async fn the_unified_look_ups_serve_the_accounts_records_and_complete_the_order() {
+    let sim = stackone_with(|_| {}).await;
+    let id = sim.create_order(NewStackOneOrder::example(ACCOUNT, "L1:sv-SE", "romain@example.com")).unwrap();
+    let auth = basic(SO_KEY);
+    let get = |path: &'static str, account: &'static str| {
+        let auth = auth.clone();
+        let sim = &sim;
+        async move {
+            let headers = [("Authorization", auth.as_str()), ("x-account-id", account)];
+            so_raw(sim, Method::GET, path, &headers, "").await
+        }
+    };
+    let candidate = get("/unified/ats/candidates/cand-8187e5da", ACCOUNT).await;
+    assert_eq!(candidate.status, 200, "{}", candidate.text());
+    let c = candidate.json().unwrap();
+    assert_eq!((c["data"]["first_name"].as_str(), c["data"]["last_name"].as_str()), (Some("Romain"), Some("Sestier")));
+    assert_eq!(c["data"]["emails"][0], json!({ "type": "personal", "value": "romain@example.com" }));
+    let application = get("/unified/ats/applications/app-77", ACCOUNT).await.json().unwrap();
+    assert_eq!((application["data"]["candidate_id"].as_str(), application["data"]["job_id"].as_str()), (Some("cand-8187e5da"), Some("job-9")));
+    let job = get("/unified/ats/jobs/job-9", ACCOUNT).await.json().unwrap();
+    assert_eq!(job["data"]["title"], "Software Engineer");
+    assert_eq!(get("/unified/ats/jobs/job-9", OTHER_ACCOUNT).await.status, 404, "another account's job");
+    assert_eq!(get("/unified/ats/candidates/nobody", ACCOUNT).await.status, 404);
+    let anonymous = so_raw(&sim, Method::GET, "/unified/ats/jobs/job-9", &[("x-account-id", ACCOUNT)], "").await;
+    assert_eq!(anonymous.status, 401);
+
+    // The connector's own look-ups, answered by the simulator.
+    let api = stackone::StackOneApi { base_url: sim.url(), api_key: SO_KEY.into(), account_id: ACCOUNT.into() };
+    let event = format!(
+        r#"{{"account_id":"{ACCOUNT}","event":"ats_assessments.created","record_id":"{id}","event_data":{{"package":{{"id":"L1:sv-SE"}},"application_id":"app-77"}}}}"#
+    );
+    let mut e = stackone::parse_event(event.as_bytes()).unwrap();
+    while let Some((kind, lookup_id)) = stackone::next_lookup(&e) {
+        let answer = client().send(&stackone::lookup_request(&api, kind, &lookup_id).unwrap()).await.unwrap();
+        e = match stackone::merge_lookup(&e, kind, answer.status, &answer.body) {
+            stackone::LookupOutcome::Merged(next) => next,
+            other => panic!("{kind:?}: {other:?}"),
+        };
     }
+    let order = stackone::to_hub_order(&e).unwrap();
+    assert_eq!((order.candidate.email.as_str(), order.candidate.last_name.as_str()), ("romain@example.com", "Sestier"));
+    assert_eq!((order.job_id.as_str(), order.job_title.as_str()), ("job-9", "Software Engineer"));
+    assert_eq!(order.collaborator_emails, ["john.doe@example.com"]);
+    let lookups: Vec<String> = sim.calls().iter().map(|c| c.target.clone()).rev().take(3).collect();
+    assert_eq!(lookups, ["/unified/ats/jobs/job-9", "/unified/ats/candidates/cand-8187e5da", "/unified/ats/applications/app-77"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -883,22 +900,6 @@ async fn webhooks_are_not_retried_by_default_and_retried_on_5xx_when_asked() {
     let outcome = retrying.place_order(NewStackOneOrder::example(ACCOUNT, "p", "x@example.com")).await.unwrap();
     assert_eq!((outcome.status, outcome.attempts), (None, 4), "no answer: retried up to the bound");
     assert!(outcome.error.is_some());
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_rejection_message_is_read_from_the_answer() {
-    let sim = stackone_with(|_| {}).await;
-    let body = stackone::rejection_body("No last name");
-    let (rx, _) = receiver(move |_| {
-        let mut r = SimResponse::json(StatusCode::UNPROCESSABLE_ENTITY, &json!(null));
-        r.body = body.clone().into();
-        r
-    })
-    .await;
-    sim.set_webhook_url(Some(rx.url()));
-    let outcome = sim.place_order(NewStackOneOrder::example(ACCOUNT, "p", "x@example.com")).await.unwrap();
-    assert_eq!((outcome.status, outcome.message().as_deref()), (Some(422), Some("No last name")));
-    assert!(!outcome.is_success());
 }
 
 // ---------------------------------------------------------------- faults

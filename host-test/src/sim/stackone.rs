@@ -382,13 +382,13 @@ struct State {
     calls: Vec<StackOneCall>,
     rng: XorShift64,
     webhook_url: Option<String>,
+    event_detail: EventDetail,
 }
 
 struct Shared {
     api_key: String,
     accounts: Vec<String>,
     webhook_secret: String,
-    event_detail: EventDetail,
     retry: StackOneRetry,
     clock: SimClock,
     client: HttpClient,
@@ -426,7 +426,6 @@ impl StackOneSim {
             api_key: config.api_key,
             accounts: config.accounts,
             webhook_secret: config.webhook_secret,
-            event_detail: config.event_detail,
             retry: config.retry,
             clock: config.clock,
             client: HttpClient::new(config.webhook_timeout),
@@ -437,6 +436,7 @@ impl StackOneSim {
                 // Fixed seed: the same test run gives the same ids.
                 rng: XorShift64::new(0x5374_6163_6B4F_6E65),
                 webhook_url: config.webhook_url,
+                event_detail: config.event_detail,
             }),
         });
         let faults = Faults::new();
@@ -462,6 +462,11 @@ impl StackOneSim {
     /// The fault plans, by [`route`].
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// What order events carry in `event_data` from now on.
+    pub fn set_event_detail(&self, detail: EventDetail) {
+        lock(&self.shared.state).event_detail = detail;
     }
 
     /// Where order webhooks go from now on.
@@ -516,13 +521,13 @@ impl StackOneSim {
         let (url, event_id, body) = {
             let mut state = lock(&self.shared.state);
             let url = state.webhook_url.clone().ok_or(StackOneSimError::NoWebhookUrl)?;
+            let detail = state.event_detail;
             let stored = state
                 .orders
                 .iter_mut()
                 .find(|o| o.record.id == order_id)
                 .ok_or_else(|| StackOneSimError::UnknownOrder(order_id.to_owned()))?;
             let now = self.shared.clock.now();
-            let detail = self.shared.event_detail;
             let body = stored.webhook_body.get_or_insert_with(|| webhook_body(&stored.record, detail, now)).clone();
             (url, stored.record.event_id.clone(), body)
         };

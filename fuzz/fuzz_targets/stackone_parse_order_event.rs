@@ -1,4 +1,0 @@
-//! `stackone_parse_order_event` on raw bytes; the body and its invariants are in `fuzz/harness.rs`.
-#![no_main]
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| assessio_fuzz::harness::stackone_parse_order_event(data));
