@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 pub struct Manifest {
     /// `application.name`.
     pub name: String,
+    /// `application.version`, which `/.well-known/spin/info` reports.
+    pub version: Option<String>,
     /// The directory the manifest is in: relative paths are resolved from it.
     pub dir: PathBuf,
     /// `[variables]`, by name.
@@ -108,6 +110,7 @@ struct RawManifest {
 #[derive(Deserialize)]
 struct RawApplication {
     name: String,
+    version: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -202,7 +205,14 @@ impl Manifest {
             );
         }
         ensure!(!http_triggers.is_empty(), "the manifest has no `[[trigger.http]]`: nothing to serve");
-        Ok(Self { name: raw.application.name, dir: dir.to_path_buf(), variables, http_triggers, components })
+        Ok(Self {
+            name: raw.application.name,
+            version: raw.application.version,
+            dir: dir.to_path_buf(),
+            variables,
+            http_triggers,
+            components,
+        })
     }
 }
 

@@ -129,6 +129,8 @@ impl SpinOptions {
 /// A loaded app, ready to serve.
 pub struct SpinApp {
     name: String,
+    /// `application.version`, for `/.well-known/spin/info`.
+    version: Option<String>,
     engine: Engine,
     ticker: Arc<AtomicBool>,
     router: Router,
@@ -178,8 +180,18 @@ impl SpinApp {
             runtimes.insert(&decl.id, Arc::new(runtime));
         }
         let router = Router::new(manifest.http_triggers.iter().map(|t| t.route.as_str()))?;
+        // Spin's words when a route is written twice: the last one serves it.
+        for (route, replaced, by) in router.duplicates() {
+            log.host(
+                &manifest.name,
+                format!(
+                    "The component route {route} of {:?} is a duplicate of {:?}'s and will never be used",
+                    manifest.http_triggers[replaced].component, manifest.http_triggers[by].component
+                ),
+            );
+        }
         let targets = manifest.http_triggers.iter().map(|t| Arc::clone(&runtimes[t.component.as_str()])).collect();
-        Ok(Self { name: manifest.name, engine, ticker, router, targets, limits, log })
+        Ok(Self { name: manifest.name, version: manifest.version, engine, ticker, router, targets, limits, log })
     }
 
     /// The app's name (`application.name`).

@@ -3,8 +3,11 @@
 //! A route is exact (`/health`), a prefix ending in `/...` (`/api/...`,
 //! or `/...` for everything), and may name segments (`/users/:id`). The most
 //! specific match wins: an exact route before a wildcard, then the one with
-//! more literal segments, then the longer one. What the component learns of
-//! the match comes as Spin's `spin-*` request headers (see `server.rs`).
+//! more literal segments, then the longer one. A route written twice is
+//! served by its last trigger, as in Spin, which keeps the last and reports
+//! the earlier ones as "duplicates and will never be used" (see
+//! [`Router::duplicates`]). What the component learns of the match comes as
+//! Spin's `spin-*` request headers (see `server.rs`).
 
 use anyhow::ensure;
 
@@ -94,12 +97,28 @@ impl RoutePattern {
 #[derive(Debug, Clone, Default)]
 pub struct Router {
     routes: Vec<RoutePattern>,
+    /// For each trigger, the later trigger with the same route that
+    /// replaces it, if any.
+    shadowed_by: Vec<Option<usize>>,
 }
 
 impl Router {
     /// Builds the router from the triggers' routes, in manifest order.
     pub fn new<'a>(routes: impl IntoIterator<Item = &'a str>) -> anyhow::Result<Self> {
-        Ok(Self { routes: routes.into_iter().map(RoutePattern::parse).collect::<anyhow::Result<_>>()? })
+        let routes: Vec<RoutePattern> = routes.into_iter().map(RoutePattern::parse).collect::<anyhow::Result<_>>()?;
+        let shadowed_by =
+            (0..routes.len()).map(|i| (i + 1..routes.len()).rev().find(|&j| routes[j].raw == routes[i].raw)).collect();
+        Ok(Self { routes, shadowed_by })
+    }
+
+    /// `(route, replaced trigger, trigger that serves it)` for every trigger
+    /// whose route a later trigger repeats, for the host's log.
+    pub fn duplicates(&self) -> Vec<(&str, usize, usize)> {
+        self.shadowed_by
+            .iter()
+            .enumerate()
+            .filter_map(|(i, by)| by.map(|j| (self.routes[i].raw.as_str(), i, j)))
+            .collect()
     }
 
     /// The best route for `path`, if any.
@@ -108,6 +127,7 @@ impl Router {
             .routes
             .iter()
             .enumerate()
+            .filter(|(i, _)| self.shadowed_by[*i].is_none())
             .filter_map(|(i, p)| p.matches(path).map(|m| (i, p, m)))
             // `max_by_key` keeps the last of equals; prefer the first declared.
             .rev()
@@ -133,6 +153,13 @@ mod tests {
         let m = r.route("/users/42/profile").unwrap();
         assert_eq!((m.index, m.named.clone()), (3, vec![("id".into(), "42".into())]));
         assert_eq!(m.path_info, "/profile");
+    }
+
+    #[test]
+    fn the_last_of_duplicate_routes_wins() {
+        let r = Router::new(["/dup", "/...", "/dup", "/dup"]).unwrap();
+        assert_eq!(r.route("/dup").unwrap().index, 3);
+        assert_eq!(r.duplicates(), vec![("/dup", 0, 3), ("/dup", 2, 3)]);
     }
 
     #[test]

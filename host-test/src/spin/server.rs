@@ -1,8 +1,10 @@
 //! Serving the app over HTTP/1.1, the way `spin up` and `wasmtime serve` do.
 //!
 //! One accept loop on the caller's listener; one task per connection (hyper
-//! http1, keep-alive); per request: route, refuse an oversized body with 413,
-//! add Spin's `spin-*` headers, then a fresh store and instance from the
+//! http1, keep-alive); per request: answer `/.well-known/spin/` (`health`,
+//! `info`), route (404 with an empty body), settle the authority from `Host`
+//! as Spin does, refuse an oversized body with 413, add Spin's `spin-*`
+//! headers, then a fresh store and instance from the
 //! component's `ProxyPre` run `wasi:http/incoming-handler` in a task of
 //! their own, so the guest can keep streaming the body after the head is
 //! sent. A guest that traps, runs past the deadline, hits the memory cap, or
@@ -10,17 +12,26 @@
 //! the reason goes to the host log; nothing a guest does stops the server.
 //! [`ServerHandle::shutdown`] (or dropping the handle) stops the accept loop
 //! and every connection.
+//!
+//! Where a request's authority cannot be settled (no `Host` and no
+//! absolute-form target, a `Host` that is no authority, or one that
+//! contradicts the target's), Spin's handler fails before any response
+//! exists and hyper closes the connection without answering; this host does
+//! the same ([`Refused`]), since a client or hub that retries on a dropped
+//! connection but not on a 400 would behave differently otherwise. A header
+//! value that is not UTF-8 makes Spin fail the request while preparing it
+//! for the guest: a 500 with an empty body, here too.
 
 use crate::sandbox::deadline_ticks;
 use crate::spin::routes::RouteMatch;
 use crate::spin::state::{ComponentRuntime, RequestState};
 use crate::spin::{AppLog, SpinApp};
 use bytes::Bytes;
+use http::uri::Authority;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
-use std::convert::Infallible;
 use std::fmt;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -37,6 +48,19 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 /// Spin's reserved path prefix; `health` answers `OK`.
 const WELL_KNOWN: &str = "/.well-known/spin/";
 
+/// Why a request was dropped without an answer: the connection is closed,
+/// as Spin's hyper server does when its handler fails before a response.
+#[derive(Debug)]
+pub struct Refused(String);
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "request refused without an answer: {}", self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
 /// Why a request got a 500 instead of the guest's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestFailure {
@@ -48,6 +72,9 @@ pub enum RequestFailure {
     Trap(String),
     /// The guest returned (or set an error) without a response.
     NoResponse(String),
+    /// The request could not be handed to the guest (a header value that is
+    /// not UTF-8); the guest did not run.
+    Unprepared(String),
 }
 
 impl fmt::Display for RequestFailure {
@@ -57,6 +84,7 @@ impl fmt::Display for RequestFailure {
             Self::OutOfMemory => f.write_str("the component needed more than its memory limit and was stopped"),
             Self::Trap(why) => write!(f, "the component trapped: {why}"),
             Self::NoResponse(why) => write!(f, "the component produced no response: {why}"),
+            Self::Unprepared(why) => write!(f, "the request could not be given to the component: {why}"),
         }
     }
 }
@@ -149,7 +177,13 @@ async fn accept_loop(server: Arc<Server>, listener: TcpListener, mut stopped: wa
                     connections.spawn(async move {
                         let service = hyper::service::service_fn(move |req| {
                             let server = Arc::clone(&server);
-                            async move { Ok::<_, Infallible>(server.handle(req, client).await) }
+                            async move {
+                                let answer = Arc::clone(&server).handle(req, client).await;
+                                if let Err(refused) = &answer {
+                                    server.app.log.host(&server.app.name, refused.to_string());
+                                }
+                                answer
+                            }
                         });
                         // A client that hangs up mid-request is not the app's problem.
                         let _ = hyper::server::conn::http1::Builder::new()
@@ -182,30 +216,54 @@ fn content_length(headers: &http::HeaderMap) -> Option<u64> {
 }
 
 impl Server {
-    async fn handle(self: Arc<Self>, req: Request<Incoming>, client: SocketAddr) -> Response<HyperOutgoingBody> {
+    async fn handle(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        client: SocketAddr,
+    ) -> Result<Response<HyperOutgoingBody>, Refused> {
         let path = req.uri().path().to_string();
         if let Some(rest) = path.strip_prefix(WELL_KNOWN) {
-            return if rest == "health" { plain(StatusCode::OK, "OK") } else { plain(StatusCode::NOT_FOUND, "") };
+            return Ok(match rest {
+                "health" => plain(StatusCode::OK, "OK"),
+                "info" => self.app_info(),
+                _ => plain(StatusCode::NOT_FOUND, ""),
+            });
         }
         let Some(route) = self.app.router.route(&path) else {
-            return plain(StatusCode::NOT_FOUND, "");
+            return Ok(plain(StatusCode::NOT_FOUND, ""));
         };
+        let authority = request_authority(&req)?;
         let component = Arc::clone(&self.app.targets[route.index]);
 
         let max = self.app.limits.max_body_bytes;
         let (mut parts, body) = req.into_parts();
         if content_length(&parts.headers).is_some_and(|n| n > max as u64) {
-            return self.too_large(&component);
+            return Ok(self.too_large(&component));
         }
         let body = match Limited::new(body, max).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return self.too_large(&component),
-            Err(_) => return plain(StatusCode::BAD_REQUEST, "the request body could not be read\n"),
+            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Ok(self.too_large(&component)),
+            Err(_) => return Ok(plain(StatusCode::BAD_REQUEST, "the request body could not be read\n")),
         };
-        if let Err(why) = prepare_request(&mut parts, &route, client) {
-            return plain(StatusCode::BAD_REQUEST, why);
+        if let Err(why) = prepare_request(&mut parts, &route, client, authority) {
+            log_failure(&self.app.log, &component.id, &RequestFailure::Unprepared(why));
+            return Ok(plain(StatusCode::INTERNAL_SERVER_ERROR, ""));
         }
-        self.run_guest(component, Request::from_parts(parts, Full::new(body))).await
+        Ok(self.run_guest(component, Request::from_parts(parts, Full::new(body))).await)
+    }
+
+    /// `/.well-known/spin/info`: the app's name and version, as Spin's
+    /// pretty-printed JSON.
+    fn app_info(&self) -> Response<HyperOutgoingBody> {
+        let mut info = serde_json::Map::new();
+        info.insert("name".into(), self.app.name.clone().into());
+        if let Some(version) = &self.app.version {
+            info.insert("version".into(), version.clone().into());
+        }
+        let body = serde_json::to_vec_pretty(&info).unwrap_or_default();
+        let mut response = Response::new(Full::new(Bytes::from(body)).map_err(|e| match e {}).boxed_unsync());
+        response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
     }
 
     fn too_large(&self, component: &ComponentRuntime) -> Response<HyperOutgoingBody> {
@@ -317,29 +375,65 @@ fn classify(store: &Store<RequestState>, err: &wasmtime::Error) -> RequestFailur
     RequestFailure::Trap(format!("{err:#}"))
 }
 
-/// Adds Spin's request headers and sets the URI to `http://<host><path>`.
+/// The request's authority as Spin settles it: the `Host` header's, or the
+/// absolute-form target's when there is no `Host`; both present and
+/// different, or neither, or a `Host` that is not an authority, and Spin
+/// drops the request without an answer.
+fn request_authority(req: &Request<Incoming>) -> Result<Authority, Refused> {
+    let from_header = req
+        .headers()
+        .get(http::header::HOST)
+        .map(|h| {
+            h.to_str()
+                .ok()
+                .and_then(|h| h.parse::<Authority>().ok())
+                .ok_or_else(|| Refused("the 'Host' header is not a valid authority".into()))
+        })
+        .transpose()?;
+    match (from_header, req.uri().authority()) {
+        (None, None) => Err(Refused("no 'Host' header and no authority in the request target".into())),
+        (None, Some(target)) => Ok(target.clone()),
+        (Some(host), None) => Ok(host),
+        (Some(host), Some(target)) if &host == target => Ok(host),
+        (Some(_), Some(_)) => Err(Refused("the 'Host' header does not match the request target's authority".into())),
+    }
+}
+
+/// Prepares the request as Spin's WASI HTTP executor does: the URI becomes
+/// `http://<authority><path>`; `Connection` goes; every header value must
+/// be UTF-8 (else the request fails with a 500, as in Spin); and Spin's
+/// `spin-*` headers are appended after the client's, so a client that sends
+/// its own `spin-path-info` leaves both values for the guest to see, as
+/// Spin does. `spin-full-url` names the `Host` header's value, or
+/// `localhost` without one (an absolute-form target and no `Host`).
 fn prepare_request(
     parts: &mut http::request::Parts,
     route: &RouteMatch,
     client: SocketAddr,
-) -> Result<(), &'static str> {
+    authority: Authority,
+) -> Result<(), String> {
+    parts.headers.remove(http::header::CONNECTION);
+    for (name, value) in &parts.headers {
+        if let Err(e) = std::str::from_utf8(value.as_bytes()) {
+            return Err(format!("the value of the header {name:?} is not UTF-8 ({e})"));
+        }
+    }
+    let path_and_query = parts.uri.path_and_query().map_or("/", http::uri::PathAndQuery::as_str).to_string();
     let host = parts
         .headers
         .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| parts.uri.authority().map(ToString::to_string))
-        .ok_or("no Host header in the request\n")?;
-    let path_and_query = parts.uri.path_and_query().map_or("/", http::uri::PathAndQuery::as_str).to_string();
+        .and_then(|h| std::str::from_utf8(h.as_bytes()).ok())
+        .unwrap_or("localhost")
+        .to_string();
     parts.uri = http::Uri::builder()
         .scheme("http")
-        .authority(host.as_str())
+        .authority(authority)
         .path_and_query(path_and_query.as_str())
         .build()
-        .map_err(|_| "the request's Host header is not a valid authority\n")?;
+        .map_err(|e| format!("the request's URI could not be rebuilt: {e}"))?;
     let mut spin_headers = vec![
-        ("spin-full-url", format!("http://{host}{path_and_query}")),
         ("spin-path-info", route.path_info.clone()),
+        ("spin-full-url", format!("http://{host}{path_and_query}")),
         ("spin-matched-route", route.raw_route.clone()),
         ("spin-base-path", "/".to_string()),
         ("spin-raw-component-route", route.raw_route.clone()),
@@ -354,7 +448,7 @@ fn prepare_request(
     }
     for (name, value) in spin_headers {
         if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            parts.headers.insert(name, value);
+            parts.headers.append(name, value);
         }
     }
     Ok(())
