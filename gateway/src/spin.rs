@@ -75,6 +75,12 @@ impl Platform for Spin {
         for h in &request.headers {
             builder.header(&h.name, &h.value);
         }
+        // With its length declared, the body goes out in one piece with
+        // `Content-Length`; without, Spin streams it `Transfer-Encoding:
+        // chunked`, which not every API accepts on a PUT or PATCH.
+        if !request.body.is_empty() || request.method != assessio_plugin::Method::Get {
+            builder.header("content-length", request.body.len().to_string());
+        }
         let outgoing = builder.body(request.body.clone()).build();
         let response: Response = spin_sdk::http::send(outgoing).await.map_err(|e| e.to_string())?;
         Ok(Reply { status: *response.status(), body: response.into_body() })
@@ -100,7 +106,12 @@ async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
     };
     let out = crate::routes::handle(&spin, &incoming).await;
     let mut response = Response::builder();
-    response.status(out.status).header("content-type", out.content_type);
+    // The length up front: the answer leaves in one write with
+    // `Content-Length`, not as chunks.
+    response
+        .status(out.status)
+        .header("content-type", out.content_type)
+        .header("content-length", out.body.len().to_string());
     if let Some(methods) = out.allow {
         response.header("allow", methods);
     }

@@ -471,3 +471,110 @@ fn a_held_index_lock_does_not_lose_a_kept_order() {
     assert_eq!(json_of(&out)["stackone"]["placed"], 1, "{}", text(&out));
     assert_eq!(index(&p), Ok(Vec::new()));
 }
+
+/// An optional member as StackOne may send it: a value, `null`, or absent.
+fn maybe(value: Value) -> impl proptest::strategy::Strategy<Value = Option<Value>> {
+    use proptest::prelude::*;
+    prop_oneof![Just(Some(value)), Just(Some(Value::Null)), Just(None)]
+}
+
+/// Puts `value` at `key` unless it is absent.
+fn put(obj: &mut Value, key: &str, value: Option<Value>) {
+    if let Some(v) = value {
+        obj[key] = v;
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Documented events with every optional member present, `null` or
+    /// absent (the envelope's `event_data` and everything in it, and the
+    /// unified answers' fields): each ends placed, or refused where the
+    /// recruiter sees it (a `cancelled` result with a reason); never a 400
+    /// or a 5xx, and nothing placed without a full candidate.
+    #[test]
+    fn every_documented_event_ends_placed_or_visibly_refused(
+        with_data in proptest::bool::ANY,
+        package in maybe(json!({"id": "lens-1:en-US", "name": "Assessio"})),
+        application_id in maybe(json!("app-77")),
+        candidate_id in maybe(json!("cand-1")),
+        job in maybe(json!({"id": "job-9", "title": null})),
+        first in maybe(json!("Romain")),
+        last in maybe(json!("Sestier")),
+        emails in maybe(json!([{"type": "personal", "value": "romain@example.com"}])),
+        hiring_team in maybe(json!([{"email": null}, {"email": "hm@example.com"}])),
+        requester in maybe(json!({"email": null})),
+        looked_up_last in maybe(json!("Sestier")),
+        looked_up_title in maybe(json!("Engineer")),
+    ) {
+        let p = Memory::new(vars());
+        let (last_answer, title_answer) = (looked_up_last.clone(), looked_up_title.clone());
+        p.script(move |r| {
+            let path = r.url.strip_prefix("http://stackone.test").unwrap_or_default();
+            if r.url.contains("assessio.test") {
+                return reply(201, "{}");
+            }
+            let mut data = json!({});
+            match path {
+                "/unified/ats/applications/app-77" => {
+                    data = json!({"id": "app-77", "candidate_id": "cand-1", "job_id": "job-9"});
+                }
+                "/unified/ats/candidates/cand-1" => {
+                    data = json!({"id": "cand-1", "first_name": "Romain", "emails": [{"value": "romain@example.com"}]});
+                    put(&mut data, "last_name", last_answer.clone());
+                }
+                "/unified/ats/jobs/job-9" => {
+                    data = json!({"id": "job-9"});
+                    put(&mut data, "title", title_answer.clone());
+                }
+                p if p.ends_with("/result") => return reply(200, r#"{"statusCode":200}"#),
+                _ => return reply(404, r#"{"statusCode":404,"message":"Not found","timestamp":"t"}"#),
+            }
+            reply(200, &json!({ "data": data }).to_string())
+        });
+        let mut candidate = json!({});
+        put(&mut candidate, "id", candidate_id.clone());
+        put(&mut candidate, "first_name", first);
+        put(&mut candidate, "last_name", last);
+        put(&mut candidate, "emails", emails);
+        let mut data = json!({});
+        put(&mut data, "package", package);
+        put(&mut data, "application_id", application_id);
+        put(&mut data, "candidate", Some(candidate));
+        let job = job.map(|mut j| {
+            if let Some(team) = hiring_team.clone() {
+                j["hiring_team"] = team;
+            }
+            j
+        });
+        put(&mut data, "job", job);
+        put(&mut data, "requester", requester);
+        let event = envelope("ord_p", with_data.then_some(data));
+        let out = send(&p, &event);
+        proptest::prop_assert_eq!(out.status, 200, "{}", text(&out));
+        let answer = json_of(&out);
+        let placed = assessio_orders(&p);
+        match answer["status"].as_str() {
+            Some("placed") => {
+                proptest::prop_assert_eq!(placed.len(), 1);
+                let body: Value = serde_json::from_slice(&placed[0].body).unwrap();
+                for name in ["email", "firstName", "lastName"] {
+                    let v = body["candidateDetails"][name].as_str().unwrap_or_default();
+                    proptest::prop_assert!(!v.is_empty(), "{} missing in {}", name, body);
+                }
+                proptest::prop_assert!(writes(&p, "ord_p").is_empty());
+            }
+            Some("rejected") => {
+                proptest::prop_assert!(placed.is_empty());
+                let written = writes(&p, "ord_p");
+                proptest::prop_assert_eq!(written.len(), 1);
+                proptest::prop_assert_eq!(&written[0]["result"]["value"], "cancelled");
+                let summary = written[0]["summary"].as_str().unwrap_or_default();
+                proptest::prop_assert!(summary.starts_with("Assessio could not be ordered"), "{}", summary);
+                proptest::prop_assert_eq!(answer["reason"].as_str(), Some(summary));
+            }
+            other => proptest::prop_assert!(false, "{:?}: {}", other, text(&out)),
+        }
+    }
+}

@@ -173,6 +173,10 @@ async fn accept_loop(server: Arc<Server>, listener: TcpListener, mut stopped: wa
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => match accepted {
                 Ok((stream, client)) => {
+                    // An answer written in more than one segment must not wait
+                    // for the client's delayed ACK (Nagle): on a keep-alive
+                    // connection that wait is tens of milliseconds per request.
+                    let _ = stream.set_nodelay(true);
                     let server = Arc::clone(&server);
                     connections.spawn(async move {
                         let service = hyper::service::service_fn(move |req| {
