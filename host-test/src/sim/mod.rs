@@ -13,6 +13,8 @@
 //! - [`faults`]: per-route latency, error statuses, dropped connections and
 //!   hangs, deterministic and changeable while a test runs.
 //! - [`http`]: the small server and client all are built on.
+//! - [`schema`]: the vendors' published shapes as JSON Schemas, embedded and
+//!   compiled once.
 //!
 //! Each simulator binds `127.0.0.1` on a port the OS chooses, records what it
 //! received and sent, and stops on its `shutdown` or when dropped. They
@@ -25,6 +27,7 @@ mod common;
 pub mod faults;
 pub mod http;
 pub mod kombo;
+pub mod schema;
 pub mod stackone;
 pub mod teamtailor;
 
@@ -34,6 +37,7 @@ pub use assessio::{
 };
 pub use faults::{ANY_ROUTE, FaultAction, FaultPlan, FaultStats, Faults, XorShift64};
 pub use http::{ClientError, ClientResponse, Handler, HttpClient, Server, ShutdownSignal, SimRequest, SimResponse};
+pub use schema::Schema;
 pub use kombo::{
     ApiCall, HiringTeamMember, HiringTeamRole, KomboCandidate, KomboConfig, KomboJob, KomboOrder, KomboSim,
     KomboSimError, NewOrder, OrderStatus, Package, PackageType, WebhookOutcome, WebhookSend, WebhookSignature,
