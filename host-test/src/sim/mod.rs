@@ -12,7 +12,8 @@
 //!   write-back) and its `ats_assessments.created` webhook.
 //! - [`faults`]: per-route latency, error statuses, dropped connections and
 //!   hangs, deterministic and changeable while a test runs.
-//! - [`http`]: the small server and client all are built on.
+//! - [`http`]: the small server and client all are built on, and the table
+//!   of which vendor schema each documented body must match.
 //! - [`schema`]: the vendors' published shapes as JSON Schemas, embedded and
 //!   compiled once.
 //!
@@ -36,13 +37,16 @@ pub use assessio::{
     DeliveryAttempt, DeliveryState, Organisation, ReceivedOrder, RecruitmentRecord, RetryPolicy, Scores, SimClock,
 };
 pub use faults::{ANY_ROUTE, FaultAction, FaultPlan, FaultStats, Faults, XorShift64};
-pub use http::{ClientError, ClientResponse, Handler, HttpClient, Server, ShutdownSignal, SimRequest, SimResponse};
-pub use schema::Schema;
+pub use http::{
+    ClientError, ClientResponse, Direction, Handler, HttpClient, SCHEMA_ROUTES, SchemaRefusal, SchemaRoute, Server,
+    ShutdownSignal, SimRequest, SimResponse, Simulator, schema_for,
+};
 pub use kombo::{
     ApiCall, HiringTeamMember, HiringTeamRole, KomboCandidate, KomboConfig, KomboJob, KomboOrder, KomboSim,
     KomboSimError, NewOrder, OrderStatus, Package, PackageType, WebhookOutcome, WebhookSend, WebhookSignature,
     kombo_signature,
 };
+pub use schema::Schema;
 pub use stackone::{
     NewStackOneOrder, StackOneCall, StackOneCandidate, StackOneConfig, StackOneEncoding, StackOneHiringTeamMember,
     StackOneJob, StackOneOrder, StackOneRetry, StackOneSignature, StackOneSignatureScheme, StackOneSim,

@@ -437,7 +437,7 @@ impl StackOneSim {
             signature: config.signature,
             retry: config.retry,
             clock: config.clock,
-            client: HttpClient::new(config.webhook_timeout),
+            client: HttpClient::new(config.webhook_timeout).for_simulator(crate::sim::http::Simulator::StackOne),
             state: Mutex::new(State {
                 orders: Vec::new(),
                 sends: Vec::new(),
@@ -470,6 +470,12 @@ impl StackOneSim {
     /// The fault plans, by [`route`].
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// Every body refused because `StackOne`'s published schema forbids it
+    /// (see [`crate::sim::http::SCHEMA_ROUTES`]), oldest first.
+    pub fn schema_refusals(&self) -> Vec<crate::sim::http::SchemaRefusal> {
+        self.server.schema_refusals()
     }
 
     /// The signature scheme webhooks are signed with.
@@ -699,6 +705,10 @@ fn percent_decode_path(s: &str) -> Option<String> {
 }
 
 impl Handler for StackOneHandler {
+    fn simulator(&self) -> Option<crate::sim::http::Simulator> {
+        Some(crate::sim::http::Simulator::StackOne)
+    }
+
     fn route(&self, method: &Method, path: &str) -> &'static str {
         if method == Method::PATCH && order_id(path).is_some() { route::RESULT } else { route::OTHER }
     }
