@@ -223,15 +223,58 @@ fn check_received(simulator: Option<Simulator>, request: &SimRequest) -> Option<
     })
 }
 
-/// The 400 for a refused body: the schema's name and every error, so the
-/// connector's log (and the test that reads it) shows what to fix.
-fn refusal_response(refusal: &SchemaRefusal) -> SimResponse {
-    let body = serde_json::json!({
-        "message": format!("the body does not match {}, the vendor's published shape", refusal.schema),
-        "schema": refusal.schema.name(),
-        "errors": refusal.errors,
-    });
-    SimResponse::json(StatusCode::BAD_REQUEST, &body)
+/// The 400 for a refused body, in the refusing vendor's own error shape (the
+/// one its handler uses), so the connector reads it as it would read that
+/// vendor's answer; the message names the schema and every error, so the
+/// connector's log (and a failing test) shows what to fix.
+///
+/// - Assessio: `{"message"}`, the simulator's assumption (seed 001 is silent
+///   on error bodies).
+/// - Kombo: `{"status":"error","error":{code,title,message,log_url}}` with
+///   `PLATFORM.INPUT_INVALID` (`kombo/error-response`); `log_url` points at
+///   the simulator, as its handler's do.
+/// - Teamtailor: JSON:API `errors`, one per violation, each with its
+///   `source.pointer`.
+/// - `StackOne`: `{statusCode, message}`; `ats.json`'s error bodies also
+///   carry a `timestamp`, left out here because the choke point has no
+///   simulator clock and the connector reads only the status.
+fn refusal_response(refusal: &SchemaRefusal, host: Option<&str>) -> SimResponse {
+    use serde_json::json;
+    let message = format!("The body does not match {}: {}", refusal.schema, refusal.errors.join("; "));
+    let status = StatusCode::BAD_REQUEST;
+    match refusal.simulator {
+        Simulator::Assessio => SimResponse::json(status, &json!({ "message": message })),
+        Simulator::Kombo => {
+            let log_url = host.map(|h| format!("http://{h}/logs?schemaRefusal={}", refusal.schema));
+            let error = json!({
+                "code": "PLATFORM.INPUT_INVALID",
+                "title": "The request body is invalid.",
+                "message": message,
+                "log_url": log_url,
+            });
+            SimResponse::json(status, &json!({ "status": "error", "error": error }))
+        }
+        Simulator::Teamtailor => {
+            let errors: Vec<_> = refusal
+                .errors
+                .iter()
+                .map(|e| {
+                    let (pointer, detail) = e.split_once(": ").unwrap_or(("/", e));
+                    let pointer = if pointer == "/" { "" } else { pointer };
+                    json!({
+                        "status": "400",
+                        "title": format!("The body does not match {}", refusal.schema),
+                        "detail": detail,
+                        "source": { "pointer": pointer },
+                    })
+                })
+                .collect();
+            let mut response = SimResponse::json(status, &json!({ "errors": errors }));
+            response.headers = vec![(CONTENT_TYPE, HeaderValue::from_static("application/vnd.api+json"))];
+            response
+        }
+        Simulator::StackOne => SimResponse::json(status, &json!({ "statusCode": 400, "message": message })),
+    }
 }
 
 /// A request as a simulator's handler sees it: fully read.
@@ -580,7 +623,7 @@ async fn serve_one(
         Some(refusal) => {
             // Loud on purpose: a test that fails because of this shows why.
             eprintln!("{refusal}");
-            let response = refusal_response(&refusal);
+            let response = refusal_response(&refusal, request.header("host"));
             refusals.lock().unwrap_or_else(PoisonError::into_inner).push(refusal);
             response
         }
