@@ -622,3 +622,31 @@ async fn teamtailor_reads_the_config_answer_against_its_schema() {
     let err = sim.fetch_config(&bad.url(), "provider-key").await.unwrap_err();
     assert!(err.to_string().contains("teamtailor/config-response"), "{err}");
 }
+
+/// The adapters' frozen write-back requests (`examples/calls/hubs/expected/`,
+/// which the export tests hold the plugin to) routed through the same table
+/// the simulators use: what the plugin builds must be what the vendor
+/// documents, not only what our simulator accepts.
+#[test]
+fn the_adapters_frozen_write_backs_pass_the_vendors_schemas() {
+    let cases = [
+        ("kombo.result-request.json", Simulator::Kombo),
+        ("stackone.result-request.json", Simulator::StackOne),
+        ("teamtailor.result-request.json", Simulator::Teamtailor),
+        ("teamtailor.progress-request.json", Simulator::Teamtailor),
+    ];
+    let mut failures = Vec::new();
+    for (file, simulator) in cases {
+        let path = repo().join("examples/calls/hubs/expected").join(file);
+        let request: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let method = Method::from_bytes(request["method"].as_str().unwrap().to_ascii_uppercase().as_bytes()).unwrap();
+        let url: http::Uri = request["url"].as_str().unwrap().parse().unwrap();
+        let schema = schema_for(simulator, Direction::Receives, &method, url.path())
+            .unwrap_or_else(|| panic!("{file}: {method} {} is no documented route of {simulator}", url.path()));
+        let body = request["body"].as_str().expect("a text body");
+        if let Err(errors) = schema::validate(schema, body.as_bytes()) {
+            failures.push(format!("{file} against {schema}:\n    {}", errors.join("\n    ")));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
