@@ -496,7 +496,7 @@ impl AssessioSim {
             tolerance: config.tolerance,
             retry: config.retry,
             auto_complete: Mutex::new(config.auto_complete),
-            client: HttpClient::new(config.delivery_timeout),
+            client: HttpClient::new(config.delivery_timeout).for_simulator(crate::sim::http::Simulator::Assessio),
             runtime: tokio::runtime::Handle::current(),
             base_url: OnceLock::new(),
             stop: OnceLock::new(),
@@ -529,6 +529,12 @@ impl AssessioSim {
     /// The fault plans, by [`route`].
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// Every body refused because Assessio's published schema forbids it
+    /// (see [`crate::sim::http::SCHEMA_ROUTES`]), oldest first.
+    pub fn schema_refusals(&self) -> Vec<crate::sim::http::SchemaRefusal> {
+        self.server.schema_refusals()
     }
 
     /// The clock signatures are checked against.
@@ -593,7 +599,7 @@ impl AssessioSim {
         check_scores(scores)?;
         let (order, recruitment_url) = self.find_order(result_id)?;
         let body = result_body(&order, &recruitment_url, self.shared.base_url(), scores);
-        start_delivery(&self.shared, &order, body, Pending::new(&self.shared));
+        start_delivery(&self.shared, &order, body, Pending::new(&self.shared), Body::Built);
         Ok(())
     }
 
@@ -602,7 +608,7 @@ impl AssessioSim {
     /// how a receiver copes with what Assessio should never send.
     pub fn deliver_raw(&self, result_id: &str, body: impl Into<Bytes>) -> Result<(), AssessioSimError> {
         let (order, _) = self.find_order(result_id)?;
-        start_delivery(&self.shared, &order, body.into(), Pending::new(&self.shared));
+        start_delivery(&self.shared, &order, body.into(), Pending::new(&self.shared), Body::Raw);
         Ok(())
     }
 
@@ -662,8 +668,19 @@ fn result_body(order: &AcceptedOrder, recruitment_url: &str, base: &str, scores:
     Bytes::from(body.to_string())
 }
 
+/// Where a delivered body came from, which decides whether it is checked
+/// against `assessio/result-webhook` on the way out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Built by this simulator from the reference: must match the schema.
+    Built,
+    /// A test's own bytes ([`AssessioSim::deliver_raw`]), off-document on
+    /// purpose: not checked.
+    Raw,
+}
+
 /// Records a pending delivery and spawns its task.
-fn start_delivery(shared: &Arc<Shared>, order: &AcceptedOrder, body: Bytes, pending: Pending) {
+fn start_delivery(shared: &Arc<Shared>, order: &AcceptedOrder, body: Bytes, pending: Pending, source: Body) {
     let org_key = shared.organisation(Some(&order.provider_key)).map(|o| o.integrator_api_key.clone());
     let index = {
         let mut state = lock(&shared.state);
@@ -676,7 +693,12 @@ fn start_delivery(shared: &Arc<Shared>, order: &AcceptedOrder, body: Bytes, pend
         });
         state.deliveries.len() - 1
     };
-    let task = deliver(Arc::clone(shared), index, order.result_update_url.clone(), org_key.unwrap_or_default(), body);
+    let client = match source {
+        Body::Built => shared.client.clone(),
+        Body::Raw => shared.client.unchecked(),
+    };
+    let task =
+        deliver(Arc::clone(shared), client, index, order.result_update_url.clone(), org_key.unwrap_or_default(), body);
     shared.runtime.spawn(async move {
         task.await;
         drop(pending);
@@ -684,7 +706,7 @@ fn start_delivery(shared: &Arc<Shared>, order: &AcceptedOrder, body: Bytes, pend
 }
 
 /// POSTs until a 2xx, retrying per the policy; every attempt is recorded.
-async fn deliver(shared: Arc<Shared>, index: usize, url: String, api_key: String, body: Bytes) {
+async fn deliver(shared: Arc<Shared>, client: HttpClient, index: usize, url: String, api_key: String, body: Bytes) {
     let Some(mut stop) = shared.stop.get().cloned() else { return };
     let policy = shared.retry;
     let max_attempts = policy.max_attempts.max(1);
@@ -706,7 +728,7 @@ async fn deliver(shared: Arc<Shared>, index: usize, url: String, api_key: String
         }
         let at = first.elapsed();
         let sent = tokio::select! {
-            sent = shared.client.request(Method::POST, &url, &headers, body.clone()) => sent,
+            sent = client.request(Method::POST, &url, &headers, body.clone()) => sent,
             () = stop.wait() => break DeliveryState::Stopped,
         };
         let outcome = match sent {
@@ -863,6 +885,10 @@ fn message(status: StatusCode, text: &str) -> SimResponse {
 struct AssessioHandler(Arc<Shared>);
 
 impl Handler for AssessioHandler {
+    fn simulator(&self) -> Option<crate::sim::http::Simulator> {
+        Some(crate::sim::http::Simulator::Assessio)
+    }
+
     fn route(&self, method: &Method, path: &str) -> &'static str {
         match (method, path) {
             (&Method::GET, CONFIG_PATH) => route::CONFIG,
@@ -1061,7 +1087,7 @@ fn schedule_completion(shared: &Arc<Shared>, order: AcceptedOrder, recruitment_u
         let scores = Scores::deterministic(&order.result_id);
         let body = result_body(&order, &recruitment_url, shared2.base_url(), &scores);
         // The pending unit moves on to the delivery.
-        start_delivery(&shared2, &order, body, pending);
+        start_delivery(&shared2, &order, body, pending, Body::Built);
     });
 }
 

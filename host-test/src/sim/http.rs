@@ -8,8 +8,17 @@
 //! to answer is bookkeeping under a lock; slow or broken behaviour comes from
 //! the [`Faults`] layer, which runs before the handler (and, for the faults
 //! that lose an answer after the work was done, after it too).
+//!
+//! It is also where bodies meet the vendors' published schemas
+//! ([`SCHEMA_ROUTES`]): one choke point each way, so no simulator's own logic
+//! has to remember to check. A body the connector sends to a documented route
+//! is checked before the handler runs and refused with 400 if the document
+//! forbids it ([`SchemaRefusal`]); a body a simulator sends is checked before
+//! it leaves, and one that fails is a panic, because then the simulator
+//! itself has drifted from the document and every test built on it is moot.
 
 use crate::sim::faults::{FaultAction, Faults};
+use crate::sim::schema::{self, Schema};
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
@@ -20,7 +29,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -28,6 +37,247 @@ use tokio::sync::watch;
 /// Largest request or response body either side reads; a simulator has no
 /// business with more, and a bug that sends more should fail loudly.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// Which vendor a [`Server`] or an [`HttpClient`] plays: what decides which
+/// rows of [`SCHEMA_ROUTES`] apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Simulator {
+    /// Assessio's Recruitment API ([`crate::sim::assessio`]).
+    Assessio,
+    /// Kombo's unified ATS-assessment API ([`crate::sim::kombo`]).
+    Kombo,
+    /// Teamtailor's partner API ([`crate::sim::teamtailor`]).
+    Teamtailor,
+    /// `StackOne`'s unified ATS API ([`crate::sim::stackone`]).
+    StackOne,
+}
+
+impl fmt::Display for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Assessio => "Assessio",
+            Self::Kombo => "Kombo",
+            Self::Teamtailor => "Teamtailor",
+            Self::StackOne => "StackOne",
+        })
+    }
+}
+
+/// Which body of an exchange a [`SchemaRoute`] checks, seen from the simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// The body of a request the simulator's server receives: what the
+    /// connector wrote. One that fails is refused with 400.
+    Receives,
+    /// The body of a request the simulator's client sends (its webhooks):
+    /// what the vendor writes. One that fails is the simulator's bug: a panic.
+    Sends,
+    /// The body of a 2xx answer the simulator's client reads: what the
+    /// connector answered. One that fails is [`ClientError::OffSchema`].
+    Reads,
+}
+
+/// One row of [`SCHEMA_ROUTES`].
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaRoute {
+    /// Whose route.
+    pub simulator: Simulator,
+    /// Which body.
+    pub direction: Direction,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path: `/`-separated literal segments, `{name}` for any one
+    /// non-empty segment, and a leading `**` for any prefix (an outbound
+    /// call's path is the connector's, configured by the test, so only its
+    /// end, if anything, is the vendor's).
+    pub path: &'static str,
+    /// The schema the body must match.
+    pub schema: Schema,
+}
+
+const fn row(
+    simulator: Simulator,
+    direction: Direction,
+    method: &'static str,
+    path: &'static str,
+    schema: Schema,
+) -> SchemaRoute {
+    SchemaRoute { simulator, direction, method, path, schema }
+}
+
+/// Which vendor schema each documented exchange's body must match. The first
+/// matching row wins, so a new outbound call of a simulator (whose URL the
+/// test chooses) goes above that simulator's `**` row.
+///
+/// Only the routes whose bodies the documents describe are listed: bodiless
+/// GETs have nothing to check, and the answers the simulators themselves give
+/// are built by the handlers, which tests compare with the schemas directly.
+pub const SCHEMA_ROUTES: &[SchemaRoute] = {
+    use Direction::{Reads, Receives, Sends};
+    use Simulator::{Assessio, Kombo, StackOne, Teamtailor};
+    &[
+        row(Assessio, Receives, "POST", "/recruitment/v1/assessment-order", Schema::AssessioOrderRequest),
+        row(Assessio, Receives, "POST", "/recruitment/v1/assessment-order-link", Schema::AssessioOrderRequest),
+        row(Assessio, Sends, "POST", "**", Schema::AssessioResultWebhook),
+        row(Kombo, Receives, "PUT", "/v1/assessment/packages", Schema::KomboPutPackagesRequest),
+        row(Kombo, Receives, "PUT", "/v1/assessment/orders/{id}/result", Schema::KomboPutOrderResultRequest),
+        row(Kombo, Sends, "POST", "**", Schema::KomboOrderReceivedWebhook),
+        row(Teamtailor, Receives, "PUT", "/partner/v1/partner-results/{id}", Schema::TeamtailorPartnerResultUpdate),
+        row(Teamtailor, Sends, "POST", "**", Schema::TeamtailorPartnerEvent),
+        row(Teamtailor, Reads, "GET", "**/config", Schema::TeamtailorConfigResponse),
+        row(
+            StackOne,
+            Receives,
+            "PATCH",
+            "/unified/ats/assessments/orders/{id}/result",
+            Schema::StackOneAssessmentResultRequest,
+        ),
+        row(StackOne, Sends, "POST", "**/packages", Schema::StackOnePackagesRequest),
+        row(StackOne, Reads, "POST", "**/packages", Schema::StackOnePackagesResponse),
+        row(StackOne, Sends, "POST", "**", Schema::StackOneWebhookEvent),
+    ]
+};
+
+/// The schema a body of `simulator`'s exchange `method path` must match, if
+/// the table has one.
+pub fn schema_for(simulator: Simulator, direction: Direction, method: &Method, path: &str) -> Option<Schema> {
+    SCHEMA_ROUTES
+        .iter()
+        .find(|r| {
+            r.simulator == simulator
+                && r.direction == direction
+                && r.method == method.as_str()
+                && path_matches(r.path, path)
+        })
+        .map(|r| r.schema)
+}
+
+/// Whether `path` matches `pattern` (see [`SchemaRoute::path`]).
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let path: Vec<&str> = path.split('/').collect();
+    let (pattern, anchored) = match pattern.strip_prefix("**") {
+        Some(rest) => (rest.trim_start_matches('/'), false),
+        None => (pattern, true),
+    };
+    if pattern.is_empty() {
+        return !anchored || path.is_empty();
+    }
+    let pattern: Vec<&str> = pattern.split('/').collect();
+    if path.len() < pattern.len() || (anchored && path.len() != pattern.len()) {
+        return false;
+    }
+    let tail = &path[path.len() - pattern.len()..];
+    pattern
+        .iter()
+        .zip(tail)
+        .all(|(want, got)| if want.starts_with('{') && want.ends_with('}') { !got.is_empty() } else { want == got })
+}
+
+/// A body a simulator refused because the vendor's schema forbids it: kept
+/// (see [`Server::schema_refusals`]) so a test can say which field of what
+/// the connector sent the document does not allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaRefusal {
+    /// The simulator that refused it.
+    pub simulator: Simulator,
+    /// The request's method.
+    pub method: String,
+    /// The request's path and query.
+    pub target: String,
+    /// The schema it failed.
+    pub schema: Schema,
+    /// One `<JSON pointer>: <message>` per violation.
+    pub errors: Vec<String>,
+    /// The body as received.
+    pub body: Bytes,
+}
+
+impl fmt::Display for SchemaRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the {} simulator refused {} {}: the body does not match {}: {}",
+            self.simulator,
+            self.method,
+            self.target,
+            self.schema,
+            self.errors.join("; ")
+        )
+    }
+}
+
+/// The refusals a server made, shared with its connections.
+type RefusalLog = Arc<Mutex<Vec<SchemaRefusal>>>;
+
+/// Checks a received request against [`SCHEMA_ROUTES`]; `Some` is the
+/// refusal to record and answer.
+fn check_received(simulator: Option<Simulator>, request: &SimRequest) -> Option<SchemaRefusal> {
+    let simulator = simulator?;
+    let schema = schema_for(simulator, Direction::Receives, &request.method, &request.path)?;
+    let errors = schema::validate(schema, &request.body).err()?;
+    Some(SchemaRefusal {
+        simulator,
+        method: request.method.to_string(),
+        target: request.target(),
+        schema,
+        errors,
+        body: request.body.clone(),
+    })
+}
+
+/// The 400 for a refused body, in the refusing vendor's own error shape (the
+/// one its handler uses), so the connector reads it as it would read that
+/// vendor's answer; the message names the schema and every error, so the
+/// connector's log (and a failing test) shows what to fix.
+///
+/// - Assessio: `{"message"}`, the simulator's assumption (seed 001 is silent
+///   on error bodies).
+/// - Kombo: `{"status":"error","error":{code,title,message,log_url}}` with
+///   `PLATFORM.INPUT_INVALID` (`kombo/error-response`); `log_url` points at
+///   the simulator, as its handler's do.
+/// - Teamtailor: JSON:API `errors`, one per violation, each with its
+///   `source.pointer`.
+/// - `StackOne`: `{statusCode, message}`; `ats.json`'s error bodies also
+///   carry a `timestamp`, left out here because the choke point has no
+///   simulator clock and the connector reads only the status.
+fn refusal_response(refusal: &SchemaRefusal, host: Option<&str>) -> SimResponse {
+    use serde_json::json;
+    let message = format!("The body does not match {}: {}", refusal.schema, refusal.errors.join("; "));
+    let status = StatusCode::BAD_REQUEST;
+    match refusal.simulator {
+        Simulator::Assessio => SimResponse::json(status, &json!({ "message": message })),
+        Simulator::Kombo => {
+            let log_url = host.map(|h| format!("http://{h}/logs?schemaRefusal={}", refusal.schema));
+            let error = json!({
+                "code": "PLATFORM.INPUT_INVALID",
+                "title": "The request body is invalid.",
+                "message": message,
+                "log_url": log_url,
+            });
+            SimResponse::json(status, &json!({ "status": "error", "error": error }))
+        }
+        Simulator::Teamtailor => {
+            let errors: Vec<_> = refusal
+                .errors
+                .iter()
+                .map(|e| {
+                    let (pointer, detail) = e.split_once(": ").unwrap_or(("/", e));
+                    let pointer = if pointer == "/" { "" } else { pointer };
+                    json!({
+                        "status": "400",
+                        "title": format!("The body does not match {}", refusal.schema),
+                        "detail": detail,
+                        "source": { "pointer": pointer },
+                    })
+                })
+                .collect();
+            let mut response = SimResponse::json(status, &json!({ "errors": errors }));
+            response.headers = vec![(CONTENT_TYPE, HeaderValue::from_static("application/vnd.api+json"))];
+            response
+        }
+        Simulator::StackOne => SimResponse::json(status, &json!({ "statusCode": 400, "message": message })),
+    }
+}
 
 /// A request as a simulator's handler sees it: fully read.
 #[derive(Debug, Clone)]
@@ -171,6 +421,13 @@ pub trait Handler: Send + Sync + 'static {
         "other"
     }
 
+    /// Which vendor this handler plays, so the server checks received bodies
+    /// against that vendor's rows of [`SCHEMA_ROUTES`]. The default (a test's
+    /// closure, a proxy) is none: no checks.
+    fn simulator(&self) -> Option<Simulator> {
+        None
+    }
+
     /// Answers one request.
     fn handle(&self, request: SimRequest) -> SimResponse;
 }
@@ -221,6 +478,7 @@ impl ShutdownSignal {
 pub struct Server {
     addr: SocketAddr,
     stop: watch::Sender<bool>,
+    refusals: RefusalLog,
 }
 
 impl Server {
@@ -229,8 +487,10 @@ impl Server {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
-        tokio::spawn(accept_loop(listener, handler, faults, ShutdownSignal(stopped)));
-        Ok(Self { addr, stop })
+        let refusals = RefusalLog::default();
+        let served = Served { handler, faults, refusals: Arc::clone(&refusals) };
+        tokio::spawn(accept_loop(listener, served, ShutdownSignal(stopped)));
+        Ok(Self { addr, stop, refusals })
     }
 
     /// Starts serving a closure with no faults: the quickest test receiver.
@@ -261,6 +521,20 @@ impl Server {
     pub fn signal(&self) -> ShutdownSignal {
         ShutdownSignal(self.stop.subscribe())
     }
+
+    /// Every body this server refused because its vendor's schema forbids
+    /// it, oldest first.
+    pub fn schema_refusals(&self) -> Vec<SchemaRefusal> {
+        self.refusals.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+/// What every connection of a server shares.
+#[derive(Clone)]
+struct Served {
+    handler: Arc<dyn Handler>,
+    faults: Faults,
+    refusals: RefusalLog,
 }
 
 impl Drop for Server {
@@ -269,7 +543,7 @@ impl Drop for Server {
     }
 }
 
-async fn accept_loop(listener: TcpListener, handler: Arc<dyn Handler>, faults: Faults, mut stop: ShutdownSignal) {
+async fn accept_loop(listener: TcpListener, served: Served, mut stop: ShutdownSignal) {
     loop {
         let accepted = tokio::select! {
             () = stop.wait() => return,
@@ -281,13 +555,12 @@ async fn accept_loop(listener: TcpListener, handler: Arc<dyn Handler>, faults: F
             tokio::time::sleep(Duration::from_millis(5)).await;
             continue;
         };
-        let handler = Arc::clone(&handler);
-        let faults = faults.clone();
+        let served = served.clone();
         let mut conn_stop = stop.clone();
         tokio::spawn(async move {
             let service_stop = conn_stop.clone();
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                serve_one(Arc::clone(&handler), faults.clone(), service_stop.clone(), req)
+                serve_one(served.clone(), service_stop.clone(), req)
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -302,8 +575,7 @@ async fn accept_loop(listener: TcpListener, handler: Arc<dyn Handler>, faults: F
 }
 
 async fn serve_one(
-    handler: Arc<dyn Handler>,
-    faults: Faults,
+    Served { handler, faults, refusals }: Served,
     mut stop: ShutdownSignal,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, NoAnswer> {
@@ -346,7 +618,19 @@ async fn serve_one(
         headers: parts.headers,
         body,
     };
-    let response = handler.handle(request);
+    // The schema check runs before the handler, so a body the document
+    // forbids never reaches the simulator's logic (which would otherwise
+    // answer with its own, vendor-shaped guess at an error).
+    let response = match check_received(handler.simulator(), &request) {
+        Some(refusal) => {
+            // Loud on purpose: a test that fails because of this shows why.
+            eprintln!("{refusal}");
+            let response = refusal_response(&refusal, request.header("host"));
+            refusals.lock().unwrap_or_else(PoisonError::into_inner).push(refusal);
+            response
+        }
+        None => handler.handle(request),
+    };
     match decision.action {
         Some(FaultAction::DropAfterHandling) => Err(NoAnswer),
         Some(FaultAction::HangAfterHandling) => {
@@ -367,6 +651,15 @@ pub enum ClientError {
     Transport(String),
     /// No complete response within the client's timeout.
     Timeout(Duration),
+    /// A 2xx answer whose body the vendor's schema forbids (see
+    /// [`Direction::Reads`]): the connector answered, but not in the shape
+    /// the vendor documents, so the vendor could not use it.
+    OffSchema {
+        /// The schema the answer failed.
+        schema: Schema,
+        /// One `<JSON pointer>: <message>` per violation.
+        errors: Vec<String>,
+    },
 }
 
 impl fmt::Display for ClientError {
@@ -375,6 +668,9 @@ impl fmt::Display for ClientError {
             Self::InvalidRequest(why) => write!(f, "invalid request: {why}"),
             Self::Transport(why) => write!(f, "transport error: {why}"),
             Self::Timeout(after) => write!(f, "no response within {} ms", after.as_millis()),
+            Self::OffSchema { schema, errors } => {
+                write!(f, "the answer does not match {schema}: {}", errors.join("; "))
+            }
         }
     }
 }
@@ -415,6 +711,8 @@ impl ClientResponse {
 pub struct HttpClient {
     inner: Client<HttpConnector, Full<Bytes>>,
     timeout: Duration,
+    /// Whose client this is, for [`SCHEMA_ROUTES`]; none checks nothing.
+    simulator: Option<Simulator>,
 }
 
 impl HttpClient {
@@ -424,7 +722,22 @@ impl HttpClient {
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(5))
             .build_http();
-        Self { inner, timeout }
+        Self { inner, timeout, simulator: None }
+    }
+
+    /// This client, as `simulator`'s: what it sends and reads is checked
+    /// against that vendor's rows of [`SCHEMA_ROUTES`].
+    #[must_use]
+    pub fn for_simulator(mut self, simulator: Simulator) -> Self {
+        self.simulator = Some(simulator);
+        self
+    }
+
+    /// A copy that checks nothing: for a test's deliberately off-document
+    /// body (e.g. Assessio's `deliver_raw`), which is the point, not drift.
+    #[must_use]
+    pub fn unchecked(&self) -> Self {
+        Self { simulator: None, ..self.clone() }
     }
 
     /// The timeout.
@@ -433,6 +746,12 @@ impl HttpClient {
     }
 
     /// Sends one request and reads the whole response.
+    ///
+    /// A simulator's client checks the body against its vendor's schema
+    /// first and panics if the schema forbids it: the simulator has drifted
+    /// from the vendor's document, and a test built on it would prove
+    /// nothing. A 2xx answer the table lists is checked too
+    /// ([`ClientError::OffSchema`]).
     pub async fn request(
         &self,
         method: Method,
@@ -440,11 +759,26 @@ impl HttpClient {
         headers: &[(&str, &str)],
         body: impl Into<Bytes>,
     ) -> Result<ClientResponse, ClientError> {
-        let mut builder = Request::builder().method(method).uri(url);
+        let body = body.into();
+        let uri: http::Uri =
+            url.parse().map_err(|e: http::uri::InvalidUri| ClientError::InvalidRequest(e.to_string()))?;
+        let check =
+            |direction| self.simulator.and_then(|sim| Some((sim, schema_for(sim, direction, &method, uri.path())?)));
+        if let Some((simulator, schema)) = check(Direction::Sends)
+            && let Err(errors) = schema::validate(schema, &body)
+        {
+            panic!(
+                "the {simulator} simulator was about to send {method} {url} with a body that does not match {schema} \
+                 (the simulator has drifted from the vendor's document; fix the simulator): {}",
+                errors.join("; ")
+            );
+        }
+        let reads = check(Direction::Reads);
+        let mut builder = Request::builder().method(method).uri(uri);
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
-        let request = builder.body(Full::new(body.into())).map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
+        let request = builder.body(Full::new(body)).map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
         let exchange = async {
             let response = self.inner.request(request).await.map_err(|e| ClientError::Transport(describe(&e)))?;
             let (parts, body) = response.into_parts();
@@ -455,7 +789,15 @@ impl HttpClient {
                 .to_bytes();
             Ok(ClientResponse { status: parts.status.as_u16(), headers: parts.headers, body })
         };
-        tokio::time::timeout(self.timeout, exchange).await.unwrap_or(Err(ClientError::Timeout(self.timeout)))
+        let response =
+            tokio::time::timeout(self.timeout, exchange).await.unwrap_or(Err(ClientError::Timeout(self.timeout)))?;
+        if let Some((_, schema)) = reads
+            && response.is_success()
+            && let Err(errors) = schema::validate(schema, &response.body)
+        {
+            return Err(ClientError::OffSchema { schema, errors });
+        }
+        Ok(response)
     }
 
     /// Sends a request exactly as the connector built it (URL, headers in

@@ -458,7 +458,7 @@ impl KomboSim {
             integrations: config.integrations,
             webhook_secret: config.webhook_secret,
             default_page_size: config.default_page_size.clamp(1, MAX_PAGE_SIZE),
-            client: HttpClient::new(config.webhook_timeout),
+            client: HttpClient::new(config.webhook_timeout).for_simulator(crate::sim::http::Simulator::Kombo),
             base_url: OnceLock::new(),
             state: Mutex::new(State {
                 packages: HashMap::new(),
@@ -500,6 +500,12 @@ impl KomboSim {
     /// The fault plans, by [`route`].
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// Every body refused because Kombo's published schema forbids it
+    /// (see [`crate::sim::http::SCHEMA_ROUTES`]), oldest first.
+    pub fn schema_refusals(&self) -> Vec<crate::sim::http::SchemaRefusal> {
+        self.server.schema_refusals()
     }
 
     /// Where order webhooks go from now on.
@@ -755,6 +761,10 @@ fn endpoint(path: &str) -> Option<Endpoint> {
 }
 
 impl Handler for KomboHandler {
+    fn simulator(&self) -> Option<crate::sim::http::Simulator> {
+        Some(crate::sim::http::Simulator::Kombo)
+    }
+
     fn route(&self, method: &Method, path: &str) -> &'static str {
         match (method, endpoint(path)) {
             (&Method::PUT, Some(Endpoint::Packages)) => route::PACKAGES,

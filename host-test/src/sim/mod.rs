@@ -12,7 +12,10 @@
 //!   write-back) and its `ats_assessments.created` webhook.
 //! - [`faults`]: per-route latency, error statuses, dropped connections and
 //!   hangs, deterministic and changeable while a test runs.
-//! - [`http`]: the small server and client all are built on.
+//! - [`http`]: the small server and client all are built on, and the table
+//!   of which vendor schema each documented body must match.
+//! - [`schema`]: the vendors' published shapes as JSON Schemas, embedded and
+//!   compiled once.
 //!
 //! Each simulator binds `127.0.0.1` on a port the OS chooses, records what it
 //! received and sent, and stops on its `shutdown` or when dropped. They
@@ -25,6 +28,7 @@ mod common;
 pub mod faults;
 pub mod http;
 pub mod kombo;
+pub mod schema;
 pub mod stackone;
 pub mod teamtailor;
 
@@ -33,12 +37,16 @@ pub use assessio::{
     DeliveryAttempt, DeliveryState, Organisation, ReceivedOrder, RecruitmentRecord, RetryPolicy, Scores, SimClock,
 };
 pub use faults::{ANY_ROUTE, FaultAction, FaultPlan, FaultStats, Faults, XorShift64};
-pub use http::{ClientError, ClientResponse, Handler, HttpClient, Server, ShutdownSignal, SimRequest, SimResponse};
+pub use http::{
+    ClientError, ClientResponse, Direction, Handler, HttpClient, SCHEMA_ROUTES, SchemaRefusal, SchemaRoute, Server,
+    ShutdownSignal, SimRequest, SimResponse, Simulator, schema_for,
+};
 pub use kombo::{
     ApiCall, HiringTeamMember, HiringTeamRole, KomboCandidate, KomboConfig, KomboJob, KomboOrder, KomboSim,
     KomboSimError, NewOrder, OrderStatus, Package, PackageType, WebhookOutcome, WebhookSend, WebhookSignature,
     kombo_signature,
 };
+pub use schema::Schema;
 pub use stackone::{
     EventDetail, NewStackOneOrder, StackOneCall, StackOneCandidate, StackOneConfig, StackOneHiringTeamMember,
     StackOneJob, StackOneOrder, StackOneRetry, StackOneSignature, StackOneSim, StackOneSimError,

@@ -428,7 +428,7 @@ impl StackOneSim {
             webhook_secret: config.webhook_secret,
             retry: config.retry,
             clock: config.clock,
-            client: HttpClient::new(config.webhook_timeout),
+            client: HttpClient::new(config.webhook_timeout).for_simulator(crate::sim::http::Simulator::StackOne),
             state: Mutex::new(State {
                 orders: Vec::new(),
                 sends: Vec::new(),
@@ -462,6 +462,12 @@ impl StackOneSim {
     /// The fault plans, by [`route`].
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// Every body refused because `StackOne`'s published schema forbids it
+    /// (see [`crate::sim::http::SCHEMA_ROUTES`]), oldest first.
+    pub fn schema_refusals(&self) -> Vec<crate::sim::http::SchemaRefusal> {
+        self.server.schema_refusals()
     }
 
     /// What order events carry in `event_data` from now on.
@@ -761,6 +767,10 @@ fn percent_decode_path(s: &str) -> Option<String> {
 }
 
 impl Handler for StackOneHandler {
+    fn simulator(&self) -> Option<crate::sim::http::Simulator> {
+        Some(crate::sim::http::Simulator::StackOne)
+    }
+
     fn route(&self, method: &Method, path: &str) -> &'static str {
         if method == Method::PATCH && order_id(path).is_some() {
             return route::RESULT;

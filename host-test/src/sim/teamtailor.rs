@@ -575,7 +575,7 @@ impl TeamtailorSim {
             signature_secret: config.signature_secret,
             customers: config.customers,
             clock: config.clock,
-            client: HttpClient::new(config.webhook_timeout),
+            client: HttpClient::new(config.webhook_timeout).for_simulator(crate::sim::http::Simulator::Teamtailor),
             base_url: OnceLock::new(),
             state: Mutex::new(State {
                 results: Vec::new(),
@@ -620,6 +620,12 @@ impl TeamtailorSim {
     /// The fault plans, by [`route`].
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// Every body refused because Teamtailor's published schema forbids it
+    /// (see [`crate::sim::http::SCHEMA_ROUTES`]), oldest first.
+    pub fn schema_refusals(&self) -> Vec<crate::sim::http::SchemaRefusal> {
+        self.server.schema_refusals()
     }
 
     /// The clock signatures are timestamped with.
@@ -1019,6 +1025,10 @@ fn partner_result_id(path: &str) -> Option<&str> {
 }
 
 impl Handler for TeamtailorHandler {
+    fn simulator(&self) -> Option<crate::sim::http::Simulator> {
+        Some(crate::sim::http::Simulator::Teamtailor)
+    }
+
     fn route(&self, method: &Method, path: &str) -> &'static str {
         if method == Method::PUT && partner_result_id(path).is_some() { route::PARTNER_RESULT } else { route::OTHER }
     }
