@@ -413,8 +413,9 @@ async fn auto_completion_delivers_deterministic_scores() {
         let result = parse_result(&request.body).unwrap();
         let expected = Scores::deterministic(&result.result_id);
         assert_eq!(result.score, Some(expected.score));
-        let got: Vec<(String, u8)> = result.subscores.into_iter().map(|s| (s.name, s.score)).collect();
-        assert_eq!(got, expected.subscores);
+        let got: Vec<(String, f64)> = result.subscores.into_iter().map(|s| (s.name, s.score.get())).collect();
+        let want: Vec<(String, f64)> = expected.subscores.iter().map(|(n, s)| (n.clone(), f64::from(*s))).collect();
+        assert_eq!(got, want);
     }
     assert!(sim.deliveries().iter().all(|d| d.state == DeliveryState::Delivered && d.attempts.len() == 1));
 }

@@ -12,7 +12,7 @@ use crate::http::{Header, HttpRequest, Method};
 use crate::json::{self, Json, Object};
 use crate::lenses::Catalog;
 use crate::response::Rejection;
-use crate::result::AssessmentResult;
+use crate::result::{AssessmentResult, SubscoreValue};
 use crate::signature::SignatureError;
 use crate::{time, validate};
 use alloc::format;
@@ -270,9 +270,12 @@ fn slug(name: &str) -> String {
 /// `result_url`, each subscore as a `SUB_RESULT`, the recruitment page as a
 /// `TEXT` attribute, and `completed_at` from the host's clock.
 pub fn result_body(result: &AssessmentResult, completed_at: i64) -> Result<Vec<u8>, InputError> {
+    /// Kombo's `score.value` is a `number` (double) in its OpenAPI, so a
+    /// fractional or out-of-range subscore goes as it came; an integral one is
+    /// written as an integer, as before ([`SubscoreValue`]'s `Serialize`).
     #[derive(Serialize)]
     struct Score {
-        value: u8,
+        value: SubscoreValue,
         max: u8,
     }
     #[derive(Serialize)]
@@ -299,7 +302,11 @@ pub fn result_body(result: &AssessmentResult, completed_at: i64) -> Result<Vec<u
         .ok_or_else(|| InputError::missing("assessmentReportUrl"))?;
     let mut attributes = Vec::new();
     let mut ids: Vec<String> = Vec::new();
-    for s in &result.subscores {
+    for (i, s) in result.subscores.iter().enumerate() {
+        // JSON has no NaN or infinity; only a host can hand one in.
+        if !s.score.is_finite() {
+            return Err(InputError::invalid(indexed("subscores", i), "score is not a finite number"));
+        }
         // A slug already taken (or empty) gets the first free `-n` suffix,
         // checked against every id so far, so ids stay unique whatever the names.
         let base = slug(&s.name);
@@ -401,7 +408,7 @@ mod tests {
         let mut result = crate::hubs::sample_result();
         result.subscores = ["a-3", "a", "A", "", "?", "a"]
             .iter()
-            .map(|n| crate::result::Subscore { name: (*n).into(), score: 1 })
+            .map(|n| crate::result::Subscore { name: (*n).into(), score: 1.into() })
             .collect();
         let body: serde_json::Value = serde_json::from_slice(&result_body(&result, 0).unwrap()).unwrap();
         let ids: Vec<&str> = body["attributes"]
@@ -492,6 +499,28 @@ mod tests {
             parse_order_event(br#"{"type":"other","data":{}}"#),
             Err(InputError::Invalid(p)) if p.field == "type"
         ));
+    }
+
+    /// Kombo's `SUB_RESULT` `score.value` is a `number` (double) in its
+    /// OpenAPI: a fractional or out-of-range subscore goes as Assessio sent it,
+    /// a whole one as an integer (today's bytes), a non-finite one (only a
+    /// host can hand one in) is refused by name.
+    #[test]
+    fn fractional_subscores_are_written_back_as_numbers() {
+        use crate::result::{Subscore, SubscoreValue};
+        let mut result = crate::hubs::sample_result();
+        result.subscores = alloc::vec![
+            Subscore { name: "A".into(), score: SubscoreValue::new(72.5) },
+            Subscore { name: "B".into(), score: SubscoreValue::new(130.0) },
+            Subscore { name: "C".into(), score: 7.into() },
+        ];
+        let bytes = result_body(&result, 0).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains(r#""score":{"value":72.5,"max":100}"#), "{text}");
+        assert!(text.contains(r#""score":{"value":130,"max":100}"#), "{text}");
+        assert!(text.contains(r#""score":{"value":7,"max":100}"#), "{text}");
+        result.subscores[1].score = SubscoreValue::new(f64::NAN);
+        assert_eq!(result_body(&result, 0), Err(InputError::invalid("subscores[1]", "score is not a finite number")));
     }
 
     #[test]
