@@ -182,6 +182,48 @@ fn reconcile_places_documented_open_orders_and_does_not_loop_on_those_it_cannot_
     assert_eq!(body_of(&status)["state"], "rejected", "{}", support::text(&status));
 }
 
+/// Assessio's 409 on `assessment-order-link` means the candidate's email is
+/// already in that recruitment. A second, different order for the same
+/// candidate and job must not be taken as placed: Assessio would send the
+/// result to the first order's result id, and this one would wait forever.
+#[test]
+fn a_409_for_an_order_never_sent_before_is_a_rejection_with_a_reason() {
+    let p = gateway("order-link");
+    p.script(|r| {
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        if body["resultId"].is_string() && r.url.ends_with("/assessment-order-link") {
+            let first = assessio_gateway::place::result_id("kombo", "int-1", "ord-1");
+            if body["resultId"] == first.as_str() {
+                return reply(200, r#"{"assessmentPackageLink":"https://app.assessio.online/p/1"}"#);
+            }
+            return reply(409, r#"{"message":"Candidate already exists in recruitment"}"#);
+        }
+        reply(200, "{}")
+    });
+    assert_eq!(webhook(&p, &envelope(&documented_order("ord-1", Some("BO-1")))).status, 200);
+    let second = webhook(&p, &envelope(&documented_order("ord-2", Some("BO-1"))));
+    let message = assert_rejected(&second);
+    assert!(message.contains("already in this Assessio recruitment"), "{message}");
+    // Redelivered: answered from the record, not sent again.
+    assert_rejected(&webhook(&p, &envelope(&documented_order("ord-2", Some("BO-1")))));
+    assert_eq!(assessio_bodies(&p).len(), 2);
+}
+
+/// The same order, sent before with no known outcome (Assessio unreachable),
+/// answered 409 on its next attempt: its own earlier attempt landed.
+#[test]
+fn a_409_after_an_unknown_earlier_attempt_of_the_same_order_settles_as_placed() {
+    let p = gateway("order-link");
+    p.script(|_| Err("connection reset".into()));
+    let order = envelope(&documented_order("ord-1", Some("BO-1")));
+    assert_eq!(webhook(&p, &order).status, 503);
+    p.script(|_| reply(409, ""));
+    let out = webhook(&p, &order);
+    assert_eq!(out.status, 200, "{}", support::text(&out));
+    assert_eq!(body_of(&out)["status"], "placed");
+    assert_eq!(assessio_bodies(&p).len(), 2);
+}
+
 /// One documented nullable string: `null`, absent, blank, or a value.
 fn nullable(value: &'static str) -> impl Strategy<Value = Option<Option<&'static str>>> {
     prop_oneof![Just(Some(None)), Just(None), Just(Some(Some(" "))), Just(Some(Some(value)))]
