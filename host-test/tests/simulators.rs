@@ -578,7 +578,8 @@ async fn the_order_webhook_is_signed_verifiably_and_can_be_redelivered() {
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(
         keys(data),
-        ["id", "package_id", "status", "integration_id", "candidate", "application", "job", "remote_data"]
+        ["id", "package_id", "status", "integration_id", "candidate", "application", "job"],
+        "Kombo's schema: every member present, no `remote_data` (additionalProperties: false)"
     );
     assert_eq!(keys(&data["candidate"]), ["remote_id", "email", "first_name", "last_name", "phone"]);
     assert_eq!(keys(&data["job"]), ["remote_id", "name", "job_code", "description", "location", "hiring_team"]);
