@@ -1,4 +1,4 @@
-//! Kombo orders as Kombo's published OpenAPI defines them (`openapi.json`
+//! Kombo orders as Kombo's published API schema defines them (`openapi.json`
 //! on docs.kombo.dev: `AssessmentOrderReceivedWebhookPayload` and
 //! `GetAssessmentOrdersPositiveResponse`), through the gateway natively:
 //! every nullable field may be `null` (or, leniently, absent), the job may
@@ -35,7 +35,7 @@ fn gateway(endpoint: &str) -> Memory {
     ])
 }
 
-/// The order object Kombo's OpenAPI documents, with every nullable field
+/// The order object Kombo's API schema documents, with every nullable field
 /// `null` but the candidate's names and the job's name and code, and no
 /// `remote_data` (the schema has `additionalProperties: false`).
 fn documented_order(id: &str, job_code: Option<&str>) -> Value {
@@ -224,17 +224,28 @@ fn a_409_after_an_unknown_earlier_attempt_of_the_same_order_settles_as_placed() 
     assert_eq!(assessio_bodies(&p).len(), 2);
 }
 
-/// One documented nullable string: `null`, absent, blank, or a value.
-fn nullable(value: &'static str) -> impl Strategy<Value = Option<Option<&'static str>>> {
-    prop_oneof![Just(Some(None)), Just(None), Just(Some(Some(" "))), Just(Some(Some(value)))]
+/// One documented nullable string, as an event may carry it.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    /// Left out (the schema requires it; read leniently).
+    Absent,
+    /// `null`.
+    Null,
+    /// A string, possibly blank.
+    Given(&'static str),
 }
 
-fn put(obj: &mut Value, key: &str, v: Option<Option<&str>>) {
+fn nullable(value: &'static str) -> impl Strategy<Value = Field> {
+    prop_oneof![Just(Field::Null), Just(Field::Absent), Just(Field::Given(" ")), Just(Field::Given(value))]
+}
+
+fn put(obj: &mut Value, key: &str, v: Field) {
     match v {
-        None => {
+        Field::Absent => {
             obj.as_object_mut().unwrap().remove(key);
         }
-        Some(v) => obj[key] = json!(v),
+        Field::Null => obj[key] = Value::Null,
+        Field::Given(s) => obj[key] = json!(s),
     }
 }
 

@@ -1,4 +1,4 @@
-//! End to end through wasmtime on the order shape Kombo's published OpenAPI
+//! End to end through wasmtime on the order shape Kombo's published API schema
 //! documents (`AssessmentOrderReceivedWebhookPayload`): the real gateway
 //! component served from `spin.toml`, the Kombo simulator sending documented
 //! events with nullable fields `null` (it checks what it receives against

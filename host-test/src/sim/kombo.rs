@@ -1,5 +1,5 @@
 //! A local Kombo unified ATS-assessment API, as Kombo documents it: its
-//! published OpenAPI (`openapi.json` on docs.kombo.dev, OpenAPI 3.1.0: the
+//! published API schema (`openapi.json` on docs.kombo.dev, version 3.1.0: the
 //! webhook `assessment:order-received` with the schema
 //! `AssessmentOrderReceivedWebhookPayload`, and the operations
 //! `PUT /assessment/packages`, `GET /assessment/orders` and

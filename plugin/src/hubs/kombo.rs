@@ -5,8 +5,8 @@
 //! padding), takes the published packages, lists open orders, and takes the
 //! result write-back. All of it is built and read here; the host only sends.
 //!
-//! Orders are read as Kombo's published OpenAPI (`openapi.json` on
-//! docs.kombo.dev, 3.1.0) defines them, not as one example shows them: the
+//! Orders are read as Kombo's published API schema (`openapi.json` on
+//! docs.kombo.dev, version 3.1.0) defines them, not as one example shows them: the
 //! webhook is `{"id", "type", "data"}`; in `data` only `id`, `package_id`,
 //! `status`, `integration_id` and the candidate's `email` are non-null
 //! strings, and the candidate's names and phone, `application.remote_id`,
@@ -133,7 +133,7 @@ fn given<'a>(o: &'a Object, key: &str, path: &str) -> Result<Option<&'a str>, In
 /// The key of an order's job, from which the Assessio recruitment id is
 /// derived (`ids::stable_id("recruitment", ["kombo:<integration>", key])`),
 /// so that every candidate ordered for one job lands in one Assessio
-/// recruitment. Kombo's OpenAPI makes every job field nullable, so the key
+/// recruitment. Kombo's API schema makes every job field nullable, so the key
 /// falls back in this order:
 ///
 /// 1. `job.remote_id`, as it is: the ATS's id for the job. Unchanged from
@@ -171,7 +171,7 @@ enum Source {
     OpenOrders,
 }
 
-/// Reads one order object. Follows Kombo's published OpenAPI
+/// Reads one order object. Follows Kombo's published API schema
 /// (`components.schemas.AssessmentOrderReceivedWebhookPayload` and
 /// `GetAssessmentOrdersPositiveResponse`): `id`, `package_id`, `status` and
 /// the candidate's `email` are strings; the candidate's names, every job
@@ -235,7 +235,7 @@ fn read_order(o: &Object, prefix: &str, source: Source) -> Result<(String, HubOr
 }
 
 /// Reads an `assessment:order-received` webhook body: the envelope Kombo's
-/// OpenAPI documents (`{"id", "type", "data": {order}}`), or the bare order
+/// API schema documents (`{"id", "type", "data": {order}}`), or the bare order
 /// object as seed 004's guide shows it. Everything not needed for Assessio
 /// (phone, location, description, application, remote data) is dropped here.
 pub fn parse_order_event(body: &[u8]) -> Result<OrderEvent, InputError> {
@@ -414,7 +414,7 @@ fn slug(name: &str) -> String {
 /// `result_url`, each subscore as a `SUB_RESULT`, the recruitment page as a
 /// `TEXT` attribute, and `completed_at` from the host's clock.
 pub fn result_body(result: &AssessmentResult, completed_at: i64) -> Result<Vec<u8>, InputError> {
-    /// Kombo's `score.value` is a `number` (double) in its OpenAPI, so a
+    /// Kombo's `score.value` is a `number` (double) in its API schema, so a
     /// fractional or out-of-range subscore goes as it came; an integral one is
     /// written as an integer, as before ([`SubscoreValue`]'s `Serialize`).
     #[derive(Serialize)]
@@ -645,7 +645,7 @@ mod tests {
         ));
     }
 
-    /// An order in the shape of Kombo's published OpenAPI
+    /// An order in the shape of Kombo's published API schema
     /// (`AssessmentOrderReceivedWebhookPayload`): the envelope, `job_code` and
     /// `description`, no `remote_data`, and every nullable field `null` but
     /// the names. Refused before ("`data.job.remote_id` is required").
@@ -840,8 +840,8 @@ mod tests {
         );
     }
 
-    /// Kombo's `SUB_RESULT` `score.value` is a `number` (double) in its
-    /// OpenAPI: a fractional or out-of-range subscore goes as Assessio sent it,
+    /// Kombo's `SUB_RESULT` `score.value` is a `number` (double) in its API
+    /// schema: a fractional or out-of-range subscore goes as Assessio sent it,
     /// a whole one as an integer (today's bytes), a non-finite one (only a
     /// host can hand one in) is refused by name.
     #[test]
