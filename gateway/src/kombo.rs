@@ -6,6 +6,24 @@
 //! rejected) is answered from the record and never sent to Assessio again.
 //! Kombo keeps an order open until it is placed or rejected, so the gateway
 //! keeps nothing itself: reconcile lists Kombo's open orders.
+//!
+//! What reconcile does with an open order it cannot place: Kombo takes a
+//! rejection only as the answer to its webhook (422), and its API can only
+//! complete or cancel an order with a `result_url`, which such an order does
+//! not have. So reconcile never writes to Kombo for it, and never fails on
+//! it:
+//! - an order refused for good (no last name, unknown package, a candidate
+//!   already in the recruitment) is recorded as rejected with its reason on
+//!   the first run and counted under `rejected`; later runs find the record,
+//!   send nothing, log nothing, and count it under `already_rejected`;
+//! - an order that cannot be read at all (it breaks Kombo's schema: no id, no
+//!   email) is counted under `unreadable` and listed in `unreadable_orders`
+//!   with where and why (field names, never values); nothing is sent.
+//!
+//! Both stay open in Kombo until the recruiter cancels them in the ATS; the
+//! run's answer stays 200 and `complete`. An order that only Kombo's older
+//! guide would refuse (a job without `remote_id`, any nullable field `null`)
+//! is readable and placed (see `assessio_plugin::hubs::kombo`).
 
 use crate::config::{Config, KomboHub, Tenant};
 use crate::place::{Order, lens_and_locale, place};
@@ -49,6 +67,14 @@ pub async fn order_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) -> O
     }
     let event = match kombo::parse_order_event(&req.body) {
         Ok(e) => e,
+        // Signed by Kombo and JSON, but not an order (it breaks Kombo's own
+        // schema): it never will be one, so reject it with Kombo's 422 and a
+        // reason the recruiter sees. Any other answer would leave the order
+        // open in the ATS and in every reconcile, silently.
+        Err(e) if serde_json::from_slice::<serde_json::Value>(&req.body).is_ok() => {
+            p.log(&format!("kombo webhook: an event that cannot become an order was rejected: {e}"));
+            return Outgoing::raw_json(422, kombo::rejection_body(&kombo::unreadable_order_message(&e)));
+        }
         Err(e) => return Outgoing::error(400, &format!("unreadable order event: {e}")),
     };
     if event.status != "OPEN" {
@@ -68,8 +94,13 @@ pub struct Tally {
     placed: usize,
     already_placed: usize,
     rejected: usize,
+    /// Orders answered from a rejected record: nothing sent, nothing logged.
+    already_rejected: usize,
     retry_later: usize,
     unreadable: usize,
+    /// Where and why, for each order that could not be read (page, position,
+    /// the field at fault); field names only, never values.
+    unreadable_orders: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -115,8 +146,22 @@ pub async fn reconcile_report(p: &impl Platform, hub: &KomboHub, cfg: &Config) -
                 }
             };
             tally.unreadable += page.unreadable.len();
-            for order in &page.orders {
-                match place_order(p, hub, cfg, order).await {
+            for why in &page.unreadable {
+                p.log(&format!(
+                    "kombo reconcile {integration}: page {}: an open order cannot be read: {why}",
+                    tally.pages
+                ));
+                tally.unreadable_orders.push(format!("page {}: {why}", tally.pages));
+            }
+            for order in page.orders {
+                // Kombo's list does not repeat the integration: the page is
+                // the one asked for with `X-Integration-Id`.
+                let order = HubOrder { tenant: integration.clone(), ..order };
+                if already_rejected(p, &order) {
+                    tally.already_rejected += 1;
+                    continue;
+                }
+                match place_order(p, hub, cfg, &order).await {
                     Placement::Placed { already: true } => tally.already_placed += 1,
                     Placement::Placed { already: false } => tally.placed += 1,
                     Placement::Rejected(_) => tally.rejected += 1,
@@ -131,6 +176,14 @@ pub async fn reconcile_report(p: &impl Platform, hub: &KomboHub, cfg: &Config) -
         report.insert(integration.clone(), tally);
     }
     report
+}
+
+/// Whether the order's record already says rejected, so reconcile can skip
+/// it without a word: Kombo keeps such an order open (see the module docs).
+/// A store that cannot be read says no, and `place_order` answers as usual.
+fn already_rejected(p: &impl Platform, order: &HubOrder) -> bool {
+    let rid = crate::place::result_id(HUB, &order.tenant, &order.order_id);
+    matches!(crate::records::load(p, &rid), Ok(Some(r)) if r.state == crate::records::State::Rejected)
 }
 
 async fn list_page(

@@ -17,6 +17,11 @@ use assessio_plugin::{OrderOutcome, interpret_order_response};
 /// answer "retry later" rather than send the order a second time.
 const IN_FLIGHT_SECONDS: i64 = 60;
 
+/// Why an order answered 409 by Assessio, and not sent before, is refused.
+pub const ALREADY_IN_RECRUITMENT: &str = "Assessio could not be ordered: the candidate is already in this \
+Assessio recruitment (the same email address was invited for this job and assessment by an earlier order). \
+Their invitation and result stay with that order.";
+
 /// What became of an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Placement {
@@ -121,6 +126,10 @@ async fn send_order(
         Ok(None) => {}
         Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
     }
+    // Whether this very order was sent before without a known outcome (the
+    // sender died mid-way, or Assessio timed out or failed): only then may a
+    // 409 be our own earlier attempt having landed.
+    let sent_before = record.attempts > 0 && matches!(record.state, State::Placing | State::Retrying);
     record.state = State::Placing;
     record.attempts += 1;
     if let Err(e) = records::save(p, &mut record) {
@@ -132,9 +141,24 @@ async fn send_order(
     };
     let line = |what: &str| format!("{} order {} ({}): {what}", o.hub, o.order.order_id, o.order.tenant);
     match outcome {
-        OrderOutcome::Accepted(_) | OrderOutcome::Duplicate => {
+        OrderOutcome::Accepted(_) => {
             p.log(&line("placed at Assessio"));
             finish(p, &mut record, State::Placed, None, Placement::Placed { already: false })
+        }
+        // Assessio's 409 (seed 001, `assessment-order-link`): the candidate's
+        // email is already in this recruitment. That is this order only if
+        // an earlier attempt of it may have landed; otherwise another order
+        // (another application, a re-order) put the candidate there, and
+        // calling this one placed would leave it waiting for a result that
+        // Assessio sends to the other order's result id.
+        OrderOutcome::Duplicate if sent_before => {
+            p.log(&line("placed at Assessio (an earlier attempt of this order had landed: 409)"));
+            finish(p, &mut record, State::Placed, None, Placement::Placed { already: false })
+        }
+        OrderOutcome::Duplicate => {
+            let reason = String::from(ALREADY_IN_RECRUITMENT);
+            p.log(&line("refused by Assessio (HTTP 409): the candidate is already in this recruitment"));
+            finish(p, &mut record, State::Rejected, Some(reason.clone()), Placement::Rejected(reason))
         }
         OrderOutcome::Rejected(r) => {
             let reason = format!("Assessio refused the order: {}", r.message);

@@ -537,7 +537,10 @@ fn the_router_answers_as_documented() {
         ["envelope"]["value"];
     let body = serde_json::to_vec(envelope).expect("serialises");
     documented(&spec, "/kombo/webhook", "post", &call(&p, "POST", "/kombo/webhook", &signed(&body), &body), 503);
-    documented(&spec, "/kombo/webhook", "post", &call(&p, "POST", "/kombo/webhook", &signed(b"[]"), b"[]"), 400);
+    // JSON that cannot become an order is Kombo's 422 with a message; only a
+    // body that is not JSON at all is a 400.
+    documented(&spec, "/kombo/webhook", "post", &call(&p, "POST", "/kombo/webhook", &signed(b"[]"), b"[]"), 422);
+    documented(&spec, "/kombo/webhook", "post", &call(&p, "POST", "/kombo/webhook", &signed(b"[}"), b"[}"), 400);
     let mut nameless = envelope.clone();
     nameless["data"]["candidate"]["last_name"] = Value::Null;
     let body = serde_json::to_vec(&nameless).expect("serialises");

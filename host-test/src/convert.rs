@@ -103,7 +103,11 @@ impl From<wit::AssessmentResult> for core_api::AssessmentResult {
         Self {
             result_id: r.result_id,
             score: r.score,
-            subscores: r.subscores.into_iter().map(|s| core_api::Subscore { name: s.name, score: s.score }).collect(),
+            subscores: r
+                .subscores
+                .into_iter()
+                .map(|s| core_api::Subscore { name: s.name, score: core_api::SubscoreValue::new(s.score) })
+                .collect(),
             recruitment_url: r.recruitment_url,
             report_url: r.report_url,
         }

@@ -118,6 +118,8 @@ pub fn from_json(path: &str, v: &Value, ty: &Type) -> Result<Val, Mismatch> {
         Type::S16 => Val::S16(int(path, v, "a 16-bit whole number")?),
         Type::S32 => Val::S32(int(path, v, "a 32-bit whole number")?),
         Type::S64 => Val::S64(int(path, v, "a whole number (Unix seconds for a time)")?),
+        // A subscore (`f64`): any JSON number, which is always finite.
+        Type::Float64 => Val::Float64(v.as_f64().ok_or_else(|| expected(path, "a number", v))?),
         Type::String => Val::String(v.as_str().ok_or_else(|| expected(path, "a string", v))?.to_string()),
         Type::List(_) if is_bytes(ty) => match v {
             Value::String(s) => Val::List(s.bytes().map(Val::U8).collect()),
@@ -236,7 +238,9 @@ pub fn to_json(val: &Val, ty: &Type) -> Value {
         (Val::S32(n), _) => json!(n),
         (Val::S64(n), _) => json!(n),
         (Val::Float32(n), _) => json!(n),
-        (Val::Float64(n), _) => json!(n),
+        // An integral value prints as an integer (`73`, not `73.0`), as the
+        // plugin writes it to JSON itself.
+        (Val::Float64(n), _) => float_json(*n),
         (Val::Char(c), _) => json!(c.to_string()),
         (Val::String(s), _) => json!(s),
         (Val::List(items), t) if is_bytes(t) => {
@@ -279,12 +283,23 @@ pub fn to_json(val: &Val, ty: &Type) -> Value {
     }
 }
 
+/// A float as JSON: an integer when it is one (and exactly representable),
+/// so whole-number subscores print as they arrived; `null` when not finite,
+/// as `serde_json` writes it.
+fn float_json(n: f64) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss, clippy::float_cmp)]
+    let whole = (n.is_finite() && n.abs() <= EXACT && (n as i64) as f64 == n).then_some(n as i64);
+    whole.map_or_else(|| json!(n), |i| json!(i))
+}
+
 /// A type as a reader would write its JSON, for `assessio functions`.
 pub fn describe(ty: &Type, depth: usize) -> String {
     match ty {
         Type::Bool => "true|false".into(),
         Type::U8 | Type::U16 | Type::U32 | Type::U64 => "N".into(),
         Type::S8 | Type::S16 | Type::S32 | Type::S64 => "INT".into(),
+        Type::Float32 | Type::Float64 => "NUMBER".into(),
         Type::String => "\"...\"".into(),
         Type::List(_) if is_bytes(ty) => "\"text\"".into(),
         Type::List(l) => format!("[{}, ...]", describe(&l.ty(), depth)),

@@ -326,7 +326,8 @@ async fn orders_that_arrive_while_assessio_is_down_are_placed_by_reconcile() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(
         tally,
-        json!({ "pages": 1, "placed": 2, "already_placed": 0, "rejected": 0, "retry_later": 0, "unreadable": 0 })
+        json!({ "pages": 1, "placed": 2, "already_placed": 0, "rejected": 0, "already_rejected": 0, "retry_later": 0,
+               "unreadable": 0, "unreadable_orders": [] })
     );
     let placed: BTreeSet<String> = stack.assessio.orders().into_iter().map(|o| o.result_id).collect();
     assert_eq!(placed, BTreeSet::from([result_id_of(&a.order_id), result_id_of(&b.order_id)]));
@@ -341,7 +342,8 @@ async fn orders_that_arrive_while_assessio_is_down_are_placed_by_reconcile() {
     assert_eq!(r.status, 200);
     assert_eq!(
         tally,
-        json!({ "pages": 1, "placed": 0, "already_placed": 2, "rejected": 0, "retry_later": 0, "unreadable": 0 })
+        json!({ "pages": 1, "placed": 0, "already_placed": 2, "rejected": 0, "already_rejected": 0, "retry_later": 0,
+               "unreadable": 0, "unreadable_orders": [] })
     );
     assert_eq!(stack.assessio.attempt_count(), 2);
     assert_eq!(stack.assessio.order_count(), 2);

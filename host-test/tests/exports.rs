@@ -114,8 +114,8 @@ fn parse_result_reads_the_seed_and_names_bad_fields() {
     let seed = br#"{"resultId":"6ef46985-9ca2-4c65-a184-47fa0d332246","score":71,"subscores":{"Driving Leadership":73,"Influencing & Inspiring":68}}"#;
     let r = connector().parse_result(seed).unwrap().unwrap();
     assert_eq!((r.result_id.as_str(), r.score), ("6ef46985-9ca2-4c65-a184-47fa0d332246", Some(71)));
-    let names: Vec<_> = r.subscores.iter().map(|s| (s.name.as_str(), s.score)).collect();
-    assert_eq!(names, [("Driving Leadership", 73), ("Influencing & Inspiring", 68)]);
+    let names: Vec<_> = r.subscores.iter().map(|s| (s.name.as_str(), s.score.get())).collect();
+    assert_eq!(names, [("Driving Leadership", 73.0), ("Influencing & Inspiring", 68.0)]);
     assert_eq!(
         connector().parse_result(br#"{"resultId":"x","score":101}"#).unwrap(),
         Err(InputError::invalid("score", "is 101, above the maximum of 100"))

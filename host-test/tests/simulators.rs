@@ -414,8 +414,9 @@ async fn auto_completion_delivers_deterministic_scores() {
         let result = parse_result(&request.body).unwrap();
         let expected = Scores::deterministic(&result.result_id);
         assert_eq!(result.score, Some(expected.score));
-        let got: Vec<(String, u8)> = result.subscores.into_iter().map(|s| (s.name, s.score)).collect();
-        assert_eq!(got, expected.subscores);
+        let got: Vec<(String, f64)> = result.subscores.into_iter().map(|s| (s.name, s.score.get())).collect();
+        let want: Vec<(String, f64)> = expected.subscores.iter().map(|(n, s)| (n.clone(), f64::from(*s))).collect();
+        assert_eq!(got, want);
     }
     assert!(sim.deliveries().iter().all(|d| d.state == DeliveryState::Delivered && d.attempts.len() == 1));
 }
@@ -578,7 +579,8 @@ async fn the_order_webhook_is_signed_verifiably_and_can_be_redelivered() {
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(
         keys(data),
-        ["id", "package_id", "status", "integration_id", "candidate", "application", "job", "remote_data"]
+        ["id", "package_id", "status", "integration_id", "candidate", "application", "job"],
+        "Kombo's schema: every member present, no `remote_data` (additionalProperties: false)"
     );
     assert_eq!(keys(&data["candidate"]), ["remote_id", "email", "first_name", "last_name", "phone"]);
     assert_eq!(keys(&data["job"]), ["remote_id", "name", "job_code", "description", "location", "hiring_team"]);

@@ -44,8 +44,8 @@ fn sample_result() -> AssessmentResult {
         result_id: "r".into(),
         score: Some(71),
         subscores: vec![
-            Subscore { name: "Driving Leadership".into(), score: 73 },
-            Subscore { name: "Influencing & Inspiring".into(), score: 68 },
+            Subscore { name: "Driving Leadership".into(), score: 73.into() },
+            Subscore { name: "Influencing & Inspiring".into(), score: 68.into() },
         ],
         recruitment_url: Some("https://app.assessio.online/r/1".into()),
         report_url: Some("https://app.assessio.online/rep/2".into()),

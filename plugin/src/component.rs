@@ -447,7 +447,11 @@ impl From<wit::AssessmentResult> for core_api::AssessmentResult {
         Self {
             result_id: r.result_id,
             score: r.score,
-            subscores: r.subscores.into_iter().map(|s| core_api::Subscore { name: s.name, score: s.score }).collect(),
+            subscores: r
+                .subscores
+                .into_iter()
+                .map(|s| core_api::Subscore { name: s.name, score: core_api::SubscoreValue::new(s.score) })
+                .collect(),
             recruitment_url: r.recruitment_url,
             report_url: r.report_url,
         }
@@ -555,7 +559,7 @@ impl From<core_api::AssessmentResult> for wit::AssessmentResult {
         Self {
             result_id: r.result_id,
             score: r.score,
-            subscores: r.subscores.into_iter().map(|s| wit::Subscore { name: s.name, score: s.score }).collect(),
+            subscores: r.subscores.into_iter().map(|s| wit::Subscore { name: s.name, score: s.score.get() }).collect(),
             recruitment_url: r.recruitment_url,
             report_url: r.report_url,
         }

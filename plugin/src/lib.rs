@@ -55,5 +55,5 @@ pub use http::{Header, HttpRequest, Method};
 pub use lenses::{Catalog, Lens, config_request, list_lenses};
 pub use order::{Candidate, OrderDetails, OrderEndpoint, Recruitment, build_order};
 pub use response::{OrderOutcome, Rejection, interpret_order_response};
-pub use result::{AssessmentResult, Subscore, parse_result};
+pub use result::{AssessmentResult, Subscore, SubscoreValue, parse_result};
 pub use signature::{DEFAULT_TOLERANCE, SignatureError, Verified, sign_request, verify_signature};

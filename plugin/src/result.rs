@@ -13,8 +13,111 @@ use serde::{Deserialize, Serialize};
 pub struct Subscore {
     /// The competency.
     pub name: String,
-    /// 0 to 100.
-    pub score: u8,
+    /// As Assessio sent it: any finite number (see [`SubscoreValue`]).
+    pub score: SubscoreValue,
+}
+
+/// A subscore's value. Seed 001 bounds only the overall `score` (an integer
+/// from 0 to 100); `subscores` is an object whose values it does not bound,
+/// so a fractional or out-of-range subscore is Assessio's to send and ours to
+/// pass on. Refusing one would refuse the whole result, and Assessio would
+/// retry it for 36 hours and then drop it.
+///
+/// A newtype rather than a bare `f64` for three reasons:
+/// - it serialises an integral value as a JSON integer (`73`, not `73.0`)
+///   and [`Display`](core::fmt::Display)s it without a fraction, so every
+///   write-back of a whole-number result keeps today's bytes;
+/// - it is `Eq` and `Ord` honestly, by [`f64::total_cmp`] (with `-0.0` read
+///   as `0.0`), so results stay comparable and sortable;
+/// - a non-finite value (only a host can hand one in, through the WIT's
+///   `f64`) is representable but reported by [`SubscoreValue::is_finite`],
+///   for each write-back to refuse by name; it serialises as `null`, as
+///   `serde_json` writes a non-finite float, so serialising never fails.
+#[derive(Debug, Clone, Copy)]
+pub struct SubscoreValue(f64);
+
+impl SubscoreValue {
+    /// The largest magnitude below which every integer is an exact `f64`
+    /// (2^53): integral values up to it are written as JSON integers.
+    const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+
+    /// Wraps `value`; `-0.0` becomes `0.0`, so equal numbers compare equal.
+    pub fn new(value: f64) -> Self {
+        Self(if value == 0.0 { 0.0 } else { value })
+    }
+
+    /// The number.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+
+    /// Whether the value is a number JSON can carry (not NaN or infinite).
+    pub fn is_finite(self) -> bool {
+        self.0.is_finite()
+    }
+
+    /// The value as an integer when it is one (and exactly representable).
+    // The casts are the integrality test itself: within ±2^53 an `f64` is
+    // whole exactly when it survives the round trip through `i64`.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss, clippy::float_cmp)]
+    pub fn as_integer(self) -> Option<i64> {
+        let f = self.0;
+        let whole = f as i64;
+        (f.is_finite() && f.abs() <= Self::EXACT_INTEGERS && whole as f64 == f).then_some(whole)
+    }
+}
+
+impl From<u8> for SubscoreValue {
+    fn from(value: u8) -> Self {
+        Self(f64::from(value))
+    }
+}
+
+impl PartialEq for SubscoreValue {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.total_cmp(&other.0).is_eq()
+    }
+}
+
+impl Eq for SubscoreValue {}
+
+impl PartialOrd for SubscoreValue {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SubscoreValue {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+impl core::fmt::Display for SubscoreValue {
+    /// `73` for an integral value, `72.5` otherwise (Rust's shortest
+    /// round-trip form, which never uses an exponent).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Through the numbers' own `Display`, so width and alignment apply.
+        match self.as_integer() {
+            Some(i) => core::fmt::Display::fmt(&i, f),
+            None => core::fmt::Display::fmt(&self.0, f),
+        }
+    }
+}
+
+impl Serialize for SubscoreValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.as_integer() {
+            Some(i) => serializer.serialize_i64(i),
+            None => serializer.serialize_f64(self.0),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SubscoreValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        f64::deserialize(deserializer).map(Self::new)
+    }
 }
 
 /// A result as Assessio delivers it.
@@ -57,6 +160,18 @@ fn score_value(path: &str, value: &Json) -> Result<u8, InputError> {
     }
 }
 
+/// A subscore is any finite JSON number (see [`SubscoreValue`]); anything
+/// else (a string, a boolean, `null`) is refused, naming the competency.
+fn subscore_value(path: &str, value: &Json) -> Result<SubscoreValue, InputError> {
+    match value {
+        Json::Number(n) => match n.as_f64() {
+            Some(f) if f.is_finite() => Ok(SubscoreValue::new(f)),
+            _ => Err(InputError::invalid(path, format!("is {n}, not a finite number"))),
+        },
+        other => Err(InputError::invalid(path, format!("must be a number, not {}", other.kind()))),
+    }
+}
+
 fn url(obj: &Object, key: &str) -> Result<Option<String>, InputError> {
     json::opt_str(obj, key)?
         .map(str::trim)
@@ -93,7 +208,7 @@ pub fn parse_result(body: &[u8]) -> Result<AssessmentResult, InputError> {
                         return Err(InputError::invalid(path, "names a competency twice (ignoring spaces)"));
                     }
                     seen.push(name);
-                    Ok(Subscore { name: validate::plain_text(&path, name)?.into(), score: score_value(&path, v)? })
+                    Ok(Subscore { name: validate::plain_text(&path, name)?.into(), score: subscore_value(&path, v)? })
                 })
                 .collect::<Result<_, _>>()?
         }
@@ -132,8 +247,8 @@ mod tests {
         assert_eq!(
             r.subscores,
             [
-                Subscore { name: "Driving Leadership".into(), score: 73 },
-                Subscore { name: "Influencing & Inspiring".into(), score: 68 },
+                Subscore { name: "Driving Leadership".into(), score: 73.into() },
+                Subscore { name: "Influencing & Inspiring".into(), score: 68.into() },
             ]
         );
         assert_eq!((r.recruitment_url, r.report_url), (None, None));
@@ -165,12 +280,13 @@ mod tests {
             (r#"{"resultId":"r","score":"71"}"#, invalid("score", "must be a number from 0 to 100, not a string")),
             (r#"{"resultId":"r","subscores":[1]}"#, invalid("subscores", "must be an object, not an array")),
             (
-                r#"{"resultId":"r","subscores":{"Grit":200}}"#,
-                invalid("subscores.Grit", "is 200, above the maximum of 100"),
-            ),
-            (
                 r#"{"resultId":"r","subscores":{"Grit":true}}"#,
-                invalid("subscores.Grit", "must be a number from 0 to 100, not a boolean"),
+                invalid("subscores.Grit", "must be a number, not a boolean"),
+            ),
+            (r#"{"resultId":"r","subscores":{"Grit":null}}"#, invalid("subscores.Grit", "must be a number, not null")),
+            (
+                r#"{"resultId":"r","subscores":{"Grit":"71"}}"#,
+                invalid("subscores.Grit", "must be a number, not a string"),
             ),
             (r#"{"resultId":"r","subscores":{" ":1}}"#, invalid("subscores", "has a competency with an empty name")),
             (
@@ -186,7 +302,55 @@ mod tests {
         assert!(matches!(parse_result(br#"{"resultId":"a","resultId":"b"}"#), Err(InputError::Malformed(_))));
     }
 
+    /// Seed 001 bounds only `score`; subscores are whatever numbers Assessio
+    /// sends. Before, one of these refused the whole result, and Assessio
+    /// retried it for 36 hours and dropped it.
+    #[test]
+    fn fractional_and_out_of_range_subscores_are_kept_as_sent() {
+        let r = parse_result(
+            br#"{"resultId":"r","score":71,"subscores":{"A":72.5,"B":-3,"C":250,"D":1e2,"E":0.1,"F":-0.0}}"#,
+        )
+        .unwrap();
+        let got: Vec<f64> = r.subscores.iter().map(|s| s.score.get()).collect();
+        assert_eq!(got, [72.5, -3.0, 250.0, 100.0, 0.1, 0.0]);
+        // Integral values are written back as JSON integers, so a whole-number
+        // result keeps today's bytes; fractions stay fractions.
+        let written: Vec<String> = r.subscores.iter().map(|s| serde_json::to_string(&s.score).unwrap()).collect();
+        assert_eq!(written, ["72.5", "-3", "250", "100", "0.1", "0"]);
+        let shown: Vec<String> = r.subscores.iter().map(|s| alloc::format!("{}", s.score)).collect();
+        assert_eq!(shown, ["72.5", "-3", "250", "100", "0.1", "0"]);
+        // The overall score keeps its documented bounds.
+        assert!(parse_result(br#"{"resultId":"r","score":70.5}"#).is_err());
+    }
+
+    #[test]
+    fn subscore_values_compare_totally_and_flag_what_json_cannot_carry() {
+        assert_eq!(SubscoreValue::new(-0.0), SubscoreValue::from(0));
+        assert!(SubscoreValue::new(72.5) > SubscoreValue::from(72));
+        assert_eq!(SubscoreValue::new(f64::NAN), SubscoreValue::new(f64::NAN), "Eq is reflexive, even for NaN");
+        assert!(!SubscoreValue::new(f64::INFINITY).is_finite());
+        assert_eq!(serde_json::to_string(&SubscoreValue::new(f64::NAN)).unwrap(), "null");
+        assert_eq!(SubscoreValue::new(1e300).as_integer(), None, "beyond 2^53 it stays a float");
+        let back: SubscoreValue = serde_json::from_str("73").unwrap();
+        assert_eq!(back, SubscoreValue::from(73));
+    }
+
     proptest! {
+        /// Any number as a scorer writes one (an integer, or a decimal with
+        /// up to two places, far outside 0..100 too) is read as sent and
+        /// written back as the same JSON text (an integer when it is one).
+        #[test]
+        fn any_subscore_round_trips_to_the_same_text(hundredths in -10_000_000_i64..10_000_000) {
+            #[allow(clippy::cast_precision_loss)]
+            let value = hundredths as f64 / 100.0;
+            let text = serde_json::to_string(&SubscoreValue::new(value)).unwrap();
+            let body = format!(r#"{{"resultId":"r","subscores":{{"A":{text}}}}}"#);
+            let r = parse_result(body.as_bytes()).unwrap();
+            prop_assert_eq!(r.subscores[0].score, SubscoreValue::new(value));
+            prop_assert_eq!(serde_json::to_string(&r.subscores[0].score).unwrap(), text.clone());
+            prop_assert_eq!(text.contains('.'), hundredths % 100 != 0, "integral values are written as integers");
+        }
+
         #[test]
         fn scores_in_range_round_trip(score in 0u8..=100, subs in proptest::collection::vec(("[A-Za-z &]{1,20}", 0u8..=100), 0..8)) {
             let mut seen = alloc::collections::BTreeSet::new();
@@ -195,8 +359,8 @@ mod tests {
             let body = format!(r#"{{"resultId":"id","score":{score},"subscores":{{{}}}}}"#, members.join(","));
             let r = parse_result(body.as_bytes()).unwrap();
             prop_assert_eq!(r.score, Some(score));
-            let got: Vec<(String, u8)> = r.subscores.into_iter().map(|s| (s.name, s.score)).collect();
-            let want: Vec<(String, u8)> = subs.into_iter().map(|(n, s)| (n.trim().into(), s)).collect();
+            let got: Vec<(String, SubscoreValue)> = r.subscores.into_iter().map(|s| (s.name, s.score)).collect();
+            let want: Vec<(String, SubscoreValue)> = subs.into_iter().map(|(n, s)| (n.trim().into(), s.into())).collect();
             prop_assert_eq!(got, want);
         }
 

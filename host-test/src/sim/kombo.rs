@@ -1,5 +1,32 @@
-//! A local Kombo unified ATS-assessment API, as seed 004 and the hub notes
-//! (`docs/hub-apis.md`) describe it.
+//! A local Kombo unified ATS-assessment API, as Kombo documents it: its
+//! published API schema (`openapi.json` on docs.kombo.dev, version 3.1.0: the
+//! webhook `assessment:order-received` with the schema
+//! `AssessmentOrderReceivedWebhookPayload`, and the operations
+//! `PUT /assessment/packages`, `GET /assessment/orders` and
+//! `PUT /assessment/orders/{assessment_order_id}/result`), seed 004 (the
+//! assessment guide: the 422 rejection) and the hub notes
+//! (`shared/docs/hub-apis.md`).
+//!
+//! It is an oracle: it sends what those documents allow and checks what it
+//! receives against them, never against the connector. In particular:
+//! - the webhook is the documented envelope `{"id", "type", "data"}`; in
+//!   `data` every field the schema lists is sent (its `required` lists them
+//!   all), and every nullable one can be `null`: the candidate's `remote_id`,
+//!   names and phone, `application.remote_id`, the job's `remote_id`, `name`,
+//!   `job_code`, `description` and `location`, and each hiring team member's
+//!   `remote_id`, `email` and names ([`NewOrder::sparse`] sends them all
+//!   `null`). `remote_data` is not in the schema (`additionalProperties:
+//!   false`); it is sent only when a test asks for seed 004's older shape;
+//! - `GET /assessment/orders` results carry no `integration_id` (the schema
+//!   of `GetAssessmentOrdersPositiveResponse` has none: the page is the
+//!   integration of `X-Integration-Id`);
+//! - result writes are checked against
+//!   `PutAssessmentOrdersAssessmentOrderIdResultRequestBody`: `score`,
+//!   `max_score` and a `SUB_RESULT`'s `score.value` are any numbers
+//!   (doubles), `score.max` at least 1.
+//!
+//! Where the documents are silent the simulator says so at the spot
+//! ("assumed"), rather than inventing a rule silently.
 //!
 //! Served under `/v1`: `PUT /assessment/packages`, `GET /assessment/orders`
 //! and `PUT /assessment/orders/{id}/result`, each behind `Authorization:
@@ -212,11 +239,12 @@ pub struct KomboCandidate {
     pub phone: Option<String>,
 }
 
-/// One person of the job's hiring team.
+/// One person of the job's hiring team. Every field but the roles is
+/// nullable in Kombo's schema.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HiringTeamMember {
     /// The ATS's id.
-    pub remote_id: String,
+    pub remote_id: Option<String>,
     /// Their email.
     pub email: Option<String>,
     /// Their first name.
@@ -257,7 +285,9 @@ pub struct NewOrder {
     pub application_remote_id: Option<String>,
     /// For which job.
     pub job: KomboJob,
-    /// The ATS's own payload; `{}` objects as in seed 004 when `None`.
+    /// Seed 004's guide shows a `remote_data` member in the order; Kombo's
+    /// schema has none (`additionalProperties: false`). `None` (the default)
+    /// sends the documented shape; `Some` adds it, as that older guide shows.
     pub remote_data: Option<Value>,
 }
 
@@ -283,13 +313,27 @@ impl NewOrder {
                 description: Some("Leads a team of engineers.".into()),
                 location: Some(json!({ "city": "San Francisco", "country": "United States" })),
                 hiring_team: vec![HiringTeamMember {
-                    remote_id: "26vafvWSRmbhNcxJYqjCzuJr".into(),
+                    remote_id: Some("26vafvWSRmbhNcxJYqjCzuJr".into()),
                     email: Some("jane.doe@example.com".into()),
                     first_name: Some("Jane".into()),
                     last_name: Some("Doe".into()),
                     hiring_team_roles: vec![HiringTeamRole::Recruiter],
                 }],
             },
+            remote_data: None,
+        }
+    }
+
+    /// The sparsest order Kombo's schema allows: the required strings (ids,
+    /// package, the candidate's email) and every nullable field `null`, with
+    /// an empty hiring team. Tests fill in what they need on top.
+    pub fn sparse(integration_id: &str, package_id: &str, email: &str) -> Self {
+        Self {
+            integration_id: integration_id.to_owned(),
+            package_id: package_id.to_owned(),
+            candidate: KomboCandidate { email: email.to_owned(), ..KomboCandidate::default() },
+            application_remote_id: None,
+            job: KomboJob::default(),
             remote_data: None,
         }
     }
@@ -581,7 +625,7 @@ impl KomboSim {
                     let envelope = json!({
                         "id": stored.record.event_id,
                         "type": ORDER_RECEIVED,
-                        "data": order_json(&stored.record),
+                        "data": order_json(&stored.record, Shape::Webhook),
                     });
                     Bytes::from(envelope.to_string())
                 })
@@ -673,8 +717,18 @@ fn rejection_message(status: u16, body: &[u8]) -> Option<String> {
     value.get("message").and_then(Value::as_str).map(str::to_owned)
 }
 
-/// The order object, field for field as the hub notes list it.
-fn order_json(order: &KomboOrder) -> Value {
+/// Where an order object goes: the two schemas differ in one member.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `AssessmentOrderReceivedWebhookPayload.data`: with `integration_id`.
+    Webhook,
+    /// `GetAssessmentOrdersPositiveResponse.data.results[]`: without it.
+    Listed,
+}
+
+/// The order object, field for field as Kombo's schema lists it (every
+/// member present, nullable ones possibly `null`).
+fn order_json(order: &KomboOrder, shape: Shape) -> Value {
     let o = &order.order;
     let c = &o.candidate;
     let team: Vec<Value> = o
@@ -692,7 +746,7 @@ fn order_json(order: &KomboOrder) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut data = json!({
         "id": order.id,
         "package_id": order.package_id,
         "status": order.status.as_str(),
@@ -713,8 +767,16 @@ fn order_json(order: &KomboOrder) -> Value {
             "location": o.job.location,
             "hiring_team": team,
         },
-        "remote_data": o.remote_data.clone().unwrap_or_else(|| json!({ "upstream_webhook_body": {}, "/assessment-orders": {} })),
-    })
+    });
+    if let Some(obj) = data.as_object_mut() {
+        if shape == Shape::Listed {
+            obj.remove("integration_id");
+        }
+        if let (Shape::Webhook, Some(remote)) = (shape, &o.remote_data) {
+            obj.insert("remote_data".into(), remote.clone());
+        }
+    }
+    data
 }
 
 /// A refusal in Kombo's error shape.
@@ -925,7 +987,7 @@ impl KomboHandler {
             Some(last) if more => Value::String(encode_cursor(last.seq)),
             _ => Value::Null,
         };
-        let results: Vec<Value> = page.iter().map(|o| order_json(&o.record)).collect();
+        let results: Vec<Value> = page.iter().map(|o| order_json(&o.record, Shape::Listed)).collect();
         Ok(success(&json!({ "next": next, "results": results })))
     }
 
@@ -1031,6 +1093,9 @@ fn validate_packages(body: &Map<String, Value>) -> Result<Vec<Package>, String> 
         if !ids.insert(id.to_owned()) {
             return Err(format!("{path}id: {id:?} appears more than once."));
         }
+        // Assumed: Kombo's schema says ids are unique ("A unique identifier
+        // for the assessment package") but is silent on names; a repeated
+        // name would show two identical choices in the ATS, so it is refused.
         if !names.insert(name.to_owned()) {
             return Err(format!("{path}name: {name:?} appears more than once."));
         }
@@ -1044,11 +1109,17 @@ fn validate_packages(body: &Map<String, Value>) -> Result<Vec<Package>, String> 
     Ok(out)
 }
 
-/// The documented result body; returns the status it sets. Optional members
-/// may also be `null` (assumed: generated SDKs send nulls); `completed_at` is
-/// not required for COMPLETED although Kombo asks for it ("please make sure").
+/// The documented result body
+/// (`PutAssessmentOrdersAssessmentOrderIdResultRequestBody`); returns the
+/// status it sets. Optional members may also be `null` (assumed: the schema
+/// is silent, and generated SDKs send nulls); `completed_at` is not required
+/// for COMPLETED although Kombo asks for it ("please make sure").
 fn validate_result(body: &Map<String, Value>) -> Result<OrderStatus, String> {
-    only_keys(body, &["status", "result_url", "completed_at", "score", "max_score", "attributes", "attachments"], "")?;
+    only_keys(
+        body,
+        &["status", "result_url", "completed_at", "score", "max_score", "attributes", "attachments", "remote_fields"],
+        "",
+    )?;
     let status_name = string_member(body, "status", "")?;
     let Some(status @ (OrderStatus::Open | OrderStatus::Completed | OrderStatus::Cancelled)) =
         OrderStatus::parse(status_name)
@@ -1083,11 +1154,24 @@ fn validate_result(body: &Map<String, Value>) -> Result<OrderStatus, String> {
         for (i, item) in items.iter().enumerate() {
             let path = format!("attachments[{i}].");
             let Value::Object(a) = item else { return Err(format!("attachments[{i}]: must be an object.")) };
-            only_keys(a, &["name", "data", "content_type"], &path)?;
+            // `name` required; `data` (base64) or `data_url` (a URI), one of
+            // them ("you must provide either"); `content_type` optional
+            // (required with `data`, the description says).
+            only_keys(a, &["name", "data", "data_url", "content_type"], &path)?;
             non_empty(a, "name", &path)?;
-            non_empty(a, "content_type", &path)?;
-            if STANDARD.decode(string_member(a, "data", &path)?).is_err() {
-                return Err(format!("{path}data: must be base64."));
+            match (a.get("data"), a.get("data_url")) {
+                (Some(_), None) => {
+                    non_empty(a, "content_type", &path)?;
+                    if STANDARD.decode(string_member(a, "data", &path)?).is_err() {
+                        return Err(format!("{path}data: must be base64."));
+                    }
+                }
+                (None, Some(_)) => {
+                    if !http_url(string_member(a, "data_url", &path)?) {
+                        return Err(format!("{path}data_url: must be an http(s) URL."));
+                    }
+                }
+                _ => return Err(format!("{path}: exactly one of data and data_url is required.")),
             }
         }
     }
@@ -1114,8 +1198,12 @@ fn validate_attribute(item: &Value, at: &str) -> Result<(), String> {
             };
             let score_path = format!("{path}score.");
             only_keys(score, &["value", "max"], &score_path)?;
+            // Both doubles; `max` has `minimum: 1`. The value is not bounded
+            // by `max` in the schema, so a subscore above it is accepted.
             number_member(score, "value", &score_path)?;
-            number_member(score, "max", &score_path)?;
+            if number_member(score, "max", &score_path)? < 1.0 {
+                return Err(format!("{score_path}max: must be at least 1."));
+            }
             let status = string_member(a, "status", &path)?;
             if !matches!(status, "COMPLETED" | "CANCELLED") {
                 return Err(format!("{path}status: {status:?} is not one of COMPLETED, CANCELLED."));

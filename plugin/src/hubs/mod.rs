@@ -109,6 +109,22 @@ pub(crate) fn api_request(
     Ok(crate::http::HttpRequest { method, url: format!("{base}{path}"), headers, body: body.unwrap_or_default() })
 }
 
+/// The lens name as a recruiter should see it in the ATS: prefixed with
+/// "Assessio" so the vendor is clear among other providers' packages, unless
+/// the name already starts with the word (any case), which would read
+/// "Assessio Assessio Sales Lens".
+fn branded(lens_name: &str) -> String {
+    let name = lens_name.trim();
+    let head = name.get(..BRAND.len());
+    let rest = name.get(BRAND.len()..);
+    let starts_with_brand = head.is_some_and(|h| h.eq_ignore_ascii_case(BRAND))
+        && rest.is_some_and(|r| r.chars().next().is_none_or(|c| !c.is_alphanumeric()));
+    if starts_with_brand { String::from(name) } else { format!("{BRAND} {name}") }
+}
+
+/// The vendor's name, as packages are prefixed with it.
+const BRAND: &str = "Assessio";
+
 /// One orderable package as every hub lists it: a lens in a locale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Package {
@@ -132,15 +148,7 @@ pub fn packages(catalog: &crate::lenses::Catalog) -> Vec<Package> {
             catalog.locales.iter().map(move |locale| {
                 let language = locale_name(locale);
                 let lens_name = lens.name.trim();
-                let starts_with_brand =
-                    lens_name.get(..8).is_some_and(|p| p.eq_ignore_ascii_case("assessio")) && {
-                        lens_name[8..].chars().next().is_none_or(|c| !c.is_alphanumeric())
-                    };
-                let name = if starts_with_brand {
-                    format!("{lens_name} ({language})")
-                } else {
-                    format!("Assessio {lens_name} ({language})")
-                };
+                let name = format!("{} ({language})", branded(lens_name));
                 Package {
                     id: package_id(&lens.id, locale),
                     name,
@@ -222,8 +230,8 @@ pub(crate) fn sample_result() -> crate::result::AssessmentResult {
         result_id: "r".into(),
         score: Some(71),
         subscores: alloc::vec![
-            Subscore { name: "Driving Leadership".into(), score: 73 },
-            Subscore { name: "Influencing & Inspiring".into(), score: 68 },
+            Subscore { name: "Driving Leadership".into(), score: 73.into() },
+            Subscore { name: "Influencing & Inspiring".into(), score: 68.into() },
         ],
         recruitment_url: Some("https://app.assessio.online/r/1".into()),
         report_url: Some("https://app.assessio.online/rep/2".into()),

@@ -564,6 +564,9 @@ pub fn result_request(
     submitted_at: i64,
 ) -> Result<HttpRequest, InputError> {
     let id = validate::required_text("order-id", order_id)?;
+    if let Some(i) = result.subscores.iter().position(|s| !s.score.is_finite()) {
+        return Err(InputError::invalid(indexed("subscores", i), "score is not a finite number"));
+    }
     let body = result_body(result, submitted_at);
     api.request(Method::Patch, &format!("/unified/ats/assessments/orders/{}/result", percent_encode(id)), Some(body))
 }
@@ -947,6 +950,24 @@ mod tests {
         let bad_key = StackOneApi { api_key: "a b".into(), ..api() };
         assert!(result_request(&bad_key, "o", &result(), 0).is_err());
         assert!(!format!("{bad_key:?}").contains("a b"), "Debug redacts the key");
+    }
+
+    #[test]
+    fn fractional_subscores_are_summarised_as_sent_and_non_finite_ones_refused() {
+        use crate::result::{Subscore, SubscoreValue};
+        let mut r = result();
+        r.subscores = alloc::vec![
+            Subscore { name: "Driving Leadership".into(), score: SubscoreValue::new(72.5) },
+            Subscore { name: "Analytical Thinking".into(), score: 85.into() },
+        ];
+        let body: serde_json::Value =
+            serde_json::from_slice(&result_request(&api(), "o", &r, 0).unwrap().body).unwrap();
+        assert_eq!(body["summary"], "Assessio score 71 of 100. Driving Leadership 72.5, Analytical Thinking 85.");
+        r.subscores[1].score = SubscoreValue::new(f64::NAN);
+        assert_eq!(
+            result_request(&api(), "o", &r, 0),
+            Err(InputError::invalid("subscores[1]", "score is not a finite number"))
+        );
     }
 
     #[test]

@@ -720,8 +720,8 @@ mod tests {
     #[test]
     fn summary_is_clipped_and_details_stay_shallow() {
         let mut r = result();
-        r.subscores.push(Subscore { name: "Ö".repeat(400), score: 99 });
-        r.subscores.push(Subscore { name: "Driving Leadership".into(), score: 1 });
+        r.subscores.push(Subscore { name: "Ö".repeat(400), score: 99.into() });
+        r.subscores.push(Subscore { name: "Driving Leadership".into(), score: 1.into() });
         let req = result_request(URL, "k", &r).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
         let attrs = &v["data"]["attributes"];
