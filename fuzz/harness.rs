@@ -233,7 +233,11 @@ fn refusal(e: &InputError, public: &[&[u8]]) {
     assert_eq!(teamtailor::rejection_text(e), message);
     let kombo_body = json(&kombo::rejection_body(&message));
     assert_eq!(kombo_body["status"], "ORDER_REJECTED");
-    let api = stackone::StackOneApi { base_url: "https://api.stackone.com".into(), api_key: "k".into(), account_id: "a".into() };
+    let api = stackone::StackOneApi {
+        base_url: "https://api.stackone.com".into(),
+        api_key: "k".into(),
+        account_id: "a".into(),
+    };
     let request = stackone::rejection_request(&api, "order-1", &message).expect("any message is written");
     assert_eq!(json(&request.body)["result"]["value"], "cancelled");
 }
@@ -740,7 +744,11 @@ pub fn stackone_parse_event(data: &[u8]) {
     };
     assert_serde_round_trip(&e);
     let (record, account) = (e.record_id.clone(), e.account_id.clone());
-    let api = stackone::StackOneApi { base_url: "https://api.stackone.com".into(), api_key: "k".into(), account_id: account.clone() };
+    let api = stackone::StackOneApi {
+        base_url: "https://api.stackone.com".into(),
+        api_key: "k".into(),
+        account_id: account.clone(),
+    };
     let mut lookups = 0;
     while let Some((kind, id)) = stackone::next_lookup(&e) {
         lookups += 1;

@@ -211,7 +211,12 @@ async fn every_documented_event_shape_is_placed_or_refused_visibly() {
     assert_eq!(lookups("/unified/ats/applications/"), 1, "only the references event needed the application");
     assert_eq!(lookups("/unified/ats/candidates/"), 1);
     assert_eq!(lookups("/unified/ats/jobs/"), 1);
-    assert!(calls.iter().filter(|c| c.target.starts_with("/unified/ats/") && !c.target.contains("/assessments/")).all(|c| c.status == 200));
+    assert!(
+        calls
+            .iter()
+            .filter(|c| c.target.starts_with("/unified/ats/") && !c.target.contains("/assessments/"))
+            .all(|c| c.status == 200)
+    );
     stack.shutdown().await;
 }
 
@@ -245,7 +250,8 @@ async fn the_packages_list_request_gets_the_accounts_packages() {
     let list = json_of(&body);
     let ids: Vec<&str> = list["data"].as_array().unwrap().iter().filter_map(|p| p["id"].as_str()).collect();
     assert!(ids.contains(&package_id(LENS_ID, "en-US").as_str()), "{ids:?}");
-    let (status, _) = stack.stackone.list_packages(&url, STACKONE_ACCOUNT, "job-9", StackOneSignature::WrongSecret).await;
+    let (status, _) =
+        stack.stackone.list_packages(&url, STACKONE_ACCOUNT, "job-9", StackOneSignature::WrongSecret).await;
     assert_eq!(status, Some(401));
     stack.shutdown().await;
 }

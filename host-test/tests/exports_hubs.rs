@@ -127,11 +127,23 @@ fn every_hub_example_call_answers_as_the_native_library_does() {
 #[test]
 fn the_plugin_exports_the_same_adapters_for_every_hub() {
     let names: Vec<String> = connector().exported_functions().into_iter().map(|f| f.name).collect();
-    for hub in ["kombo", "stackone"] {
-        for f in ["verify-webhook", "parse-order-event", "result-request", "rejection-body", "interpret-write-response"]
-        {
-            assert!(names.contains(&format!("{hub}.{f}")), "{hub}.{f} missing from {names:?}");
-        }
+    for f in ["verify-webhook", "parse-order-event", "result-request", "rejection-body", "interpret-write-response"] {
+        assert!(names.contains(&format!("kombo.{f}")), "kombo.{f} missing from {names:?}");
+    }
+    for f in [
+        "verify-webhook",
+        "parse-event",
+        "next-lookup",
+        "lookup-request",
+        "merge-lookup",
+        "to-hub-order",
+        "result-request",
+        "rejection-request",
+        "parse-packages-query",
+        "packages-body",
+        "interpret-write-response",
+    ] {
+        assert!(names.contains(&format!("stackone.{f}")), "stackone.{f} missing from {names:?}");
     }
     for f in [
         "verify-signature",
@@ -201,28 +213,32 @@ const SO_B64: &str = "ovsvzap9QoJw8ILFtbiFJfns1zE5D9W+Cgmh9W9pOe0=";
 const SO_HEX: &str = "a2fb2fcdaa7d428270f082c5b5b88525f9ecd731390fd5be0a09a1f56f6939ed";
 
 #[test]
-fn stackone_signatures_follow_the_configured_scheme() {
-    let check = |header: &str, value: &str, encoding: &str| {
+fn stackone_signatures_are_base64url_under_any_current_secret() {
+    let check = |header: &str, value: &str, secrets: &[&str]| {
         call(
             "stackone.verify-webhook",
             &json!({
-                "scheme": {"header-name": "x-stackone-signature", "encoding": encoding},
                 "headers": [{"name": "Content-Type", "value": "application/json"}, {"name": header, "value": value}],
                 "body": SO_BODY,
-                "secret": "so-secret",
+                "secrets": secrets,
             }),
         )
     };
-    assert_eq!(check("X-StackOne-Signature", SO_B64URL, "base64url"), Ok(json!({"ok": true})));
-    assert_eq!(check("x-stackone-signature", SO_B64, "base64"), Ok(json!({"ok": true})));
-    assert_eq!(check("x-stackone-signature", &format!("sha256={SO_HEX}"), "hex"), Ok(json!({"ok": true})));
+    assert_eq!(check("X-StackOne-Signature", SO_B64URL, &["so-secret"]), Ok(json!({"ok": true})));
+    assert_eq!(check("x-stackone-signature", SO_B64URL, &["new-secret", "so-secret"]), Ok(json!({"ok": true})));
     assert_eq!(
-        check("x-stackone-signature", SO_HEX, "base64url"),
-        Err(json!({"malformed": "no signature is an HMAC-SHA256 in base64url"}))
+        check("x-stackone-signature", SO_B64, &["so-secret"]),
+        Err(json!({"malformed": "no signature is a base64url HMAC-SHA256"})),
+        "standard base64 is not StackOne's encoding"
     );
-    assert_eq!(check("x-other", SO_B64URL, "base64url"), Err(json!("missing")));
+    assert_eq!(
+        check("x-stackone-signature", SO_HEX, &["so-secret"]),
+        Err(json!({"malformed": "no signature is a base64url HMAC-SHA256"}))
+    );
+    assert_eq!(check("x-other", SO_B64URL, &["so-secret"]), Err(json!("missing")));
+    assert_eq!(check("x-stackone-signature", SO_B64URL, &[]), Err(json!("no-secret")));
     let flipped = SO_B64URL.replacen('o', "p", 1);
-    assert_eq!(check("x-stackone-signature", &flipped, "base64url"), Err(json!("mismatch")));
+    assert_eq!(check("x-stackone-signature", &flipped, &["so-secret"]), Err(json!("mismatch")));
 }
 
 #[test]
@@ -353,7 +369,7 @@ proptest! {
         let (file, function) = [
             ("kombo-order-received.json", "kombo.parse-order-event"),
             ("teamtailor-trigger.json", "teamtailor.parse-trigger"),
-            ("stackone-order-created.json", "stackone.parse-order-event"),
+            ("stackone-order-created.json", "stackone.parse-event"),
         ][hub];
         let payload = mutate(&example(&format!("examples/payloads/{file}")), &path, how);
         let text = payload.to_string();

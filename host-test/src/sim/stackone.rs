@@ -1070,20 +1070,35 @@ fn validate_result(body: &Map<String, Value>) -> Result<(), String> {
     Ok(())
 }
 
-/// `{"label","value","min","max"}`, every one a string; value, min and max
-/// finite numbers with `min <= value <= max`.
+/// `{"label","value","min","max"}` (`ScoreApiModel`): every member optional
+/// and, when present, a string; value, min and max finite numbers, and
+/// `min <= value <= max` where all three are given (the document calls
+/// `value` "the actual score" between the bounds, and requires none of them).
 fn validate_score(score: &Map<String, Value>) -> Result<(), String> {
     only_keys(score, &["label", "value", "min", "max"], "score.")?;
-    string_member(score, "label", "score.")?;
-    let number = |key: &str| -> Result<f64, String> {
+    if score.get("label").is_some_and(|v| !v.is_null()) {
+        string_member(score, "label", "score.")?;
+    }
+    let number = |key: &str| -> Result<Option<f64>, String> {
+        if score.get(key).is_none_or(Value::is_null) {
+            return Ok(None);
+        }
         let s = string_member(score, key, "score.")?;
-        s.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| format!("score.{key} {s:?} is not a number"))
+        s.parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(Some)
+            .ok_or_else(|| format!("score.{key} {s:?} is not a number"))
     };
     let (value, min, max) = (number("value")?, number("min")?, number("max")?);
-    if min > max {
+    if let (Some(min), Some(max)) = (min, max)
+        && min > max
+    {
         return Err(format!("score.min {min} is greater than score.max {max}"));
     }
-    if value < min || value > max {
+    if let (Some(value), Some(min), Some(max)) = (value, min, max)
+        && (value < min || value > max)
+    {
         return Err(format!("score.value {value} is not between score.min {min} and score.max {max}"));
     }
     Ok(())

@@ -288,7 +288,6 @@ fn problem(e: &InputError) -> &str {
     }
 }
 
-
 /// The packages to publish: one per lens and locale, so that choosing a
 /// package in the ATS chooses both (as Teamtailor's dialog does, seed 000).
 pub fn packages_body(catalog: &Catalog) -> Vec<u8> {
