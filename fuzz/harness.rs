@@ -763,7 +763,7 @@ pub fn stackone_parse_event(data: &[u8]) {
         match stackone::merge_lookup(&e, kind, status, body) {
             stackone::LookupOutcome::Merged(next) => {
                 assert!(next.looked_up.contains(&kind));
-                e = next;
+                e = *next;
             }
             stackone::LookupOutcome::RetryLater(r) | stackone::LookupOutcome::Failed(r) => {
                 return assert_quiet(&r.message, &[data]);

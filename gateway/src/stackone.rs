@@ -73,7 +73,7 @@ pub async fn order_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) -> O
         return refuse(p, &api, &event.record_id, message).await;
     };
     let event = match complete(p, &api, event).await {
-        Completed::Event(e) => e,
+        Completed::Event(e) => *e,
         Completed::RetryLater(reason) => return Outgoing::error(503, &reason),
         Completed::Failed(record_id, reason) => {
             p.log(&format!("stackone order {record_id}: {reason}"));
@@ -110,7 +110,7 @@ pub async fn order_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) -> O
 
 /// An event completed by look-ups, or why it could not be.
 enum Completed {
-    Event(OrderEvent),
+    Event(Box<OrderEvent>),
     /// StackOne was unavailable: nothing is decided, the event may come again.
     RetryLater(String),
     /// StackOne answered, but not with what the order needs: (order id, why).
@@ -130,12 +130,12 @@ async fn complete(p: &impl Platform, api: &StackOneApi, mut event: OrderEvent) -
             Err(e) => return Completed::RetryLater(format!("StackOne unreachable: {e}")),
         };
         match merge_lookup(&event, kind, reply.status, &reply.body) {
-            LookupOutcome::Merged(next) => event = next,
+            LookupOutcome::Merged(next) => event = *next,
             LookupOutcome::RetryLater(r) => return Completed::RetryLater(r.message),
             LookupOutcome::Failed(r) => return Completed::Failed(event.record_id.clone(), r.message),
         }
     }
-    Completed::Event(event)
+    Completed::Event(Box::new(event))
 }
 
 /// Tells the recruiter why an order was refused, by writing its result

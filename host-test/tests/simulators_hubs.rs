@@ -877,7 +877,7 @@ async fn the_unified_look_ups_serve_the_accounts_records_and_complete_the_order(
     while let Some((kind, lookup_id)) = stackone::next_lookup(&e) {
         let answer = client().send(&stackone::lookup_request(&api, kind, &lookup_id).unwrap()).await.unwrap();
         e = match stackone::merge_lookup(&e, kind, answer.status, &answer.body) {
-            stackone::LookupOutcome::Merged(next) => next,
+            stackone::LookupOutcome::Merged(next) => *next,
             other => panic!("{kind:?}: {other:?}"),
         };
     }

@@ -281,7 +281,7 @@ impl ws::Guest for Plugin {
 
     fn merge_lookup(event: ws::OrderEvent, kind: ws::LookupKind, status: u16, body: Vec<u8>) -> ws::LookupOutcome {
         match stackone::merge_lookup(&event.into(), kind.into(), status, &body) {
-            stackone::LookupOutcome::Merged(e) => ws::LookupOutcome::Merged(e.into()),
+            stackone::LookupOutcome::Merged(e) => ws::LookupOutcome::Merged((*e).into()),
             stackone::LookupOutcome::RetryLater(r) => ws::LookupOutcome::RetryLater(r.into()),
             stackone::LookupOutcome::Failed(r) => ws::LookupOutcome::Failed(r.into()),
         }

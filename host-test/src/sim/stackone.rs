@@ -73,8 +73,8 @@ pub const CONTENT_TYPE_VALUES: [&str; 5] = ["text", "pdf", "video", "other", "un
 /// What an `ats_assessments.created` event carries in `event_data`. The
 /// documents say the payload identifies the resource and that native events
 /// carry `event_data` "as much of that payload as we could map", synthetic
-/// ones none; assessment-flow.mdx says the payload "contains application_id
-/// and candidate_id references" for look-ups. Which keys `event_data` uses
+/// ones none; assessment-flow.mdx says the payload "contains `application_id`
+/// and `candidate_id` references" for look-ups. Which keys `event_data` uses
 /// for an assessment is not documented, so each reading is a choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EventDetail {
@@ -696,11 +696,11 @@ fn webhook_body(record: &StackOneOrder, detail: EventDetail, now: i64) -> Bytes 
     let event_data = match detail {
         EventDetail::Synthetic => None,
         EventDetail::References => {
-            let mut data = json!({ "package": package, "candidate_id": o.candidate.id });
+            let mut references = json!({ "package": package, "candidate_id": o.candidate.id });
             if let Some(app) = &o.application_id {
-                data["application_id"] = json!(app);
+                references["application_id"] = json!(app);
             }
-            Some(data)
+            Some(references)
         }
         EventDetail::Native => Some(json!({
             "id": record.id,

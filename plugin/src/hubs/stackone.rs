@@ -407,8 +407,9 @@ pub fn lookup_request(api: &StackOneApi, kind: LookupKind, id: &str) -> Result<H
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LookupOutcome {
-    /// Read; the event now carries what the answer said.
-    Merged(OrderEvent),
+    /// Read; the event now carries what the answer said (boxed: an event is
+    /// far larger than a rejection).
+    Merged(alloc::boxed::Box<OrderEvent>),
     /// 408, 429 or 5xx: ask again later.
     RetryLater(Rejection),
     /// Anything else that is not 2xx, or a 2xx that cannot be read: the
@@ -429,7 +430,7 @@ pub fn merge_lookup(event: &OrderEvent, kind: LookupKind, status: u16, body: &[u
     let mut e = event.clone();
     e.looked_up.push(kind);
     match merge_data(&mut e, kind, body) {
-        Ok(()) => LookupOutcome::Merged(e),
+        Ok(()) => LookupOutcome::Merged(alloc::boxed::Box::new(e)),
         Err(err) => LookupOutcome::Failed(Rejection {
             status,
             message: validate::clip(&format!("StackOne's {} answer could not be read: {err}", kind.name()), 300),
@@ -840,7 +841,7 @@ mod tests {
                 }
             };
             e = match merge_lookup(&e, kind, 200, answer) {
-                LookupOutcome::Merged(e) => e,
+                LookupOutcome::Merged(e) => *e,
                 other => panic!("{other:?}"),
             };
         }
@@ -885,7 +886,7 @@ mod tests {
             panic!("a 2xx with data merges")
         };
         assert_eq!(next_lookup(&after), None);
-        let o = to_hub_order(&OrderEvent { package_id: Some("L1:sv-SE".into()), ..after }).unwrap();
+        let o = to_hub_order(&OrderEvent { package_id: Some("L1:sv-SE".into()), ..*after }).unwrap();
         assert_eq!(o.job_id, "order:ord_8187e5da", "no job anywhere: the order is its own recruitment");
         assert_eq!(o.candidate.last_name, "", "left for build_order to name");
     }
