@@ -337,8 +337,17 @@ async fn first_order(s: &Stack, hub: Hub, out: &mut impl Write) -> anyhow::Resul
             walk_trigger(s, out, first, true).await?
         }
         Hub::StackOne => {
-            step(out, 2, "The customer's ATS offers the connector's packages through StackOne (lens:locale)")?;
-            writeln!(out, "  Assessio General Performance (English (US))       {}", package_id(LENS_ID, "en-US"))?;
+            step(out, 2, "StackOne asks the gateway for the account's packages (lens:locale), signed like a webhook")?;
+            let url = s.gateway.url("/stackone/packages");
+            let (status, body) =
+                s.stackone.list_packages(&url, STACKONE_ACCOUNT, "job-9", crate::sim::StackOneSignature::Valid).await;
+            let list: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            let Some(packages) = list["data"].as_array().filter(|_| status == Some(200)) else {
+                bail!("the gateway did not list StackOne's packages: {status:?} {}", String::from_utf8_lossy(&body));
+            };
+            for p in packages {
+                writeln!(out, "  {:<48} {}", show(&p["name"]), show(&p["id"]))?;
+            }
             step(out, 3, "A recruiter sends the assessment in the ATS; StackOne sends `ats_assessments.created`")?;
             let first = NewStackOneOrder::example(
                 STACKONE_ACCOUNT,
