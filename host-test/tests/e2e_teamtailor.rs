@@ -255,7 +255,7 @@ async fn the_dialog_shows_why_no_trigger_can_be_set_up_when_assessio_cannot_list
         (FaultAction::Status(401), "did not list"),
         (FaultAction::Drop, "could not be reached"),
     ] {
-        faults.set(assessio_route::CONFIG, FaultPlan::new().always(action.clone()));
+        faults.set(assessio_route::CONFIG, FaultPlan::new().always(action));
         let dialog =
             stack.teamtailor.fetch_config(&stack.gateway.url(""), secrets::TEAMTAILOR_PROVIDER_KEY).await.unwrap();
         let shown = dialog.error().unwrap_or_else(|| panic!("{action:?}: no error in {dialog:?}"));

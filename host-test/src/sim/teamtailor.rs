@@ -1459,10 +1459,8 @@ fn validate_attributes(attributes: &Map<String, Value>) -> Result<PartnerStatus,
         Some(_) => return Err(invalid("status", "status must be a string.")),
     };
     let present = |key: &str| attributes.get(key).filter(|v| !v.is_null());
-    if let Some(v) = present("summary") {
-        if !v.is_string() {
-            return Err(invalid("summary", "summary must be a string."));
-        }
+    if present("summary").is_some_and(|v| !v.is_string()) {
+        return Err(invalid("summary", "summary must be a string."));
     }
     if let Some(v) = present("url")
         && !v.as_str().is_some_and(http_url)
@@ -1486,10 +1484,10 @@ fn validate_attributes(attributes: &Map<String, Value>) -> Result<PartnerStatus,
                 ));
             }
         }
-        const GRADES: [&str; 4] = ["top_fit", "might_be_fit", "might_not_be_fit", "unknown"];
         match a.get("grade") {
             None | Some(Value::Null) => {}
-            Some(Value::String(g)) if GRADES.contains(&g.as_str()) => {}
+            Some(Value::String(g))
+                if ["top_fit", "might_be_fit", "might_not_be_fit", "unknown"].contains(&g.as_str()) => {}
             Some(other) => return Err(invalid("assessment", format!("assessment.grade {other} is not documented."))),
         }
         match a.get("duration") {
