@@ -611,7 +611,9 @@ mod documented_triggers {
     //! Triggers built from tt-partner-docs' "Webhooks" section, with every
     //! member the document shows as optional or that may be empty in
     //! Teamtailor (names, phone, résumé, the job's and company's extras, the
-    //! candidate's lists) present, `null` or absent.
+    //! candidate's lists) present, `null` or absent; their `webhook-data` is
+    //! what a recruiter picks in the dialog Teamtailor builds from the
+    //! gateway's own config answer, read as "Webhook config" documents it.
 
     use super::*;
     use proptest::prelude::*;
@@ -689,18 +691,67 @@ mod documented_triggers {
         }
     }
 
-    fn documented_trigger() -> impl Strategy<Value = (Value, u64, Vec<Presence>)> {
+    /// The organisation's catalog: three lenses, three locales.
+    const CATALOG: &str = r#"{"availableLenses": [
+        {"id": "7922dd91-1b44-43e4-a740-7c4d9c2fba41", "name": "General Performance"},
+        {"id": "5d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a", "name": "Sales"},
+        {"id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "name": "Leadership"}],
+        "availableLocales": ["sv-SE", "en-US", "nb-NO"]}"#;
+
+    /// The gateway, with Assessio answering the catalog and taking orders.
+    fn platform() -> Memory {
+        let p = Memory::new(vars(true));
+        p.script(|r| {
+            if r.url.ends_with("/recruitment/v1/config") {
+                reply(200, CATALOG)
+            } else if r.url.contains("assessio.test") {
+                reply(201, "{}")
+            } else {
+                reply(200, "{}")
+            }
+        });
+        p
+    }
+
+    /// What Teamtailor sends as `webhook-data` after a recruiter picked, in
+    /// each select of the dialog built from `GET /teamtailor/config`, the
+    /// option `picks[i]` (modulo the number of options): the field's `id`
+    /// with `_` turned into `-`, the option's `id` as a string. Read from the
+    /// documented shape only: `{"config":{"fields":[{"id","type":"select",
+    /// "options":[{"id","label"}]} | {"optgroups":[{"options":[…]}]}]}}`.
+    fn dialog_choices(p: &Memory, picks: &[usize]) -> Value {
+        let auth = format!("Bearer {PROVIDER_KEY}");
+        let out = p.call("GET", "/teamtailor/config?job_id=1&stage_id=2&user_id=3", &[("authorization", &auth)], b"");
+        assert_eq!((out.status, out.content_type), (200, "application/json"));
+        let config = json_of(&out);
+        let fields = config["config"]["fields"].as_array().expect("the documented config.fields");
+        let mut data = serde_json::Map::new();
+        for (i, field) in fields.iter().filter(|f| f["type"] == "select").enumerate() {
+            let options: Vec<&Value> = match field["optgroups"].as_array() {
+                Some(groups) => groups.iter().flat_map(|g| g["options"].as_array().into_iter().flatten()).collect(),
+                None => field["options"].as_array().expect("a select's options").iter().collect(),
+            };
+            let option = &options[picks[i % picks.len()] % options.len()]["id"];
+            let id = option.as_str().map_or_else(|| option.to_string(), str::to_string);
+            let key = field["id"].as_str().expect("a field id").replace('_', "-");
+            data.insert(key, json!(id));
+        }
+        Value::Object(data)
+    }
+
+    fn documented_trigger() -> impl Strategy<Value = (Value, Vec<usize>)> {
         (
             1_u64..1_000_000_000,
             proptest::collection::vec(presence(), CANDIDATE_OPTIONAL.len() + JOB_OPTIONAL.len() + COMPANY_OPTIONAL.len()),
             any::<bool>(),
+            proptest::collection::vec(0_usize..8, 2),
         )
-            .prop_map(|(n, how, integer_event_id)| {
+            .prop_map(|(n, how, integer_event_id, picks)| {
                 let pr = format!("{n:08x}-7d0c-4b8e-9f1a-3e5d7c9b1a2f");
                 let mut t = json!({
                     "partner-event": {
                         "id": if integer_event_id { json!(n) } else { json!(format!("evt-{n}")) },
-                        "webhook-data": {"lens": LENS, "locale": "sv-SE"},
+                        "webhook-data": null,
                         "partner-result": {"id": pr, "status": "sending",
                                            "update-url": format!("http://teamtailor.test/partner/v1/partner-results/{pr}")},
                         "candidate": {"id": n, "email": format!("c{n}@example.com"), "job": {"id": n % 10_000}},
@@ -717,7 +768,7 @@ mod documented_triggers {
                 for key in COMPANY_OPTIONAL {
                     put(&mut t["company"], key, it.next().unwrap(), sample(key));
                 }
-                (t, n, how)
+                (t, picks)
             })
     }
 
@@ -730,8 +781,9 @@ mod documented_triggers {
         /// 400 or 5xx, which would say nothing useful. Assessio needs both
         /// names and a job title, so only those may refuse an order.
         #[test]
-        fn ends_placed_or_in_a_recruiter_visible_rejection((t, _n, _how) in documented_trigger()) {
-            let p = gateway();
+        fn ends_placed_or_in_a_recruiter_visible_rejection((mut t, picks) in documented_trigger()) {
+            let p = platform();
+            t["partner-event"]["webhook-data"] = dialog_choices(&p, &picks);
             let out = send(&p, &t);
             let candidate = &t["partner-event"]["candidate"];
             let named = |k: &str| candidate[k].as_str().is_some_and(|s| !s.is_empty());
@@ -743,6 +795,10 @@ mod documented_triggers {
             if named("first-name") && named("last-name") && titled {
                 prop_assert_eq!(out.status, 201, "{}", text(&out));
                 prop_assert_eq!(assessio_orders(&p).len(), 1);
+                // The order is for what the recruiter picked in the dialog.
+                let order: Value = serde_json::from_slice(&assessio_orders(&p)[0].body).unwrap();
+                let picked: Vec<&Value> = t["partner-event"]["webhook-data"].as_object().unwrap().values().collect();
+                prop_assert!(picked.contains(&&order["lensId"]) && picked.contains(&&order["locale"]), "{}", order);
                 let written = last.expect("progress is reported");
                 prop_assert_eq!(written["data"]["attributes"]["status"].as_str(), Some("sent"));
             } else {
