@@ -72,7 +72,7 @@ fn router_settings() -> BTreeMap<String, String> {
         (names::TEAMTAILOR_URL, TEAMTAILOR.into()),
         (names::TEAMTAILOR_API_KEY, TEAMTAILOR_API_KEY.into()),
         (names::TEAMTAILOR_SIGNATURE_SECRET, TEAMTAILOR_SECRET.into()),
-        (names::TEAMTAILOR_TENANTS, json!({"acme-se": teamtailor}).to_string()),
+        (names::TEAMTAILOR_TENANTS, json!({"Nx4q7TfR2bA": teamtailor}).to_string()),
         (names::STACKONE_URL, STACKONE.into()),
         (names::STACKONE_API_KEY, STACKONE_API_KEY.into()),
         (names::STACKONE_WEBHOOK_SECRET, STACKONE_SECRET.into()),
@@ -612,7 +612,7 @@ pub struct ConfigInput {
 
 const ORIGINS: &[&str] = &["https://api.example.com", "http://127.0.0.1:8080/", "https://a.b/path", "ftp://x"];
 const ENDPOINTS: &[&str] = &["order", "order-link", "Order"];
-const IDS: &[&str] = &["acme-se", "workday:CBNMt7dSNCzBdnRTx87dev4E", "acc-7", " ", ""];
+const IDS: &[&str] = &["Nx4q7TfR2bA", "workday:CBNMt7dSNCzBdnRTx87dev4E", "acc-7", " ", ""];
 const LOCALES: &[&str] = &["sv-SE", "en-US", ""];
 
 impl Plain {
@@ -721,7 +721,7 @@ fn shown(p: &Memory) -> Result<String, String> {
             let blank = |s: &str| s.trim().is_empty();
             let mut orgs: Vec<&Tenant> = Vec::new();
             orgs.extend(cfg.kombo.iter().flat_map(|k| k.tenants.values()));
-            orgs.extend(cfg.teamtailor.iter().flat_map(|t| t.tenants.values().map(|t| &t.assessio)));
+            orgs.extend(cfg.teamtailor.iter().flat_map(|t| t.tenants.values().filter_map(|t| t.assessio.as_ref())));
             orgs.extend(cfg.stackone.iter().flat_map(|s| s.tenants.values()));
             let blank_signing = orgs.iter().filter(|t| t.integrator_secret.as_deref().is_some_and(blank)).count();
             assert_eq!(cfg.secrets().into_iter().filter(|s| blank(s)).count(), blank_signing, "a blank credential");

@@ -41,7 +41,8 @@ pub mod names {
     pub const TEAMTAILOR_API_KEY: &str = "teamtailor_api_key";
     /// The secret of `Teamtailor-Signature`; empty skips the signature check.
     pub const TEAMTAILOR_SIGNATURE_SECRET: &str = "teamtailor_signature_secret";
-    /// JSON: Teamtailor company id → provider key and Assessio organisation.
+    /// JSON: Teamtailor company `uuid` (the partner event's `company.uuid`)
+    /// → provider key and Assessio organisation.
     pub const TEAMTAILOR_TENANTS: &str = "teamtailor_tenants";
     /// StackOne's origin, e.g. `https://api.stackone.com`.
     pub const STACKONE_URL: &str = "stackone_url";
@@ -82,8 +83,11 @@ impl fmt::Debug for Tenant {
 pub struct TeamtailorTenant {
     /// What Teamtailor sends as `Authorization: Bearer` for this company.
     pub teamtailor_provider_key: String,
-    /// The company's Assessio organisation.
-    pub assessio: Tenant,
+    /// The company's Assessio organisation; `None` while the company has
+    /// activated the integration in Teamtailor but no Assessio organisation
+    /// is linked yet (no `provider_key`). Teamtailor's dialog then says so,
+    /// rather than the whole gateway refusing to start.
+    pub assessio: Option<Tenant>,
 }
 
 impl fmt::Debug for TeamtailorTenant {
@@ -97,7 +101,8 @@ impl fmt::Debug for TeamtailorTenant {
 #[serde(deny_unknown_fields)]
 struct RawTeamtailorTenant {
     teamtailor_provider_key: String,
-    provider_key: String,
+    #[serde(default)]
+    provider_key: Option<String>,
     #[serde(default)]
     integrator_secret: Option<String>,
     #[serde(default)]
@@ -138,7 +143,7 @@ pub struct TeamtailorHub {
     pub api_key: String,
     /// The `Teamtailor-Signature` secret, when signatures are checked.
     pub signature_secret: Option<String>,
-    /// Teamtailor company id → provider key and organisation.
+    /// Teamtailor company `uuid` → provider key and organisation.
     pub tenants: BTreeMap<String, TeamtailorTenant>,
 }
 
@@ -330,16 +335,23 @@ fn load_teamtailor(p: &impl Platform) -> Result<Option<TeamtailorHub>, ConfigErr
     let raw: BTreeMap<String, RawTeamtailorTenant> = tenant_map(
         p,
         TEAMTAILOR_TENANTS,
-        "company id → {teamtailor_provider_key, provider_key, integrator_secret, default_locale}",
+        "company uuid → {teamtailor_provider_key, provider_key, integrator_secret, default_locale}",
     )?;
     let mut tenants = BTreeMap::new();
     for (id, r) in raw {
-        let assessio = Tenant {
-            provider_key: r.provider_key,
-            integrator_secret: r.integrator_secret,
-            default_locale: r.default_locale,
+        let assessio = match r.provider_key {
+            Some(provider_key) => {
+                let t =
+                    Tenant { provider_key, integrator_secret: r.integrator_secret, default_locale: r.default_locale };
+                check_tenant(TEAMTAILOR_TENANTS, &id, &t)?;
+                Some(t)
+            }
+            None if r.integrator_secret.is_some() || r.default_locale.is_some() => {
+                return Err(err(TEAMTAILOR_TENANTS, format!("has settings but no provider_key for company `{id}`")));
+            }
+            None if id.trim().is_empty() => return Err(err(TEAMTAILOR_TENANTS, "has an empty id")),
+            None => None,
         };
-        check_tenant(TEAMTAILOR_TENANTS, &id, &assessio)?;
         let key = r.teamtailor_provider_key.trim().to_string();
         if key.is_empty() {
             return Err(err(TEAMTAILOR_TENANTS, format!("has no teamtailor_provider_key for company `{id}`")));
@@ -465,7 +477,9 @@ impl Config {
             s.extend(t.signature_secret.as_deref());
             for tenant in t.tenants.values() {
                 s.push(&tenant.teamtailor_provider_key);
-                org(&mut s, &tenant.assessio);
+                if let Some(assessio) = &tenant.assessio {
+                    org(&mut s, assessio);
+                }
             }
         }
         if let Some(so) = &self.stackone {

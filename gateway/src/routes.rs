@@ -15,7 +15,9 @@
 //! | `GET /orders/{hub}/{tenant-id}/{order-id}` | operator | operator token |
 //!
 //! A hub that is not configured answers 404 `hub not configured` on its
-//! routes; the others keep working.
+//! routes; the others keep working. `GET /teamtailor/config` is the
+//! exception: it always answers 200 with Teamtailor's documented config
+//! body, whose `error` field carries any configuration problem.
 
 use crate::config::Config;
 use crate::platform::Platform;
@@ -55,6 +57,11 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
         Ok(c) => c,
         Err(e) => {
             p.log(&format!("misconfigured: {e}"));
+            // Teamtailor's dialog shows configuration problems only through
+            // its documented config answer (see `teamtailor::config_endpoint`).
+            if let ("GET", ["teamtailor", "config"]) = (&req.method[..], &path[..]) {
+                return teamtailor::config_misconfigured();
+            }
             return Outgoing::error(503, &format!("the gateway is misconfigured: {e}"));
         }
     };

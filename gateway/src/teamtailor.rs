@@ -19,7 +19,8 @@ use crate::reply::{Incoming, Outgoing};
 use assessio_plugin::InputError;
 use assessio_plugin::hubs::kombo::WriteOutcome;
 use assessio_plugin::hubs::teamtailor::{
-    self as tt, PartnerStatus, config_response, parse_trigger, progress_request, rejection_text, verify_provider_key,
+    self as tt, PartnerStatus, config_error_response, config_response, parse_trigger, progress_request, rejection_text,
+    verify_provider_key,
 };
 use serde_json::{Value, json};
 
@@ -52,22 +53,72 @@ pub fn allowed_update_url(hub: &TeamtailorHub, url: &str) -> bool {
 /// Teamtailor's answer to a `PUT` on a partner result, classified by the plugin.
 pub use assessio_plugin::hubs::teamtailor::interpret_write_response;
 
+/// What the configuration endpoint answers: always 200 with a body in the
+/// shape Teamtailor documents, so that the dialog either offers the choices
+/// or shows the recruiter, in its red alert, why it cannot. Teamtailor
+/// documents no other answer to this call, so a 401 or 5xx would leave the
+/// recruiter with an empty or broken dialog and no reason.
+fn config_answer(body: Vec<u8>) -> Outgoing {
+    Outgoing::raw(200, CONFIG_MEDIA_TYPE, body)
+}
+
+/// The configuration answer's media type: the documented answer is plain
+/// JSON, not JSON:API.
+pub const CONFIG_MEDIA_TYPE: &str = "application/json";
+
+/// The sentences a recruiter sees in the dialog when it cannot be built.
+/// None of them carries a setting's value or an upstream's words, which
+/// could hold a secret; the log says more.
+pub mod config_messages {
+    /// The gateway's settings are incomplete or malformed.
+    pub const MISCONFIGURED: &str = "The Assessio connector is not set up correctly. \
+        Ask your Assessio contact to check the connector's settings.";
+    /// Teamtailor is switched off on this gateway.
+    pub const HUB_OFF: &str = "The Assessio connector is not set up for Teamtailor yet. \
+        Ask your Assessio contact to enable it.";
+    /// The provider key is missing or no configured company's.
+    pub const UNKNOWN_KEY: &str = "This Teamtailor account is not connected to Assessio: \
+        its provider key is not one the Assessio connector knows. Ask your Assessio contact to connect it.";
+    /// The company is known, but no Assessio organisation is linked to it.
+    pub const NO_ORGANISATION: &str = "Your company is not linked to an Assessio organisation yet. \
+        Ask your Assessio contact to link it, then set up this trigger again.";
+    /// Assessio did not answer the catalog request.
+    pub const UNREACHABLE: &str = "Assessio could not be reached to list your assessments. \
+        Close this dialog and try again in a few minutes.";
+    /// Assessio answered the catalog request, but not with a catalog.
+    pub const REFUSED: &str = "Assessio did not list the assessments of your organisation. \
+        Ask your Assessio contact to check that your organisation's connection is valid.";
+}
+
+/// The configuration endpoint's answer when the gateway's settings cannot
+/// be loaded: the dialog says so (the log names the setting).
+pub fn config_misconfigured() -> Outgoing {
+    config_answer(config_error_response(config_messages::MISCONFIGURED))
+}
+
 /// `GET /teamtailor/config`: the trigger dialog's choices, from the
-/// customer's Assessio catalog, fetched live.
+/// customer's Assessio catalog, fetched live; or, when that is impossible,
+/// the reason as the dialog's error field.
 pub async fn config_endpoint(p: &impl Platform, cfg: &Config, req: &Incoming) -> Outgoing {
+    use config_messages::{HUB_OFF, NO_ORGANISATION, REFUSED, UNKNOWN_KEY, UNREACHABLE};
     let Some(hub) = &cfg.teamtailor else {
-        return Outgoing::hub_not_configured(HUB, crate::config::names::TEAMTAILOR_API_KEY);
+        p.log("teamtailor config: the hub is not configured");
+        return config_answer(config_error_response(HUB_OFF));
     };
     let Some((company, tenant)) = tenant_by_key(hub, req.header("authorization")) else {
         p.log("teamtailor config refused: missing or unknown provider key");
-        return Outgoing::text(401, "Missing or unknown provider key (Authorization: Bearer).");
+        return config_answer(config_error_response(UNKNOWN_KEY));
     };
-    match place::catalog(p, cfg, &tenant.assessio).await {
-        Ok(catalog) => Outgoing::raw(200, tt::MEDIA_TYPE, config_response(&catalog)),
+    let Some(assessio) = &tenant.assessio else {
+        p.log(&format!("teamtailor config for company {company}: no Assessio organisation (provider_key) linked"));
+        return config_answer(config_error_response(NO_ORGANISATION));
+    };
+    match place::catalog(p, cfg, assessio).await {
+        Ok(catalog) => config_answer(config_response(&catalog)),
         Err(e) => {
             p.log(&format!("teamtailor config for company {company}: {e}"));
-            let status = if matches!(e, place::CatalogError::Unreachable(_)) { 503 } else { 502 };
-            Outgoing::text(status, &format!("Assessio's lenses could not be read right now ({e}). Try again later."))
+            let message = if matches!(e, place::CatalogError::Unreachable(_)) { UNREACHABLE } else { REFUSED };
+            config_answer(config_error_response(message))
         }
     }
 }
@@ -107,7 +158,7 @@ pub async fn trigger_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) ->
     }
     if trigger.order.tenant != company {
         p.log(&format!(
-            "teamtailor trigger refused: company {} sent with the key of company {company}",
+            "teamtailor trigger refused: company {} sent with the provider key of company {company}",
             trigger.order.tenant
         ));
         return Outgoing::text(403, "This provider key belongs to another Teamtailor company.");
@@ -122,9 +173,15 @@ pub async fn trigger_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) ->
             "The partner result's update-url is not a Teamtailor address this gateway may call.",
         );
     }
+    let Some(assessio) = &tenant.assessio else {
+        let why = "Assessio could not be ordered: your company is not linked to an Assessio organisation yet.";
+        p.log(&format!("teamtailor trigger for company {company} refused: no Assessio organisation linked"));
+        progress(p, hub, &trigger.update_url, PartnerStatus::Failed, Some(why)).await;
+        return Outgoing::text(422, why);
+    };
     let order = Order {
         hub: HUB,
-        tenant: &tenant.assessio,
+        tenant: assessio,
         order: &trigger.order,
         lens_id: &trigger.lens_id,
         locale: &trigger.locale,
@@ -169,7 +226,7 @@ async fn unusable(p: &impl Platform, hub: &TeamtailorHub, company: &str, req: &I
     let salvaged = body.as_ref().and_then(|b| {
         let event_id = id(b.pointer("/partner-event/id"))?;
         let update_url = b.pointer("/partner-event/partner-result/update-url")?.as_str()?.trim().to_string();
-        let sent_company = id(b.pointer("/company/id")).or_else(|| id(b.pointer("/company/uuid")))?;
+        let sent_company = id(b.pointer("/company/uuid"))?;
         Some((event_id, update_url, sent_company))
     });
     if let Some((event_id, update_url, sent_company)) = salvaged
@@ -239,12 +296,13 @@ pub async fn retry_kept(p: &impl Platform, cfg: &Config, pending: &PendingOrder,
         let not_configured = Placement::RetryLater("hub not configured: teamtailor".into());
         return place::settle(p, &rid, not_configured, give_up);
     };
-    let placement = match hub.tenants.get(&pending.order.tenant) {
+    let placement = match hub.tenants.get(&pending.order.tenant).map(|t| t.assessio.as_ref()) {
         None => Placement::RetryLater(format!("company `{}` is not in `teamtailor_tenants`", pending.order.tenant)),
-        Some(tenant) => {
+        Some(None) => Placement::RetryLater(format!("company `{}` has no Assessio provider_key", pending.order.tenant)),
+        Some(Some(assessio)) => {
             let order = Order {
                 hub: HUB,
-                tenant: &tenant.assessio,
+                tenant: assessio,
                 order: &pending.order,
                 lens_id: &pending.lens_id,
                 locale: &pending.locale,

@@ -24,6 +24,8 @@ const API_KEY: &str = "integrator-api-key-xyz";
 const INTEGRATION: &str = "workday:CBNMt7dSNCzBdnRTx87dev4E";
 const ORDERS: &str = "/orders/{hub}/{tenantId}/{orderId}";
 const TT_KEY: &str = "teamtailor-provider-key-xyz";
+/// The Teamtailor company (its `uuid`) of the spec's trigger example.
+const TT_COMPANY: &str = "Qm3rT8aZ1xP";
 const STACKONE_SECRET: &str = "stackone-webhook-secret-xyz";
 
 fn root() -> std::path::PathBuf {
@@ -449,7 +451,7 @@ fn offline(configured: bool) -> Memory {
         ("operator_token", OPERATOR.into()),
         ("tenants", tenants.to_string()),
         ("teamtailor_api_key", "teamtailor-api-key-xyz".into()),
-        ("teamtailor_tenants", json!({ "c-1": tt_org }).to_string()),
+        ("teamtailor_tenants", json!({ TT_COMPANY: tt_org }).to_string()),
         ("stackone_api_key", "stackone-api-key-xyz".into()),
         ("stackone_webhook_secret", STACKONE_SECRET.into()),
         ("stackone_tenants", json!({ "acc-1": org }).to_string()),
@@ -603,7 +605,13 @@ fn the_router_answers_as_documented() {
     // Unconfigured: every route but /health answers the generic 503.
     let bare = offline(false);
     documented(&spec, "/health", "get", &call(&bare, "GET", "/health", &[], b""), 503);
-    for (path, method, _) in operations(&spec).into_iter().filter(|(p, _, _)| p != "/health") {
+    // Teamtailor's dialog says so in its documented config body instead.
+    let dialog = call(&bare, "GET", "/teamtailor/config", &[], b"");
+    documented(&spec, "/teamtailor/config", "get", &dialog, 200);
+    assert!(String::from_utf8_lossy(&dialog.body).contains(r#""type":"error""#));
+    for (path, method, _) in
+        operations(&spec).into_iter().filter(|(p, _, _)| p != "/health" && p != "/teamtailor/config")
+    {
         let concrete = path
             .replace("{resultId}", "r")
             .replace("{hub}", "kombo")
@@ -632,7 +640,10 @@ fn the_teamtailor_and_stackone_examples_are_what_the_plugin_reads_and_writes() {
     let spec = spec();
     let trigger = serde_json::to_vec(&example_body(&spec, "/teamtailor/webhook", "trigger")).expect("serialises");
     let t = teamtailor::parse_trigger(&trigger).expect("the trigger example parses");
-    assert_eq!((t.event_id.as_str(), t.order.order_id.as_str(), t.order.tenant.as_str()), ("evt-1", "pr-42", "c-1"));
+    assert_eq!(
+        (t.event_id.as_str(), t.order.order_id.as_str(), t.order.tenant.as_str()),
+        ("evt-1", "pr-42", TT_COMPANY)
+    );
     assert_eq!(t.order.candidate.last_name, "Lovelace");
     assert!(t.update_url.starts_with("https://api.teamtailor.com/"));
 
@@ -652,22 +663,24 @@ fn the_teamtailor_and_stackone_examples_are_what_the_plugin_reads_and_writes() {
     assert_eq!(stackone::to_hub_order(&e).expect("an order").candidate.last_name, "Sestier");
 
     // The configuration example is what the plugin builds for its own options.
-    let config = &operation(&spec, "/teamtailor/config", "get")["responses"]["200"]["content"]["application/vnd.api+json"]
-        ["example"];
-    let fields = config["data"]["attributes"]["fields"].as_array().expect("fields");
+    let examples =
+        &operation(&spec, "/teamtailor/config", "get")["responses"]["200"]["content"]["application/json"]["examples"];
+    let config = &examples["dialog"]["value"];
+    let fields = config["config"]["fields"].as_array().expect("fields");
     let options = |i: usize| fields[i]["options"].as_array().expect("options").clone();
     let catalog = Catalog {
         lenses: options(0)
             .iter()
-            .map(|o| Lens {
-                id: o["value"].as_str().expect("id").into(),
-                name: o["label"].as_str().expect("name").into(),
-            })
+            .map(|o| Lens { id: o["id"].as_str().expect("id").into(), name: o["label"].as_str().expect("name").into() })
             .collect(),
-        locales: options(1).iter().map(|o| o["value"].as_str().expect("tag").to_string()).collect(),
+        locales: options(1).iter().map(|o| o["id"].as_str().expect("tag").to_string()).collect(),
     };
     let built: Value = serde_json::from_slice(&teamtailor::config_response(&catalog)).expect("JSON");
     assert_eq!(*config, built);
+    let error = &examples["error"]["value"];
+    let message = error["config"]["fields"][0]["message"].as_str().expect("a message");
+    let built: Value = serde_json::from_slice(&teamtailor::config_error_response(message)).expect("JSON");
+    assert_eq!(*error, built);
 
     let packages =
         &operation(&spec, "/stackone/packages", "post")["responses"]["200"]["content"]["application/json"]["example"];
@@ -689,11 +702,12 @@ fn the_teamtailor_stackone_and_reconcile_routes_answer_as_documented() {
     let tt = vec![("authorization", format!("Bearer {TT_KEY}"))];
     let (tt_config, tt_hook, so_hook) = ("/teamtailor/config", "/teamtailor/webhook", "/stackone/webhook");
 
-    // Teamtailor's configuration, without and with the key; Assessio is unreachable.
-    documented(&spec, tt_config, "get", &call(&p, "GET", tt_config, &[], b""), 401);
+    // Teamtailor's configuration, without and with the key; Assessio is
+    // unreachable: each an error field in the documented 200 body.
+    documented(&spec, tt_config, "get", &call(&p, "GET", tt_config, &[], b""), 200);
     let wrong = vec![("authorization", "Bearer nope".to_string())];
-    documented(&spec, tt_config, "get", &call(&p, "GET", tt_config, &wrong, b""), 401);
-    documented(&spec, tt_config, "get", &call(&p, "GET", tt_config, &tt, b""), 503);
+    documented(&spec, tt_config, "get", &call(&p, "GET", tt_config, &wrong, b""), 200);
+    documented(&spec, tt_config, "get", &call(&p, "GET", tt_config, &tt, b""), 200);
 
     // The trigger: refused without the key, for another company, for a foreign
     // update URL, for a missing name, for a non-object; kept while Assessio is down.
@@ -703,7 +717,7 @@ fn the_teamtailor_stackone_and_reconcile_routes_answer_as_documented() {
     };
     documented(&spec, tt_hook, "post", &send(&[], &trigger), 401);
     let mut other_company = trigger.clone();
-    other_company["company"]["id"] = json!("c-2");
+    other_company["company"]["uuid"] = json!("Lk9wE2nB7cD");
     documented(&spec, tt_hook, "post", &send(&tt, &other_company), 403);
     let mut foreign = trigger.clone();
     foreign["partner-event"]["partner-result"]["update-url"] = json!("https://evil.example/partner-results/pr-42");
@@ -716,7 +730,7 @@ fn the_teamtailor_stackone_and_reconcile_routes_answer_as_documented() {
     documented(&spec, tt_hook, "post", &send(&tt, &nameless), 422);
     documented(&spec, tt_hook, "post", &call(&p, "POST", tt_hook, &tt, b"[]"), 400);
     documented(&spec, tt_hook, "post", &send(&tt, &trigger), 202);
-    let record = call(&p, "GET", "/orders/teamtailor/c-1/pr-42", &op, b"");
+    let record = call(&p, "GET", &format!("/orders/teamtailor/{TT_COMPANY}/pr-42"), &op, b"");
     documented(&spec, ORDERS, "get", &record, 200);
 
     // StackOne's order event. Only StackOne answers: its result route (so
@@ -786,7 +800,7 @@ fn the_teamtailor_stackone_and_reconcile_routes_answer_as_documented() {
     {
         only_kombo.vars.remove(v);
     }
-    documented(&spec, tt_config, "get", &call(&only_kombo, "GET", tt_config, &tt, b""), 404);
+    documented(&spec, tt_config, "get", &call(&only_kombo, "GET", tt_config, &tt, b""), 200);
     documented(&spec, tt_hook, "post", &call(&only_kombo, "POST", tt_hook, &tt, b"{}"), 404);
     let health = call(&only_kombo, "GET", "/health", &[], b"");
     documented(&spec, "/health", "get", &health, 200);

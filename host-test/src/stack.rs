@@ -24,8 +24,9 @@ use std::time::Duration;
 
 /// The simulated customer's Kombo integration.
 pub const INTEGRATION: &str = "greenhouse:acme-recruiting";
-/// The simulated Teamtailor customer's company id.
-pub const TEAMTAILOR_COMPANY: &str = "nordic-talent-ab";
+/// The simulated Teamtailor customer's company `uuid` (Teamtailor's company
+/// object has no other id): the key of `teamtailor_tenants`.
+pub const TEAMTAILOR_COMPANY: &str = "Tn7wQ4kR9sB";
 /// The simulated StackOne customer's linked account.
 pub const STACKONE_ACCOUNT: &str = "acc-fjord-hr";
 /// The lens of Assessio's reference example, which the simulator offers.

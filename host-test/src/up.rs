@@ -273,7 +273,7 @@ fn trigger(n: u32) -> NewTrigger {
     let (first, last) = NAMES[n as usize % NAMES.len()];
     let mut t =
         NewTrigger::example(TEAMTAILOR_COMPANY, LENS_ID, "sv-SE", &format!("{}.{n}@example.com", first.to_lowercase()));
-    t.candidate.id = format!("tt-cand-{n}");
+    t.candidate.id = 10_000 + u64::from(n);
     t.candidate.first_name = Some(first.into());
     t.candidate.last_name = (n % 5 != 4).then(|| last.into());
     t
@@ -327,13 +327,20 @@ async fn first_order(s: &Stack, hub: Hub, out: &mut impl Write) -> anyhow::Resul
                 .fetch_config(&s.gateway.url(""), secrets::TEAMTAILOR_PROVIDER_KEY)
                 .await
                 .map_err(|e| anyhow::anyhow!("the partner configuration: {e}"))?;
-            for o in dialog.lenses() {
-                writeln!(out, "  Recruitment Lens   {:<28} {}", o.label, o.value)?;
+            if let Some(message) = dialog.error() {
+                bail!("the trigger's dialog shows an error: {message}");
             }
-            let locales: Vec<&str> = dialog.locales().iter().map(|o| o.label.as_str()).collect();
+            for o in dialog.options("lens") {
+                writeln!(out, "  Recruitment Lens   {:<28} {}", o.label, o.id)?;
+            }
+            let locales: Vec<&str> = dialog.options("locale").iter().map(|o| o.label.as_str()).collect();
             writeln!(out, "  Language Locale    {}", locales.join(", "))?;
+            let choices = dialog
+                .choose(&[("lens", LENS_ID), ("locale", "sv-SE")])
+                .map_err(|e| anyhow::anyhow!("the dialog does not offer the lens in Swedish: {e:?}"))?;
             step(out, 3, "A recruiter moves a candidate into the stage with the Assessio trigger (lens, Swedish)")?;
-            let first = NewTrigger::example(TEAMTAILOR_COMPANY, LENS_ID, "sv-SE", "ada.lovelace@example.com");
+            let first = NewTrigger::example(TEAMTAILOR_COMPANY, LENS_ID, "sv-SE", "ada.lovelace@example.com")
+                .with_choices(choices);
             walk_trigger(s, out, first, true).await?
         }
         Hub::StackOne => {

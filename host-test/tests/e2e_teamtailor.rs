@@ -2,13 +2,18 @@
 //! (the root `spin.toml`) between the Teamtailor and Assessio simulators.
 //!
 //! Teamtailor builds the trigger's dialog from the gateway's partner
-//! configuration, POSTs a stage trigger with the customer's provider key and
-//! a `Teamtailor-Signature`, never retries, shows a >= 400 plain-text answer
-//! to the recruiter, and takes progress and the result as JSON:API `PUT`s on
-//! the partner result. The simulator checks every body it receives.
+//! configuration (the documented `{"config":{"fields":[…]}}`, whose `error`
+//! field blocks the dialog), POSTs the documented stage trigger (integer ids,
+//! the company by `uuid`) with the customer's provider key and a
+//! `Teamtailor-Signature`, never retries, shows a >= 400 plain-text answer to
+//! the recruiter, and takes progress and the result as JSON:API `PUT`s on
+//! the partner result. The simulator follows tt-partner-docs and checks every
+//! body it receives.
 
 use assessio_host::sim::assessio::route as assessio_route;
-use assessio_host::sim::teamtailor::{NewTrigger, PartnerStatus, TriggerAuth, TriggerOptions, TriggerSignature};
+use assessio_host::sim::teamtailor::{
+    DialogError, NewTrigger, PartnerStatus, TriggerAuth, TriggerOptions, TriggerSignature,
+};
 use assessio_host::sim::{FaultAction, FaultPlan, Scores};
 use assessio_host::stack::{LENS_ID, Stack, StackOptions, TEAMTAILOR_COMPANY, secrets};
 use serde_json::{Value, json};
@@ -46,15 +51,21 @@ async fn the_dialog_the_trigger_and_the_result_land_in_teamtailor_exactly() {
 
     // The dialog: the customer's organisation's lenses and locales.
     let dialog = stack.teamtailor.fetch_config(&stack.gateway.url(""), secrets::TEAMTAILOR_PROVIDER_KEY).await.unwrap();
-    let lenses: Vec<(&str, &str)> = dialog.lenses().iter().map(|o| (o.value.as_str(), o.label.as_str())).collect();
+    assert_eq!(dialog.error(), None);
+    assert_eq!(dialog.select_ids(), ["lens", "locale"]);
+    let lenses: Vec<(&str, &str)> = dialog.options("lens").iter().map(|o| (o.id.as_str(), o.label.as_str())).collect();
     assert_eq!(lenses, [(LENS_ID, "General Performance")]);
-    let locales: Vec<&str> = dialog.locales().iter().map(|o| o.value.as_str()).collect();
+    let locales: Vec<&str> = dialog.options("locale").iter().map(|o| o.id.as_str()).collect();
     assert_eq!(locales, ["en-US", "sv-SE", "nl-NL", "nn-NO"]);
-    // Anyone else gets nothing.
-    let refused = stack.teamtailor.fetch_config(&stack.gateway.url(""), secrets::TEAMTAILOR_API_KEY).await;
-    assert!(refused.is_err(), "the dialog was served to a wrong key");
+    // Anyone else gets a dialog that says why, and cannot set up a trigger.
+    let refused = stack.teamtailor.fetch_config(&stack.gateway.url(""), secrets::TEAMTAILOR_API_KEY).await.unwrap();
+    assert!(refused.error().is_some_and(|m| m.contains("not connected")), "{refused:?}");
+    assert!(matches!(refused.choose(&[("lens", LENS_ID)]), Err(DialogError::Blocked(_))));
+    assert!(refused.options("lens").is_empty(), "no lens offered to a wrong key");
 
-    let sent = stack.teamtailor.place_trigger(trigger("ada@example.com")).await.unwrap();
+    // The recruiter chooses in the dialog; the choices are the trigger's webhook-data.
+    let choices = dialog.choose(&[("lens", LENS_ID), ("locale", "sv-SE")]).unwrap();
+    let sent = stack.teamtailor.place_trigger(trigger("ada@example.com").with_choices(choices)).await.unwrap();
     assert!(sent.is_success(), "{:?} {}", sent.status, sent.text());
     assert_eq!(sent.shown_to_recruiter(), None);
     let id = sent.partner_result_id.clone();
@@ -70,7 +81,7 @@ async fn the_dialog_the_trigger_and_the_result_land_in_teamtailor_exactly() {
     assert_eq!((order.candidate.first_name.as_str(), order.candidate.last_name.as_str()), ("Ada", "Lovelace"));
     assert_eq!(order.recruitment_title, "Backend Developer");
     let body = order.body.to_string();
-    for private in ["+46", "resumes", "991"] {
+    for private in ["+46", "resumes", "991", TEAMTAILOR_COMPANY] {
         assert!(!body.contains(private), "{private} reached Assessio: {body}");
     }
 
@@ -122,8 +133,7 @@ async fn a_candidate_without_a_last_name_is_refused_with_a_reason_teamtailor_sho
     assert_eq!(stack.teamtailor.last_attributes(id).unwrap()["summary"], json!(NO_LAST_NAME));
 
     // An unknown lens: also refused, in words.
-    let mut unknown = trigger("lens@example.com");
-    unknown.lens = "not-a-lens".into();
+    let unknown = trigger("lens@example.com").with_choice("lens", "not-a-lens");
     let sent = stack.teamtailor.place_trigger(unknown).await.unwrap();
     assert!(sent.status.is_some_and(|s| s >= 400), "{:?}", sent.status);
     let shown = sent.shown_to_recruiter().unwrap();
@@ -232,5 +242,61 @@ async fn a_trigger_that_arrives_while_assessio_is_down_is_kept_and_placed_by_rec
     all.push(("order status".into(), text));
     all.push(("reconcile".into(), r.text()));
     assert_no_secret(&stack, &all);
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dialog_shows_why_no_trigger_can_be_set_up_when_assessio_cannot_list_lenses() {
+    let kv = KvDir::new("teamtailor", "dialog-errors");
+    let stack = start(StackOptions { auto_complete: None, ..options(&kv) }).await;
+    let faults = stack.assessio.faults();
+    for (action, says) in [
+        (FaultAction::Status(503), "did not list"),
+        (FaultAction::Status(401), "did not list"),
+        (FaultAction::Drop, "could not be reached"),
+    ] {
+        faults.set(assessio_route::CONFIG, FaultPlan::new().always(action));
+        let dialog =
+            stack.teamtailor.fetch_config(&stack.gateway.url(""), secrets::TEAMTAILOR_PROVIDER_KEY).await.unwrap();
+        let shown = dialog.error().unwrap_or_else(|| panic!("{action:?}: no error in {dialog:?}"));
+        assert!(shown.contains(says), "{action:?}: {shown}");
+        assert!(matches!(dialog.choose(&[("lens", LENS_ID), ("locale", "sv-SE")]), Err(DialogError::Blocked(_))));
+    }
+    faults.clear_all();
+    let dialog = stack.teamtailor.fetch_config(&stack.gateway.url(""), secrets::TEAMTAILOR_PROVIDER_KEY).await.unwrap();
+    assert!(dialog.choose(&[("lens", LENS_ID), ("locale", "sv-SE")]).is_ok(), "{dialog:?}");
+    assert_no_secret(&stack, &answers(&stack));
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_trigger_is_read_by_company_uuid_with_integer_ids_and_optional_members_missing() {
+    let kv = KvDir::new("teamtailor", "documented");
+    let stack = start(StackOptions { auto_complete: None, ..options(&kv) }).await;
+    // No phone, no résumé: members Teamtailor leaves out when it has no value.
+    let mut bare = trigger("bare@example.com");
+    bare.candidate.phone = None;
+    bare.candidate.resume_url = None;
+    let sent = stack.teamtailor.place_trigger(bare).await.unwrap();
+    assert!(sent.is_success(), "{:?} {}", sent.status, sent.text());
+    let delivery = stack.teamtailor.trigger_deliveries().pop().unwrap();
+    let event: Value = json_of(&delivery.body);
+    assert!(event["partner-event"]["candidate"]["id"].is_u64(), "{event}");
+    assert!(event["partner-event"]["candidate"]["job"]["id"].is_u64(), "{event}");
+    assert_eq!(event["company"]["uuid"], TEAMTAILOR_COMPANY);
+    let id = &sent.partner_result_id;
+    assert_eq!(history(&stack, id), [PartnerStatus::Sending, PartnerStatus::Sent]);
+    let record = stack.operator("GET", &format!("/orders/teamtailor/{TEAMTAILOR_COMPANY}/{id}")).await.unwrap();
+    assert_eq!(record.status, 200, "{}", record.text());
+    // The candidate's first name missing too: refused in words, and the partner result says so.
+    let mut nameless = trigger("nameless.too@example.com");
+    nameless.candidate.first_name = None;
+    let sent = stack.teamtailor.place_trigger(nameless).await.unwrap();
+    assert_eq!(sent.status, Some(422));
+    let shown = sent.shown_to_recruiter().unwrap();
+    assert!(shown.contains("no first name"), "{shown}");
+    let summary = stack.teamtailor.last_attributes(&sent.partner_result_id).unwrap()["summary"].clone();
+    assert_eq!(summary, json!(shown));
+    assert_eq!(stack.assessio.order_count(), 1);
     stack.shutdown().await;
 }

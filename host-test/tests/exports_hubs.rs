@@ -150,6 +150,7 @@ fn the_plugin_exports_the_same_adapters_for_every_hub() {
         "verify-provider-key",
         "parse-trigger",
         "config-response",
+        "config-error-response",
         "result-request",
         "progress-request",
         "rejection-text",
@@ -284,6 +285,9 @@ fn packages_and_the_teamtailor_dialog_come_from_the_catalog() {
     let cat = json!(catalog);
     let dialog = call("teamtailor.config-response", &json!({"catalog": cat})).unwrap();
     assert_eq!(dialog, json!(String::from_utf8(teamtailor::config_response(&catalog)).unwrap()));
+    let message = "Assessio could not be reached.\nTry again.";
+    let error = call("teamtailor.config-error-response", &json!({"message": message})).unwrap();
+    assert_eq!(error, json!(String::from_utf8(teamtailor::config_error_response(message)).unwrap()));
     let api = json!({"base-url": "https://api.kombo.dev/v1", "api-key": "k", "integration-id": "int-1"});
     let packages = call("kombo.packages-request", &json!({"api": api, "catalog": cat})).unwrap();
     let native = kombo::packages_request(&from(&api), &catalog).unwrap();

@@ -8,14 +8,14 @@
 use assessio_host::sim::stackone::route as stackone_route;
 use assessio_host::sim::teamtailor::route as teamtailor_route;
 use assessio_host::sim::{
-    ClientError, ClientResponse, FaultPlan, NewStackOneOrder, NewTrigger, PartnerStatus, Server, SimClock, SimRequest,
-    SimResponse, StackOneConfig, StackOneRetry, StackOneSignature, StackOneSim, StackOneSimError, TeamtailorConfig,
-    TeamtailorSim, TeamtailorSimError, TriggerAuth, TriggerOptions, TriggerSignature, parse_partner_config,
-    stackone_signature, teamtailor_signature,
+    ClientError, ClientResponse, DialogError, FaultPlan, NewStackOneOrder, NewTrigger, PartnerStatus, Server, SimClock,
+    SimRequest, SimResponse, StackOneConfig, StackOneRetry, StackOneSignature, StackOneSim, StackOneSimError,
+    TeamtailorConfig, TeamtailorSim, TeamtailorSimError, TriggerAuth, TriggerOptions, TriggerSignature,
+    parse_partner_config, stackone_signature, teamtailor_signature,
 };
 use assessio_plugin::hubs::{kombo, stackone, teamtailor};
 use assessio_plugin::signature::SignatureError;
-use assessio_plugin::{AssessmentResult, Catalog, Lens, Subscore};
+use assessio_plugin::{AssessmentResult, Subscore};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use http::{Method, StatusCode};
@@ -30,7 +30,8 @@ const LENS: &str = "7922dd91-1b44-43e4-a740-7c4d9c2fba41";
 
 const TT_KEY: &str = "tt_partner_key";
 const TT_SECRET: &str = "secret";
-const COMPANY: &str = "c-1";
+/// A company `uuid`, as Teamtailor's company object has it.
+const COMPANY: &str = "Hq2mV8xL4pN";
 const PROVIDER_KEY: &str = "pk_company_1";
 /// `printf '1700000000.evt-1' | openssl dgst -sha256 -hmac secret`
 const TT_KNOWN: &str = "8d9526719828c5e3f672b16eeef6c063000ad2e61f971d828036fa579ed93d45";
@@ -181,7 +182,6 @@ async fn partner_result_documents_are_validated_strictly() {
     };
     // What, body, status, pointer.
     let invalid: Vec<(&str, Value, u16, Option<&str>)> = vec![
-        ("summary of 151 characters", attr("summary", json!("é".repeat(151))), 422, Some("/data/attributes/summary")),
         ("summary not a string", attr("summary", json!(7)), 422, Some("/data/attributes/summary")),
         (
             "details 3 levels deep",
@@ -195,6 +195,8 @@ async fn partner_result_documents_are_validated_strictly() {
         ("score 71.5", attr("assessment", json!({ "score": 71.5 })), 422, Some("/data/attributes/assessment")),
         ("score as text", attr("assessment", json!({ "score": "71" })), 422, Some("/data/attributes/assessment")),
         ("assessment extra", attr("assessment", json!({ "score": 1, "max": 100 })), 422, None),
+        ("an undocumented grade", attr("assessment", json!({ "grade": "great" })), 422, None),
+        ("candidate-id on update", attr("candidate-id", json!(333)), 400, Some("/data/attributes/candidate-id")),
         ("unknown status", attr("status", json!("done")), 422, Some("/data/attributes/status")),
         ("missing status", remove_attr("status"), 422, Some("/data/attributes/status")),
         ("url not http", attr("url", json!("ftp://example.com/r")), 422, Some("/data/attributes/url")),
@@ -218,7 +220,7 @@ async fn partner_result_documents_are_validated_strictly() {
         ("no attributes", edited(&good, |b| b["data"] = json!({ "type": "partner-results", "id": id })), 400, None),
         ("id mismatch", edited(&good, |b| b["data"]["id"] = json!("999999")), 409, Some("/data/id")),
         ("type mismatch", edited(&good, |b| b["data"]["type"] = json!("partner-result")), 409, Some("/data/type")),
-        ("numeric id", edited(&good, |b| b["data"]["id"] = json!(id.parse::<u64>().unwrap())), 400, Some("/data/id")),
+        ("numeric id", edited(&good, |b| b["data"]["id"] = json!(12345)), 400, Some("/data/id")),
         ("not an object", json!([]), 400, None),
     ];
     for (what, body, status, pointer) in invalid {
@@ -239,9 +241,11 @@ async fn partner_result_documents_are_validated_strictly() {
     let response = tt_write(&sim, &id, &good).await;
     assert_eq!(response.status, 200, "{}", response.text());
     assert_eq!(response.json().unwrap()["data"]["attributes"], good["data"]["attributes"]);
-    // Exactly 150 characters (of two bytes each), nulls for optional members.
+    // A summary past the 150 characters shown ("does not have character
+    // limit"), the documented grade and duration, nulls for optional members.
     let edge = json!({ "data": { "type": "partner-results", "id": id, "attributes": {
-        "status": "failed", "summary": "é".repeat(150), "url": null, "details": null,
+        "status": "failed", "summary": "é".repeat(400), "url": null, "details": null,
+        "assessment": { "score": 82, "grade": "top_fit", "duration": "0:32:14" }, "job-id": 444,
     }}});
     assert_eq!(tt_write(&sim, &id, &edge).await.status, 200);
     let minimal = json!({ "data": { "type": "partner-results", "id": id, "attributes": { "status": "pending" } } });
@@ -338,8 +342,21 @@ async fn a_trigger_is_the_documented_event_with_bearer_and_a_known_answer_signat
         json!({ "id": id, "status": "sending", "update-url": format!("{}/partner/v1/partner-results/{id}", sim.url()) })
     );
     assert_eq!(keys(&e["candidate"]), ["id", "first-name", "last-name", "email", "phone", "resume", "job"]);
-    assert_eq!(e["candidate"]["job"], json!({ "id": "4711", "title": "Backend Developer" }));
-    assert_eq!(event["company"], json!({ "id": COMPANY, "name": "Company c-1" }));
+    assert_eq!(e["candidate"]["id"], json!(991), "an integer, as documented");
+    assert_eq!(
+        e["candidate"]["resume"],
+        json!({ "file-name": "991.pdf", "url": "https://teamtailor.example/resumes/991.pdf" })
+    );
+    assert_eq!(
+        e["candidate"]["job"],
+        json!({ "id": 4711, "title": "Backend Developer", "stage-id": 3, "stage": "Assessment", "trigger-id": 1 })
+    );
+    let company = format!("Company {COMPANY}");
+    assert_eq!(
+        event["company"],
+        json!({ "uuid": COMPANY, "name": company, "url": format!("https://career.teamtailor.example/{COMPANY}"),
+                "logotype": format!("https://images.teamtailor.example/{COMPANY}/logo.png") })
+    );
 
     // The connector reads it, and keeps none of the extra personal data.
     let read = teamtailor::parse_trigger(&first.body).unwrap();
@@ -347,7 +364,7 @@ async fn a_trigger_is_the_documented_event_with_bearer_and_a_known_answer_signat
     assert_eq!((read.order.tenant.as_str(), read.lens_id.as_str(), read.locale.as_str()), (COMPANY, LENS, "sv-SE"));
     assert_eq!(read.update_url, sim.update_url(&id));
     let kept = serde_json::to_string(&read).unwrap();
-    for personal in ["+46", "resumes", "Company c-1", "991"] {
+    for personal in ["+46", "resumes", company.as_str(), "991"] {
         assert!(String::from_utf8_lossy(&first.body).contains(personal), "{personal} is sent");
         assert!(!kept.contains(personal), "{personal} kept: {kept}");
     }
@@ -445,39 +462,72 @@ async fn a_refused_trigger_shows_its_plain_text_and_is_never_retried() {
     assert_eq!(sim.trigger_deliveries().len(), 5);
 }
 
-fn catalog() -> Catalog {
-    Catalog {
-        lenses: vec![Lens { id: LENS.into(), name: "General Performance".into() }],
-        locales: vec!["sv-SE".into(), "en-US".into()],
-    }
+/// The documented configuration answer, written here from "Webhook config":
+/// a grouped select and a plain one, numeric option ids.
+fn documented_config() -> Value {
+    json!({ "config": {
+        "fields": [
+            { "id": "test_type", "label": "Test", "placeholder": "Select test", "type": "select",
+              "optgroups": [
+                  { "label": "Logical", "options": [{ "id": 1, "label": "Algorithms" }, { "id": 2, "label": "Data" }] },
+                  { "label": "Programming", "options": [{ "id": 3, "label": "Rust" }] },
+              ] },
+            { "id": "persona", "label": "Persona", "placeholder": "Select persona", "type": "select",
+              "options": [{ "id": "senior", "label": "Senior developer" }] },
+            { "type": "infobox", "content": "Read the guide", "icon": "info" },
+        ],
+        "assessment-criteria": [{ "id": "recursion-1", "label": "Recursive thinking" }],
+    }})
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_partner_configuration_is_fetched_with_the_bearer_and_validated() {
+async fn the_partner_configuration_is_fetched_with_the_bearer_and_read_as_documented() {
     let sim = teamtailor().await;
-    let body = teamtailor::config_response(&catalog());
+    let body = documented_config().to_string();
+    let (error_key, error_body) =
+        ("pk_error", r#"{"config":{"fields":[{"type":"error","message":"Not connected","required":"true"}]}}"#);
     let gateway = Server::start_fn(move |req: SimRequest| {
         if req.path != "/teamtailor/config" || req.method != Method::GET {
             return SimResponse::text(StatusCode::NOT_FOUND, "no");
         }
-        if !teamtailor::verify_provider_key(req.header("authorization"), PROVIDER_KEY) {
-            return SimResponse::text(StatusCode::UNAUTHORIZED, "unknown provider key");
+        let query = req.query_pairs();
+        let names: Vec<&str> = query.iter().map(|(n, _)| n.as_str()).collect();
+        if names != ["job_id", "stage_id", "user_id"] {
+            return SimResponse::text(StatusCode::BAD_REQUEST, "the documented query is missing");
         }
         let mut r = SimResponse::json(StatusCode::OK, &json!(null));
-        r.body = body.clone().into();
+        r.body = match req.header("authorization") {
+            Some(a) if a == format!("Bearer {PROVIDER_KEY}") => body.clone().into(),
+            Some(a) if a == format!("Bearer {error_key}") => error_body.into(),
+            _ => return SimResponse::text(StatusCode::UNAUTHORIZED, "unknown provider key"),
+        };
         r
     })
     .await
     .unwrap();
 
-    let config = sim.fetch_config(&format!("{}/", gateway.url()), PROVIDER_KEY).await.unwrap();
-    let values = |o: &[assessio_host::sim::ConfigOption]| o.iter().map(|x| x.value.clone()).collect::<Vec<_>>();
-    assert_eq!(values(config.lenses()), [LENS]);
-    assert_eq!(config.lenses()[0].label, "General Performance");
-    assert_eq!(values(config.locales()), ["sv-SE", "en-US"]);
-    assert_eq!(config.locales()[0].label, "Swedish");
-    assert!(config.field("lens").unwrap().required);
+    let dialog = sim.fetch_config(&format!("{}/", gateway.url()), PROVIDER_KEY).await.unwrap();
+    assert_eq!(dialog.error(), None);
+    assert_eq!(dialog.select_ids(), ["test_type", "persona"]);
+    let ids = |field: &str| dialog.options(field).iter().map(|o| o.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids("test_type"), ["1", "2", "3"], "numeric ids, groups flattened");
+    assert_eq!(dialog.options("test_type")[2].group.as_deref(), Some("Programming"));
+    assert_eq!(ids("persona"), ["senior"]);
+    // Choices are sent under the field id with `_` turned into `-`, as strings.
+    let chosen = dialog.choose(&[("test_type", "3"), ("persona", "senior")]).unwrap();
+    assert_eq!(
+        chosen.into_iter().collect::<Vec<_>>(),
+        [("persona".into(), "senior".into()), ("test-type".into(), "3".into())]
+    );
+    assert_eq!(dialog.choose(&[("nope", "1")]), Err(DialogError::NoSuchField("nope".into())));
+    assert!(matches!(dialog.choose(&[("persona", "junior")]), Err(DialogError::NoSuchOption { .. })));
 
+    // An error field: the dialog shows it, and no trigger can be set up.
+    let blocked = sim.fetch_config(&gateway.url(), error_key).await.unwrap();
+    assert_eq!(blocked.error(), Some("Not connected"));
+    assert_eq!(blocked.choose(&[]), Err(DialogError::Blocked("Not connected".into())));
+
+    // Anything but the documented 200 is no dialog at all.
     match sim.fetch_config(&gateway.url(), "pk_wrong").await {
         Err(TeamtailorSimError::BadConfig { status: 401, problem }) => assert!(problem.contains("provider key")),
         other => panic!("{other:?}"),
@@ -490,20 +540,29 @@ async fn the_partner_configuration_is_fetched_with_the_bearer_and_validated() {
     let unreachable = sim.fetch_config(&format!("http://{closed}"), PROVIDER_KEY).await;
     assert!(matches!(unreachable, Err(TeamtailorSimError::Transport(_))), "{unreachable:?}");
 
-    let good: Value = serde_json::from_slice(&teamtailor::config_response(&catalog())).unwrap();
-    let fields = |edit: &dyn Fn(&mut Value)| edited(&good, |v| edit(&mut v["data"]["attributes"]["fields"]));
+    let good = documented_config();
+    assert!(parse_partner_config(good.to_string().as_bytes()).is_ok());
+    let fields = |edit: &dyn Fn(&mut Value)| edited(&good, |v| edit(&mut v["config"]["fields"]));
     let bad = [
-        ("no locale field", fields(&|f| drop(f.as_array_mut().unwrap().pop())), "locale"),
-        ("a text field", fields(&|f| f[0]["type"] = json!("text")), "fields[0].type"),
-        ("no options", fields(&|f| f[0]["options"] = json!([])), "fields[0].options"),
-        ("a duplicate option", fields(&|f| f[1]["options"][1]["value"] = json!("sv-SE")), "options[1].value"),
-        ("an option without label", fields(&|f| f[0]["options"][0] = json!({ "value": "x" })), "options[0].label"),
-        ("an unknown field member", fields(&|f| f[0]["hint"] = json!("x")), "fields[0].hint"),
-        ("an optional lens", fields(&|f| f[0]["required"] = json!(false)), "\"lens\" must be required"),
-        ("required as text", fields(&|f| f[0]["required"] = json!("yes")), "fields[0].required"),
-        ("a duplicate field", fields(&|f| f[1]["id"] = json!("lens")), "fields[1].id"),
-        ("another type", edited(&good, |v| v["data"]["type"] = json!("configs")), "data.type"),
-        ("no data", json!({ "fields": [] }), "fields"),
+        ("JSON:API instead", json!({ "data": { "type": "partner-configs", "attributes": { "fields": [] } } }), "data"),
+        ("no fields", json!({ "config": {} }), "config.fields"),
+        ("an undocumented type", fields(&|f| f[1]["type"] = json!("dropdown")), "fields[1].type"),
+        ("no options", fields(&|f| drop(f[1].as_object_mut().unwrap().remove("options"))), "options or optgroups"),
+        ("empty options", fields(&|f| f[1]["options"] = json!([])), "fields[1].options"),
+        ("options and optgroups", fields(&|f| f[0]["options"] = json!([])), "not both"),
+        ("value instead of id", fields(&|f| f[1]["options"][0] = json!({ "value": "x", "label": "X" })), "value"),
+        ("a fractional id", fields(&|f| f[1]["options"][0]["id"] = json!(1.5)), "options[0].id"),
+        (
+            "a duplicate option",
+            fields(&|f| f[0]["optgroups"][1]["options"][0]["id"] = json!(1)),
+            "appears more than once",
+        ),
+        ("an option without label", fields(&|f| f[1]["options"][0] = json!({ "id": "x" })), "options[0].label"),
+        ("an unknown field member", fields(&|f| f[1]["hint"] = json!("x")), "fields[1].hint"),
+        ("required as a word", fields(&|f| f[1]["required"] = json!("yes")), "fields[1].required"),
+        ("a duplicate field", fields(&|f| f[1]["id"] = json!("test_type")), "fields[1].id"),
+        ("an error without message", fields(&|f| f[1] = json!({ "type": "error" })), "fields[1].message"),
+        ("an unknown top-level member", edited(&good, |v| v["meta"] = json!({})), "meta"),
     ];
     for (what, body, word) in bad {
         let problem = parse_partner_config(body.to_string().as_bytes()).unwrap_err();

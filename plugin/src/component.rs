@@ -217,6 +217,10 @@ impl wtt::Guest for Plugin {
         teamtailor::config_response(&catalog.into())
     }
 
+    fn config_error_response(message: String) -> Vec<u8> {
+        teamtailor::config_error_response(&message)
+    }
+
     fn result_request(
         update_url: String,
         api_key: String,

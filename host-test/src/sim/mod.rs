@@ -53,8 +53,8 @@ pub use stackone::{
     StackOneWebhookOutcome, StackOneWebhookSend, stackone_signature,
 };
 pub use teamtailor::{
-    ConfigField, ConfigOption, NewTrigger, PartnerConfig, PartnerResult, PartnerStatus, TeamtailorCall,
-    TeamtailorConfig, TeamtailorCustomer, TeamtailorSim, TeamtailorSimError, TriggerAuth, TriggerCandidate,
-    TriggerDelivery, TriggerJob, TriggerOptions, TriggerOutcome, TriggerSignature, parse_partner_config,
+    ConfigOption, DialogError, DialogField, NewTrigger, PartnerResult, PartnerStatus, TeamtailorCall, TeamtailorConfig,
+    TeamtailorCustomer, TeamtailorSim, TeamtailorSimError, TriggerAuth, TriggerCandidate, TriggerDelivery,
+    TriggerDialog, TriggerJob, TriggerOptions, TriggerOutcome, TriggerSignature, WebhookData, parse_partner_config,
     teamtailor_signature, teamtailor_signature_header,
 };

@@ -1,31 +1,36 @@
-//! A local Teamtailor partner API, as seeds 000 and 002 and the hub notes
-//! (`docs/hub-apis.md`, "Teamtailor partner API") describe it.
+//! A local Teamtailor, as Teamtailor's partner documentation describes it
+//! (repository `Teamtailor/tt-partner-docs`, `source/includes/partners/`:
+//! "Webhook config", "Webhooks", "Webhook signatures", "Partner Results").
+//! It is an oracle: it is written from those documents, never from the
+//! connector's code, and refuses whatever the documents do not allow.
 //!
 //! Served: `PUT /partner/v1/partner-results/{id}`, the `update-url` a partner
 //! writes progress and results to, behind `Authorization: Token <partner API
 //! key>`, `X-Api-Version: 20180828` and `Content-Type:
 //! application/vnd.api+json`. Bodies are JSON:API documents, validated
-//! strictly against the documented shape; refusals are JSON:API error
+//! strictly against the documented attributes; refusals are JSON:API error
 //! documents. Every accepted write is recorded per partner result, so a test
 //! can assert the status history (`sending -> sent -> completed`) and the
 //! exact attributes.
 //!
-//! It also plays the ATS: a test creates a trigger (a candidate moved into a
-//! stage with the partner's trigger) and the simulator POSTs the partner
-//! event to the connector with the customer's provider key as a bearer token
-//! and, when a secret is configured, `Teamtailor-Signature: t=<unix>,v1=<hex>`
-//! (HMAC-SHA256 of `"<t>.<partner-event id>"`). The signature is computed
-//! here with `hmac`, `sha2` and `hex` directly, independently of the
-//! connector, so a shared mistake cannot make both sides agree. Teamtailor
-//! does not retry a failed trigger; it shows the recruiter the plain-text
-//! body of a >= 400 answer ([`TriggerOutcome::shown_to_recruiter`]).
+//! It also plays the ATS. Setting up a trigger, it fetches the partner's
+//! configuration (`GET <partner>/config?job_id=&stage_id=&user_id=` with the
+//! customer's provider key as a bearer) and builds the trigger's dialog from
+//! the documented answer ([`TeamtailorSim::fetch_config`], [`TriggerDialog`]):
+//! selects with `options` or `optgroups`, and `error` fields, which the
+//! dialog shows instead of letting a trigger be saved. The recruiter's choices
+//! become the trigger's `webhook-data` ([`TriggerDialog::choose`]). When a
+//! candidate reaches the stage, the simulator POSTs the documented partner
+//! event (integer candidate and job ids, `resume` as `{file-name, url}`, the
+//! company as `{uuid, name, url, logotype}`) with the provider key as a
+//! bearer and, when a secret is configured, `Teamtailor-Signature:
+//! t=<unix>,v1=<hex>` (HMAC-SHA256 of `"<t>.<partner-event id>"`), computed
+//! here with `hmac`, `sha2` and `hex` directly. Teamtailor does not retry a
+//! failed trigger; it shows the recruiter the plain-text body of a >= 400
+//! answer ([`TriggerOutcome::shown_to_recruiter`]).
 //!
-//! Finally it reads the connector's partner configuration, the source of the
-//! trigger's dialog ([`TeamtailorSim::fetch_config`]), in the shape the
-//! connector documents as its guess.
-//!
-//! Where the documentation is silent (error statuses, which members may be
-//! `null`), the item's doc comment says what was assumed.
+//! Where the documentation is silent, the item's doc comment or a
+//! `// tt-partner-docs is silent on …` comment says what is assumed.
 
 use crate::sim::assessio::{SimClock, http_url};
 use crate::sim::common::{WebhookAnswer, hmac_sha256, is_2xx, lock, post_json, uuid_shaped};
@@ -35,7 +40,7 @@ use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -55,7 +60,9 @@ pub const API_VERSION: &str = "20180828";
 pub const MEDIA_TYPE: &str = "application/vnd.api+json";
 /// The trigger's optional signature header.
 pub const SIGNATURE_HEADER: &str = "Teamtailor-Signature";
-/// The longest `summary` Teamtailor takes, in characters.
+/// How many characters of `summary` Teamtailor shows in the candidate modal
+/// ("Partner Results": the field "does not have character limit"; the rest
+/// is shown under "view details"). Not a limit: longer summaries are taken.
 pub const MAX_SUMMARY: usize = 150;
 /// How deeply `details` may nest (the object itself is the first level).
 pub const MAX_DETAILS_DEPTH: usize = 2;
@@ -63,18 +70,50 @@ pub const MAX_DETAILS_DEPTH: usize = 2;
 pub const PARTNER_RESULTS_PATH: &str = "/partner/v1/partner-results/";
 /// The connector's partner configuration endpoint, under the gateway's URL.
 pub const CONFIG_PATH: &str = "/teamtailor/config";
+/// The field types "Webhook config" lists as supported.
+pub const FIELD_TYPES: [&str; 23] = [
+    "checkbox",
+    "color",
+    "date",
+    "datetime",
+    "datetime-local",
+    "email",
+    "file",
+    "infobox",
+    "error",
+    "hidden",
+    "month",
+    "number",
+    "password",
+    "radio",
+    "range",
+    "reset",
+    "search",
+    "select",
+    "multiselect",
+    "tel",
+    "text",
+    "url",
+    "week",
+];
 /// How old [`TriggerSignature::Expired`] makes a signature: far past the
 /// 300 s tolerance webhook receivers allow.
 pub const EXPIRED_BY_SECONDS: i64 = 3600;
 
 /// One Teamtailor customer (company) that has activated the partner
-/// integration with a provider key.
+/// integration with a provider key. Teamtailor's company object, as the
+/// partner event carries it, is `{uuid, name, url, logotype}`: it has no
+/// other id.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TeamtailorCustomer {
-    /// The company's id, sent as `company.id` in every trigger.
-    pub company_id: String,
-    /// The company's name, sent as `company.name` (which the connector must drop).
-    pub company_name: String,
+    /// The company's `uuid`, sent as `company.uuid` in every trigger.
+    pub uuid: String,
+    /// `company.name`.
+    pub name: String,
+    /// `company.url`, the career site.
+    pub url: String,
+    /// `company.logotype`, a URL to the logo.
+    pub logotype: String,
     /// The provider key, sent as `Authorization: Bearer <provider key>`.
     pub provider_key: String,
 }
@@ -83,19 +122,23 @@ pub struct TeamtailorCustomer {
 impl fmt::Debug for TeamtailorCustomer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TeamtailorCustomer")
-            .field("company_id", &self.company_id)
-            .field("company_name", &self.company_name)
+            .field("uuid", &self.uuid)
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("logotype", &self.logotype)
             .field("provider_key", &"<redacted>")
             .finish()
     }
 }
 
 impl TeamtailorCustomer {
-    /// A customer named `Company <id>`.
-    pub fn new(company_id: &str, provider_key: &str) -> Self {
+    /// A customer named `Company <uuid>`, with a career site and a logo.
+    pub fn new(uuid: &str, provider_key: &str) -> Self {
         Self {
-            company_id: company_id.to_owned(),
-            company_name: format!("Company {company_id}"),
+            uuid: uuid.to_owned(),
+            name: format!("Company {uuid}"),
+            url: format!("https://career.teamtailor.example/{uuid}"),
+            logotype: format!("https://images.teamtailor.example/{uuid}/logo.png"),
             provider_key: provider_key.to_owned(),
         }
     }
@@ -135,13 +178,13 @@ impl fmt::Debug for TeamtailorConfig {
 
 impl TeamtailorConfig {
     /// This partner API key, this signature secret (if any), and customers
-    /// given as `(company id, provider key)`; no webhook URL yet, a 2 s
+    /// given as `(company uuid, provider key)`; no webhook URL yet, a 2 s
     /// timeout and the system clock.
     pub fn new(api_key: &str, signature_secret: Option<&str>, customers: &[(&str, &str)]) -> Self {
         Self {
             api_key: api_key.to_owned(),
             signature_secret: signature_secret.map(str::to_owned),
-            customers: customers.iter().map(|(company, key)| TeamtailorCustomer::new(company, key)).collect(),
+            customers: customers.iter().map(|(uuid, key)| TeamtailorCustomer::new(uuid, key)).collect(),
             webhook_url: None,
             webhook_timeout: Duration::from_secs(2),
             clock: SimClock::system(),
@@ -188,8 +231,8 @@ impl PartnerStatus {
 /// pass on (phone, résumé), so privacy tests can prove it stays behind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TriggerCandidate {
-    /// Teamtailor's candidate id.
-    pub id: String,
+    /// Teamtailor's candidate id: an integer in the documented event.
+    pub id: u64,
     /// May be missing in Teamtailor (seed 000: Assessio then refuses).
     pub first_name: Option<String>,
     /// May be missing in Teamtailor.
@@ -198,56 +241,77 @@ pub struct TriggerCandidate {
     pub email: String,
     /// Personal data the connector must not forward.
     pub phone: Option<String>,
-    /// The résumé's URL: personal data the connector must not forward.
+    /// The résumé's URL, sent as `resume: {file-name, url}`: personal data
+    /// the connector must not forward.
     pub resume_url: Option<String>,
 }
 
 /// The job of a trigger.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TriggerJob {
-    /// Teamtailor's job id.
-    pub id: String,
+    /// Teamtailor's job id: an integer in the documented event.
+    pub id: u64,
     /// The job title.
     pub title: String,
 }
 
-/// What a test triggers, as if a recruiter moved a candidate into a stage
-/// with the partner's trigger and chose lens and locale in its dialog.
+/// The recruiter's choices in the trigger's dialog, as Teamtailor sends them
+/// in `webhook-data`: the field's id (with `_` turned into `-`, as "Webhook
+/// config", Serialization, says) → the chosen option's id.
+pub type WebhookData = BTreeMap<String, String>;
+
+/// What a test triggers, as if a recruiter had set up the partner's trigger
+/// on a stage (choosing in its dialog) and moved a candidate into it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTrigger {
-    /// A configured customer's company id.
-    pub company_id: String,
+    /// A configured customer's company `uuid`.
+    pub company_uuid: String,
     /// Who is assessed.
     pub candidate: TriggerCandidate,
     /// For which job.
     pub job: TriggerJob,
-    /// The lens chosen in the dialog (`webhook-data.lens`).
-    pub lens: String,
-    /// The locale chosen in the dialog (`webhook-data.locale`).
-    pub locale: String,
+    /// The dialog's choices; [`TriggerDialog::choose`] makes them from the
+    /// partner's own configuration.
+    pub webhook_data: WebhookData,
     /// The partner event's id; `None` generates one. Set it to sign a
     /// known-answer vector end to end.
     pub event_id: Option<String>,
 }
 
 impl NewTrigger {
-    /// A complete, plausible trigger: names, phone, résumé and a job.
-    pub fn example(company_id: &str, lens: &str, locale: &str, email: &str) -> Self {
+    /// A complete, plausible trigger: names, phone, résumé and a job, with
+    /// `lens` and `locale` chosen (the connector's dialog field ids; a test
+    /// that wants them checked against the dialog uses [`Self::with_choices`]).
+    pub fn example(company_uuid: &str, lens: &str, locale: &str, email: &str) -> Self {
+        let choices = [("lens".to_owned(), lens.to_owned()), ("locale".to_owned(), locale.to_owned())];
         Self {
-            company_id: company_id.to_owned(),
+            company_uuid: company_uuid.to_owned(),
             candidate: TriggerCandidate {
-                id: "991".into(),
+                id: 991,
                 first_name: Some("Ada".into()),
                 last_name: Some("Lovelace".into()),
                 email: email.to_owned(),
                 phone: Some("+46 70 123 45 67".into()),
                 resume_url: Some("https://teamtailor.example/resumes/991.pdf".into()),
             },
-            job: TriggerJob { id: "4711".into(), title: "Backend Developer".into() },
-            lens: lens.to_owned(),
-            locale: locale.to_owned(),
+            job: TriggerJob { id: 4711, title: "Backend Developer".into() },
+            webhook_data: choices.into_iter().collect(),
             event_id: None,
         }
+    }
+
+    /// This trigger with these dialog choices instead.
+    #[must_use]
+    pub fn with_choices(mut self, webhook_data: WebhookData) -> Self {
+        self.webhook_data = webhook_data;
+        self
+    }
+
+    /// This trigger with one choice set (`field` as the dialog's field id).
+    #[must_use]
+    pub fn with_choice(mut self, field: &str, value: &str) -> Self {
+        self.webhook_data.insert(field.replace('_', "-"), value.to_owned());
+        self
     }
 }
 
@@ -322,8 +386,8 @@ pub struct PartnerResult {
     pub id: String,
     /// The partner event's id (same on redelivery).
     pub event_id: String,
-    /// The company.
-    pub company_id: String,
+    /// The company's `uuid`.
+    pub company_uuid: String,
     /// Where the partner writes: `<sim url>/partner/v1/partner-results/<id>`.
     pub update_url: String,
     /// The current status.
@@ -431,46 +495,123 @@ pub struct TeamtailorCall {
 /// One option of a dialog select: what is sent, and what the recruiter sees.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigOption {
-    /// Sent back in `webhook-data` under the field's id.
-    pub value: String,
+    /// The option's `id` ("may be numbers or strings"), as text: what
+    /// `webhook-data` carries when it is chosen.
+    pub id: String,
     /// Shown in the dialog.
     pub label: String,
+    /// The `optgroups` label it sits under, if any.
+    pub group: Option<String>,
 }
 
-/// One field of the trigger's dialog.
+/// One field of the trigger's dialog, as "Webhook config" documents fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigField {
-    /// The `webhook-data` key the choice is sent under.
-    pub id: String,
-    /// Shown above the field.
-    pub label: String,
-    /// Whether the trigger can be saved without a choice.
-    pub required: bool,
-    /// The choices, in order.
-    pub options: Vec<ConfigOption>,
+pub enum DialogField {
+    /// A `select` (or `multiselect`), from `options` or `optgroups`.
+    Select {
+        /// The field's `id`, sent back in `webhook-data` (with `_` → `-`).
+        id: String,
+        /// Shown above the field.
+        label: String,
+        /// Shown before a choice is made.
+        placeholder: Option<String>,
+        /// Every option, in order, groups flattened.
+        options: Vec<ConfigOption>,
+    },
+    /// An `error` field: the dialog shows `message` as a red alert.
+    Error {
+        /// What the recruiter reads.
+        message: String,
+    },
+    /// Any other documented type (`text`, `number`, `infobox`, …): rendered,
+    /// not interpreted by this simulator.
+    Other {
+        /// The field's `id`, if it has one.
+        id: Option<String>,
+        /// The documented type.
+        kind: String,
+    },
 }
 
-/// The connector's partner configuration, validated as a dialog source.
+/// The trigger's dialog, built from the partner's configuration answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartnerConfig {
-    /// The dialog's fields, in order.
-    pub fields: Vec<ConfigField>,
+pub struct TriggerDialog {
+    /// The fields, in order.
+    pub fields: Vec<DialogField>,
 }
 
-impl PartnerConfig {
-    /// The field with this id.
-    pub fn field(&self, id: &str) -> Option<&ConfigField> {
-        self.fields.iter().find(|f| f.id == id)
+/// Why the recruiter could not save the trigger with these choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialogError {
+    /// The dialog shows an `error` field: no trigger can be set up.
+    Blocked(String),
+    /// No select with this id.
+    NoSuchField(String),
+    /// The select offers no option with this id.
+    NoSuchOption {
+        /// The field.
+        field: String,
+        /// The option id asked for.
+        option: String,
+    },
+}
+
+impl TriggerDialog {
+    /// The message of the first `error` field: what the dialog shows instead
+    /// of a usable form.
+    pub fn error(&self) -> Option<&str> {
+        self.fields.iter().find_map(|f| match f {
+            DialogField::Error { message } => Some(message.as_str()),
+            _ => None,
+        })
     }
 
-    /// The lens choices (empty if there is no `lens` field).
-    pub fn lenses(&self) -> &[ConfigOption] {
-        self.field("lens").map_or(&[], |f| f.options.as_slice())
+    /// The options of the select with this id (empty when there is none).
+    pub fn options(&self, field: &str) -> &[ConfigOption] {
+        self.fields
+            .iter()
+            .find_map(|f| match f {
+                DialogField::Select { id, options, .. } if id == field => Some(options.as_slice()),
+                _ => None,
+            })
+            .unwrap_or(&[])
     }
 
-    /// The locale choices (empty if there is no `locale` field).
-    pub fn locales(&self) -> &[ConfigOption] {
-        self.field("locale").map_or(&[], |f| f.options.as_slice())
+    /// The select fields' ids, in order.
+    pub fn select_ids(&self) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter_map(|f| match f {
+                DialogField::Select { id, .. } => Some(id.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What saving the trigger with these `(field id, option id)` choices
+    /// sends as `webhook-data`: each field's id with `_` turned into `-`
+    /// ("Webhook config", Serialization), each option's id as a string (the
+    /// documented trigger shows choices as strings, `"test": "1"`, though its
+    /// config shows numeric option ids). An `error` field blocks the dialog.
+    // tt-partner-docs is silent on whether every select must be answered; we
+    // send only what was chosen.
+    pub fn choose(&self, choices: &[(&str, &str)]) -> Result<WebhookData, DialogError> {
+        if let Some(message) = self.error() {
+            return Err(DialogError::Blocked(message.to_owned()));
+        }
+        let mut data = WebhookData::new();
+        for (field, option) in choices {
+            let Some(DialogField::Select { options, .. }) =
+                self.fields.iter().find(|f| matches!(f, DialogField::Select { id, .. } if id == field))
+            else {
+                return Err(DialogError::NoSuchField((*field).to_owned()));
+            };
+            if !options.iter().any(|o| o.id == *option) {
+                return Err(DialogError::NoSuchOption { field: (*field).to_owned(), option: (*option).to_owned() });
+            }
+            data.insert(field.replace('_', "-"), (*option).to_owned());
+        }
+        Ok(data)
     }
 }
 
@@ -646,14 +787,13 @@ impl TeamtailorSim {
     /// Registers a partner result (status `sending`) and its partner event
     /// without sending anything; returns the partner result's id.
     pub fn create_trigger(&self, trigger: NewTrigger) -> Result<String, TeamtailorSimError> {
-        if !self.shared.customers.iter().any(|c| c.company_id == trigger.company_id) {
-            return Err(TeamtailorSimError::UnknownCompany(trigger.company_id));
+        if !self.shared.customers.iter().any(|c| c.uuid == trigger.company_uuid) {
+            return Err(TeamtailorSimError::UnknownCompany(trigger.company_uuid));
         }
         let mut state = lock(&self.shared.state);
-        // Teamtailor's ids are numbers written as strings; six digits leave
-        // room enough that the loop ends at once.
+        // The documented partner-result ids are UUIDs, as strings.
         let id = loop {
-            let candidate = format!("{}", 100_000 + state.rng.below(900_000));
+            let candidate = uuid_like(&mut state.rng);
             if !state.results.iter().any(|r| r.record.id == candidate) {
                 break candidate;
             }
@@ -666,7 +806,7 @@ impl TeamtailorSim {
             record: PartnerResult {
                 id: id.clone(),
                 event_id,
-                company_id: trigger.company_id.clone(),
+                company_uuid: trigger.company_uuid.clone(),
                 update_url: self.update_url(&id),
                 status: PartnerStatus::Sending,
                 status_history: vec![PartnerStatus::Sending],
@@ -699,7 +839,7 @@ impl TeamtailorSim {
         partner_result_id: &str,
         options: TriggerOptions,
     ) -> Result<TriggerOutcome, TeamtailorSimError> {
-        let (url, event_id, company_id, body) = {
+        let (url, event_id, company_uuid, body) = {
             let mut state = lock(&self.shared.state);
             let url = state.webhook_url.clone().ok_or(TeamtailorSimError::NoWebhookUrl)?;
             let stored = state
@@ -709,10 +849,10 @@ impl TeamtailorSim {
                 .ok_or_else(|| TeamtailorSimError::UnknownPartnerResult(partner_result_id.to_owned()))?;
             let customers = &self.shared.customers;
             let body = stored.trigger_body.get_or_insert_with(|| trigger_body(&stored.record, customers)).clone();
-            (url, stored.record.event_id.clone(), stored.record.company_id.clone(), body)
+            (url, stored.record.event_id.clone(), stored.record.company_uuid.clone(), body)
         };
         let provider_key =
-            self.shared.customers.iter().find(|c| c.company_id == company_id).map(|c| c.provider_key.clone());
+            self.shared.customers.iter().find(|c| c.uuid == company_uuid).map(|c| c.provider_key.clone());
         let authorization = match &options.auth {
             TriggerAuth::Valid => provider_key.map(|k| format!("Bearer {k}")),
             TriggerAuth::Missing => None,
@@ -764,18 +904,24 @@ impl TeamtailorSim {
         })
     }
 
-    /// Reads the connector's partner configuration, as Teamtailor does to
-    /// build the trigger's dialog: `GET <gateway_url>/teamtailor/config`
-    /// with `Authorization: Bearer <provider key>`, then
-    /// [`parse_partner_config`]. A non-200 answer is [`TeamtailorSimError::BadConfig`].
+    /// Builds the trigger's dialog as Teamtailor does when a recruiter sets
+    /// up a trigger on a job's stage ("Webhook config"): `GET
+    /// <gateway_url>/teamtailor/config?job_id=…&stage_id=…&user_id=…` with
+    /// `Authorization: Bearer <provider key>`, then [`parse_partner_config`].
+    /// A dialog with an `error` field is still a dialog (it shows the error):
+    /// see [`TriggerDialog::error`]. An answer that is not the documented
+    /// one is [`TeamtailorSimError::BadConfig`].
+    // tt-partner-docs is silent on the answer's status and media type; it
+    // documents one JSON body (and configuration problems as an `error`
+    // field in it), so we take only a 200 with `application/json`.
     pub async fn fetch_config(
         &self,
         gateway_url: &str,
         provider_key: &str,
-    ) -> Result<PartnerConfig, TeamtailorSimError> {
-        let url = format!("{}{CONFIG_PATH}", gateway_url.trim_end_matches('/'));
+    ) -> Result<TriggerDialog, TeamtailorSimError> {
+        let url = format!("{}{CONFIG_PATH}?job_id=4711&stage_id=3&user_id=31", gateway_url.trim_end_matches('/'));
         let bearer = format!("Bearer {provider_key}");
-        let headers = [("Authorization", bearer.as_str()), ("Accept", MEDIA_TYPE)];
+        let headers = [("Authorization", bearer.as_str())];
         let response = self
             .shared
             .client
@@ -788,8 +934,8 @@ impl TeamtailorSim {
         }
         let content_type = response.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
         let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        if mime != "application/json" && mime != MEDIA_TYPE {
-            return Err(bad(format!("Content-Type {content_type:?} is neither {MEDIA_TYPE} nor application/json")));
+        if mime != "application/json" {
+            return Err(bad(format!("Content-Type {content_type:?} is not application/json")));
         }
         parse_partner_config(&response.body).map_err(bad)
     }
@@ -835,110 +981,197 @@ impl TeamtailorSim {
     }
 }
 
-/// The partner event, as the hub notes describe it, with personal data the
-/// connector must drop (phone, résumé, company name).
+/// The partner event, as "Webhooks" documents it: the event id, the
+/// dialog's choices, the partner result, the candidate (integer ids, the
+/// résumé as `{file-name, url}`, phone; personal data the connector must
+/// drop) with the job, and the company `{uuid, name, url, logotype}`.
+// tt-partner-docs is silent on which candidate members may be null; a name
+// the ATS does not have is sent as `null`, and members without a value are
+// left out rather than sent as `null`.
 fn trigger_body(record: &PartnerResult, customers: &[TeamtailorCustomer]) -> Bytes {
     let t = &record.trigger;
     let c = &t.candidate;
-    let company_name = customers.iter().find(|x| x.company_id == record.company_id).map(|x| x.company_name.clone());
+    let mut candidate = json!({
+        "id": c.id,
+        "first-name": c.first_name,
+        "last-name": c.last_name,
+        "email": c.email,
+    });
+    if let Some(phone) = &c.phone {
+        candidate["phone"] = json!(phone);
+    }
+    if let Some(url) = &c.resume_url {
+        let file_name = url.rsplit('/').next().unwrap_or("resume.pdf");
+        candidate["resume"] = json!({ "file-name": file_name, "url": url });
+    }
+    candidate["job"] =
+        json!({ "id": t.job.id, "title": t.job.title, "stage-id": 3, "stage": "Assessment", "trigger-id": 1 });
+    let company = customers.iter().find(|x| x.uuid == record.company_uuid).map_or_else(
+        || json!({ "uuid": record.company_uuid }),
+        |x| json!({ "uuid": x.uuid, "name": x.name, "url": x.url, "logotype": x.logotype }),
+    );
     let body = json!({
         "partner-event": {
             "id": record.event_id,
-            "webhook-data": { "lens": t.lens, "locale": t.locale },
+            "webhook-data": t.webhook_data,
             "partner-result": { "id": record.id, "status": PartnerStatus::Sending.as_str(), "update-url": record.update_url },
-            "candidate": {
-                "id": c.id,
-                "first-name": c.first_name,
-                "last-name": c.last_name,
-                "email": c.email,
-                "phone": c.phone,
-                "resume": c.resume_url,
-                "job": { "id": t.job.id, "title": t.job.title },
-            },
+            "candidate": candidate,
         },
-        "company": { "id": record.company_id, "name": company_name },
+        "company": company,
     });
     Bytes::from(body.to_string())
 }
 
-/// Validates the partner configuration as a dialog source. The shape is the
-/// connector's documented guess:
+/// The members a field object may have: those "Webhook config" lists
+/// (`id`, `label`, `placeholder`, `type`, `optgroups`, `refetch`, and
+/// `options` for a select), those its examples show (`message` and
+/// `required` for `error`, `content` and `icon` for `infobox`), and the HTML
+/// attributes it names (`disabled`, `step`, `min`, `max`).
+// tt-partner-docs says fields "follow the HTML form standard" without listing
+// every attribute; we accept those it names and refuse the rest, so drift shows.
+const FIELD_MEMBERS: [&str; 15] = [
+    "id",
+    "label",
+    "placeholder",
+    "type",
+    "options",
+    "optgroups",
+    "refetch",
+    "message",
+    "required",
+    "content",
+    "icon",
+    "disabled",
+    "step",
+    "min",
+    "max",
+];
+
+/// Reads the partner's configuration answer into the trigger's dialog, as
+/// "Webhook config" documents it:
 ///
 /// ```json
-/// {"data":{"type":"partner-configs","attributes":{"fields":[
-///   {"id":"lens","type":"select","label":"…","required":true,"options":[{"value":"…","label":"…"}]},
-///   {"id":"locale",…}]}}}
+/// {"config":{"fields":[{"id","label","placeholder","type":"select",
+///   "options":[{"id":1,"label":"…"}]  or  "optgroups":[{"label","options":[…]}]}],
+///  "assessment-criteria":[{"id","label"}]}}
 /// ```
 ///
-/// Strict, so drift shows: no unknown members (a `data.id` string is
-/// allowed, as JSON:API resources have one); every field a non-empty
-/// `select` with a label, a boolean `required` and distinct non-empty
-/// options; distinct field ids; `lens` and `locale` present and required
-/// (a trigger cannot be placed without them).
-pub fn parse_partner_config(body: &[u8]) -> Result<PartnerConfig, String> {
+/// Strict, so drift shows: no member the document does not name; a field's
+/// `type` one of [`FIELD_TYPES`]; a select with `options` or `optgroups`
+/// (not both), each option `{id: string or number, label: string}`, ids
+/// distinct within the select; an `error` field with a non-empty `message`;
+/// every other field with an `id`; field ids distinct.
+// tt-partner-docs is silent on an empty select and on `required`'s type; we
+// refuse an empty select (the recruiter could choose nothing) and take
+// `required` as the example writes it (`"true"`) or as a boolean.
+pub fn parse_partner_config(body: &[u8]) -> Result<TriggerDialog, String> {
     let top: Value = serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
     let Value::Object(top) = top else { return Err("the body must be a JSON object".into()) };
-    only_keys(&top, &["data"], "")?;
-    let data = object_member(&top, "data", "")?;
-    only_keys(data, &["type", "id", "attributes"], "data.")?;
-    match data.get("type") {
-        Some(Value::String(t)) if t == "partner-configs" => {}
-        Some(other) => return Err(format!("data.type: must be \"partner-configs\", not {other}")),
-        None => return Err("data.type: required".into()),
-    }
-    if data.get("id").is_some_and(|v| !v.is_string()) {
-        return Err("data.id: must be a string".into());
-    }
-    let attributes = object_member(data, "attributes", "data.")?;
-    only_keys(attributes, &["fields"], "data.attributes.")?;
-    let Some(Value::Array(items)) = attributes.get("fields") else {
-        return Err("data.attributes.fields: required, an array".into());
+    only_keys(&top, &["config"], "")?;
+    let config = object_member(&top, "config", "")?;
+    only_keys(config, &["fields", "assessment-criteria"], "config.")?;
+    let Some(Value::Array(items)) = config.get("fields") else {
+        return Err("config.fields: required, an array".into());
     };
+    if let Some(criteria) = config.get("assessment-criteria") {
+        let Value::Array(criteria) = criteria else { return Err("config.assessment-criteria: an array".into()) };
+        for (i, c) in criteria.iter().enumerate() {
+            let path = format!("config.assessment-criteria[{i}].");
+            let Value::Object(c) = c else { return Err(format!("{path} must be an object")) };
+            only_keys(c, &["id", "label"], &path)?;
+            text_member(c, "id", &path)?;
+            text_member(c, "label", &path)?;
+        }
+    }
     let mut fields = Vec::with_capacity(items.len());
+    let mut ids = BTreeSet::new();
     for (i, item) in items.iter().enumerate() {
-        let path = format!("data.attributes.fields[{i}].");
-        let Value::Object(f) = item else { return Err(format!("data.attributes.fields[{i}]: must be an object")) };
-        only_keys(f, &["id", "type", "label", "required", "options"], &path)?;
-        let id = text_member(f, "id", &path)?;
-        if fields.iter().any(|x: &ConfigField| x.id == id) {
+        let path = format!("config.fields[{i}].");
+        let Value::Object(f) = item else { return Err(format!("config.fields[{i}]: must be an object")) };
+        only_keys(f, &FIELD_MEMBERS, &path)?;
+        let kind = text_member(f, "type", &path)?;
+        if !FIELD_TYPES.contains(&kind.as_str()) {
+            return Err(format!("{path}type: {kind:?} is not a documented field type"));
+        }
+        match f.get("required") {
+            None | Some(Value::Bool(_)) => {}
+            Some(Value::String(r)) if r == "true" || r == "false" => {}
+            Some(other) => return Err(format!("{path}required: {other} is neither a boolean nor \"true\"/\"false\"")),
+        }
+        if kind == "error" {
+            fields.push(DialogField::Error { message: text_member(f, "message", &path)? });
+            continue;
+        }
+        let id = match (kind.as_str(), f.get("id")) {
+            ("infobox", None) => None,
+            _ => Some(text_member(f, "id", &path)?),
+        };
+        if let Some(id) = &id
+            && !ids.insert(id.clone())
+        {
             return Err(format!("{path}id: {id:?} appears more than once"));
         }
-        let kind = text_member(f, "type", &path)?;
-        if kind != "select" {
-            return Err(format!("{path}type: must be \"select\", not {kind:?}"));
+        if kind != "select" && kind != "multiselect" {
+            fields.push(DialogField::Other { id, kind });
+            continue;
         }
-        let label = text_member(f, "label", &path)?;
-        let Some(Value::Bool(required)) = f.get("required") else {
-            return Err(format!("{path}required: required, a boolean"));
+        let options = select_options(f, &path)?;
+        let placeholder = match f.get("placeholder") {
+            None => None,
+            Some(_) => Some(text_member(f, "placeholder", &path)?),
         };
-        let Some(Value::Array(raw_options)) = f.get("options") else {
-            return Err(format!("{path}options: required, an array"));
-        };
-        if raw_options.is_empty() {
-            return Err(format!("{path}options: must not be empty (the dialog would offer nothing)"));
-        }
-        let mut options = Vec::with_capacity(raw_options.len());
-        let mut values = BTreeSet::new();
-        for (j, o) in raw_options.iter().enumerate() {
-            let opath = format!("{path}options[{j}].");
-            let Value::Object(o) = o else { return Err(format!("{path}options[{j}]: must be an object")) };
-            only_keys(o, &["value", "label"], &opath)?;
-            let value = text_member(o, "value", &opath)?;
-            if !values.insert(value.clone()) {
-                return Err(format!("{opath}value: {value:?} appears more than once"));
+        fields.push(DialogField::Select {
+            id: id.unwrap_or_default(),
+            label: text_member(f, "label", &path)?,
+            placeholder,
+            options,
+        });
+    }
+    Ok(TriggerDialog { fields })
+}
+
+/// A select's options, from `options` or from `optgroups`' options.
+fn select_options(f: &Map<String, Value>, path: &str) -> Result<Vec<ConfigOption>, String> {
+    let mut out = Vec::new();
+    let mut read = |raw: &Value, opath: &str, group: Option<&str>| -> Result<(), String> {
+        let Value::Array(raw) = raw else { return Err(format!("{opath}: must be an array")) };
+        for (j, o) in raw.iter().enumerate() {
+            let at = format!("{opath}[{j}].");
+            let Value::Object(o) = o else { return Err(format!("{opath}[{j}]: must be an object")) };
+            only_keys(o, &["id", "label"], &at)?;
+            let id = match o.get("id") {
+                Some(Value::Number(n)) if n.is_u64() || n.is_i64() => n.to_string(),
+                Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+                Some(other) => return Err(format!("{at}id: {other} is neither a whole number nor a string")),
+                None => return Err(format!("{at}id: required")),
+            };
+            if out.iter().any(|x: &ConfigOption| x.id == id) {
+                return Err(format!("{at}id: {id:?} appears more than once"));
             }
-            options.push(ConfigOption { value, label: text_member(o, "label", &opath)? });
+            out.push(ConfigOption { id, label: text_member(o, "label", &at)?, group: group.map(str::to_owned) });
         }
-        fields.push(ConfigField { id, label, required: *required, options });
-    }
-    for needed in ["lens", "locale"] {
-        match fields.iter().find(|f| f.id == needed) {
-            None => return Err(format!("data.attributes.fields: no {needed:?} field")),
-            Some(f) if !f.required => return Err(format!("data.attributes.fields: {needed:?} must be required")),
-            Some(_) => {}
+        Ok(())
+    };
+    match (f.get("options"), f.get("optgroups")) {
+        (Some(options), None) => read(options, &format!("{path}options"), None)?,
+        (None, Some(Value::Array(groups))) => {
+            for (g, group) in groups.iter().enumerate() {
+                let gpath = format!("{path}optgroups[{g}].");
+                let Value::Object(group) = group else { return Err(format!("{path}optgroups[{g}]: an object")) };
+                only_keys(group, &["label", "options"], &gpath)?;
+                let label = text_member(group, "label", &gpath)?;
+                let options = group.get("options").ok_or_else(|| format!("{gpath}options: required"))?;
+                read(options, &format!("{gpath}options"), Some(&label))?;
+            }
         }
+        (None, Some(_)) => return Err(format!("{path}optgroups: must be an array")),
+        (Some(_), Some(_)) => return Err(format!("{path}options and optgroups: one or the other, not both")),
+        (None, None) => return Err(format!("{path}options: a select needs options or optgroups")),
     }
-    Ok(PartnerConfig { fields })
+    if out.is_empty() {
+        return Err(format!("{path}options: must not be empty (the dialog would offer nothing)"));
+    }
+    Ok(out)
 }
 
 fn only_keys(obj: &Map<String, Value>, allowed: &[&str], path: &str) -> Result<(), String> {
@@ -1211,7 +1444,19 @@ fn validate_document(body: &Value, path_id: &str) -> Result<PartnerStatus, TtErr
 }
 
 fn validate_attributes(attributes: &Map<String, Value>) -> Result<PartnerStatus, TtError> {
-    const KNOWN: [&str; 6] = ["status", "summary", "url", "assessment", "details", "attachments"];
+    // "Update a result": every attribute but `candidate-id`, which "should
+    // not be sent in update requests".
+    const KNOWN: [&str; 9] = [
+        "status",
+        "summary",
+        "url",
+        "assessment",
+        "details",
+        "attachments",
+        "job-id",
+        "actions",
+        "assessment-criteria",
+    ];
     if let Some(k) = attributes.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(TtError::bad_request(format!("{k} is not an allowed attribute of partner-results."))
             .at(format!("/data/attributes/{k}")));
@@ -1224,12 +1469,8 @@ fn validate_attributes(attributes: &Map<String, Value>) -> Result<PartnerStatus,
         Some(_) => return Err(invalid("status", "status must be a string.")),
     };
     let present = |key: &str| attributes.get(key).filter(|v| !v.is_null());
-    if let Some(v) = present("summary") {
-        let Some(s) = v.as_str() else { return Err(invalid("summary", "summary must be a string.")) };
-        let chars = s.chars().count();
-        if chars > MAX_SUMMARY {
-            return Err(invalid("summary", format!("summary is {chars} characters; at most {MAX_SUMMARY}.")));
-        }
+    if present("summary").is_some_and(|v| !v.is_string()) {
+        return Err(invalid("summary", "summary must be a string."));
     }
     if let Some(v) = present("url")
         && !v.as_str().is_some_and(http_url)
@@ -1238,10 +1479,13 @@ fn validate_attributes(attributes: &Map<String, Value>) -> Result<PartnerStatus,
     }
     if let Some(v) = present("assessment") {
         let Some(a) = v.as_object() else { return Err(invalid("assessment", "assessment must be an object.")) };
-        if let Some(k) = a.keys().find(|k| k.as_str() != "score") {
-            return Err(invalid("assessment", format!("assessment.{k} is not allowed; only score.")));
+        if let Some(k) = a.keys().find(|k| !["score", "grade", "duration"].contains(&k.as_str())) {
+            return Err(invalid("assessment", format!("assessment.{k} is not allowed; only score, grade, duration.")));
         }
+        // tt-partner-docs: `score` "must be between 0 and 100" and optional;
+        // it is silent on fractions, which we refuse.
         match a.get("score") {
+            None | Some(Value::Null) => {}
             Some(Value::Number(n)) if n.as_u64().is_some_and(|s| s <= 100) => {}
             Some(other) => {
                 return Err(invalid(
@@ -1249,7 +1493,16 @@ fn validate_attributes(attributes: &Map<String, Value>) -> Result<PartnerStatus,
                     format!("assessment.score must be a whole number 0..100, not {other}."),
                 ));
             }
-            None => return Err(invalid("assessment", "assessment.score is required.")),
+        }
+        match a.get("grade") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(g))
+                if ["top_fit", "might_be_fit", "might_not_be_fit", "unknown"].contains(&g.as_str()) => {}
+            Some(other) => return Err(invalid("assessment", format!("assessment.grade {other} is not documented."))),
+        }
+        match a.get("duration") {
+            None | Some(Value::Number(_) | Value::String(_)) => {}
+            Some(other) => return Err(invalid("assessment", format!("assessment.duration {other} is not seconds."))),
         }
     }
     if let Some(v) = present("details") {

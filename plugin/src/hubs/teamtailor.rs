@@ -1,15 +1,17 @@
-//! Teamtailor's partner API (seeds 000 and 002, `shared/docs/hub-apis.md`).
+//! Teamtailor's partner API, as Teamtailor's partner documentation
+//! (repository `Teamtailor/tt-partner-docs`) describes it.
 //!
 //! A stage trigger in Teamtailor POSTs a partner event to the connector,
 //! authenticated with the customer's provider key (`Authorization: Bearer`)
 //! and, when configured, a `Teamtailor-Signature` header. The recruiter picks
 //! lens and locale in the trigger's dialog, which Teamtailor builds from the
-//! partner configuration endpoint ([`config_response`]). Progress and the
+//! partner's configuration answer ([`config_response`], or
+//! [`config_error_response`] when no dialog can be offered). Progress and the
 //! result go back with `PUT <update-url>` as JSON:API. All of it is built and
 //! read here; the host only sends.
 //!
-//! Field names follow `hub-apis.md`; where it is silent, the guess is said in
-//! the doc comment of the function that makes it.
+//! Where the documentation is silent, the guess is said in the doc comment of
+//! the function that makes it.
 
 pub use super::WriteOutcome;
 use super::{HubOrder, locale_name, package_id, recruiter_message};
@@ -87,12 +89,25 @@ pub struct TeamtailorTrigger {
     pub lens_id: String,
     /// The locale chosen in the dialog, as sent.
     pub locale: String,
-    /// The order: `order_id` is the partner-result id, `tenant` the company id.
+    /// The order: `order_id` is the partner-result id, `tenant` the company's `uuid`.
     pub order: HubOrder,
 }
 
-/// An id: a non-empty string, or a whole number (Teamtailor's JSON:API ids are
-/// strings, but a webhook may well send them as numbers; both are accepted).
+/// The dialog field whose choice names the lens. Teamtailor sends a field's
+/// choice back in `webhook-data` under the field's id, with `_` turned into
+/// `-` (tt-partner-docs, "Webhook config", Serialization); this id has
+/// neither, so it comes back as it is.
+pub const LENS_FIELD: &str = "lens";
+/// The dialog field whose choice names the invitation locale.
+pub const LOCALE_FIELD: &str = "locale";
+/// Characters of a dialog error message kept: the dialog shows one line of
+/// text, and a runaway message must not bloat the answer.
+pub const MAX_CONFIG_MESSAGE: usize = 300;
+
+/// An id: a non-empty string, or a whole number. Teamtailor's partner event
+/// sends candidate and job ids as integers (`"id": 12345`) and event and
+/// partner-result ids as strings, so both are read, and a number is kept in
+/// its decimal form so a redelivery maps to the same order.
 fn id(obj: &Object, key: &str, path: &str) -> Result<String, InputError> {
     let v = match obj.get(key) {
         Some(Json::Number(n)) if n.is_u64() || n.is_i64() => format!("{n}"),
@@ -103,43 +118,43 @@ fn id(obj: &Object, key: &str, path: &str) -> Result<String, InputError> {
     Ok(v)
 }
 
-/// The first of `keys` present in `obj`, as a required trimmed string
-/// reported as `path` when none is there.
-fn choice(obj: Option<&Object>, keys: &[&str], path: &str) -> Result<String, InputError> {
-    let Some(obj) = obj else {
-        return Err(InputError::missing(path));
-    };
-    let key = keys.iter().find(|k| !matches!(obj.get(k), None | Some(Json::Null)));
-    let Some(key) = key else {
-        return Err(InputError::missing(path));
-    };
-    Ok(validate::plain_text(path, json::req_str(obj, key, path)?.trim())?.into())
+/// A dialog choice from `webhook-data`, reported as `path` when absent. The
+/// documented config lets option ids be numbers or strings, and the
+/// documented trigger shows choices as strings (`"test": "1"`), so both are
+/// read, as for [`id`].
+fn choice(data: Option<&Object>, key: &str, path: &str) -> Result<String, InputError> {
+    match data {
+        Some(data) if !matches!(data.get(key), None | Some(Json::Null)) => id(data, key, path),
+        _ => Err(InputError::missing(path)),
+    }
 }
 
-/// Reads the stage trigger's POST body:
+/// Reads the stage trigger's POST body, as tt-partner-docs ("Webhooks")
+/// documents it:
 ///
 /// ```json
-/// {"partner-event": {"id": "evt-1",
+/// {"partner-event": {"id": "f3d7e8e2-…",
 ///    "webhook-data": {"lens": "<lens id>", "locale": "sv-SE"},
-///    "partner-result": {"id": "pr-1", "status": "sending", "update-url": "https://…/partner-results/pr-1"},
-///    "candidate": {"id": "…", "first-name": "…", "last-name": "…", "email": "…",
-///                  "job": {"id": "…", "title": "…"}}},
-///  "company": {"id": "…"}}
+///    "partner-result": {"id": "1a6d5a41-…", "status": "sending",
+///                       "update-url": "https://api.teamtailor.com/partner/v1/partner-results/1a6d5a41-…"},
+///    "candidate": {"id": 54321, "first-name": "…", "last-name": "…", "email": "…",
+///                  "job": {"id": 12345, "title": "…", …}, "resume": {"file-name", "url"}, …}},
+///  "company": {"uuid": "vAXspNm0J2Y", "name": "…", "url": "…", "logotype": "…"}}
 /// ```
 ///
-/// Guesses, where `hub-apis.md` gives no names:
+/// - The tenant is `company.uuid`: the only identifier Teamtailor's company
+///   object has, so it is required (`missing("company.uuid")`).
 /// - `webhook-data` holds the dialog's choices under the field ids
-///   [`config_response`] publishes (`lens`, `locale`); `lens-id` and `lensId`
-///   are accepted too, first present wins, in that order.
-/// - `company` identifies the customer by `id`, else `uuid`.
-/// - ids may be strings or whole numbers.
+///   [`config_response`] publishes ([`LENS_FIELD`], [`LOCALE_FIELD`]).
+/// - Ids may be strings or whole numbers, wherever they appear.
 ///
 /// Problems are named relative to `partner-event` where that is the wire's
 /// own name (`candidate.email`, `partner-result.update-url`), so that
 /// [`rejection_text`] can tell the recruiter what to fix; a missing lens is
 /// `lens-id`, a missing locale `locale`. Missing names stay empty for
 /// [`crate::order::build_order`] to name. Everything else (phone, résumé,
-/// answers, status, the rest of `company`) is dropped here.
+/// answers, status, the rest of `company`) is dropped here, whatever its
+/// type or `null`: it is never read.
 pub fn parse_trigger(body: &[u8]) -> Result<TeamtailorTrigger, InputError> {
     let top = json::parse_object("the Teamtailor trigger body", body)?;
     let event = json::req_object(&top, "partner-event", "partner-event")?;
@@ -158,18 +173,17 @@ pub fn parse_trigger(body: &[u8]) -> Result<TeamtailorTrigger, InputError> {
             return Err(InputError::invalid("webhook-data", format!("must be an object, not {}", other.kind())));
         }
     };
-    let lens_id = choice(data, &["lens", "lens-id", "lensId"], "lens-id")?;
-    let locale = choice(data, &["locale"], "locale")?;
+    let lens_id = choice(data, LENS_FIELD, "lens-id")?;
+    let locale = choice(data, LOCALE_FIELD, "locale")?;
     if locale.contains(':') {
         return Err(InputError::invalid("locale", "is not a locale tag"));
     }
     let candidate = json::req_object(event, "candidate", "candidate")?;
     let job = json::req_object(candidate, "job", "candidate.job")?;
-    let company = json::req_object(&top, "company", "company")?;
-    let tenant = if matches!(company.get("id"), None | Some(Json::Null)) && company.get("uuid").is_some() {
-        id(company, "uuid", "company.uuid")?
-    } else {
-        id(company, "id", "company.id")?
+    let tenant = match top.get("company") {
+        None | Some(Json::Null) => return Err(InputError::missing("company.uuid")),
+        Some(Json::Object(company)) => id(company, "uuid", "company.uuid")?,
+        Some(other) => return Err(InputError::invalid("company", format!("must be an object, not {}", other.kind()))),
     };
     let order = HubOrder {
         order_id,
@@ -187,54 +201,94 @@ pub fn parse_trigger(body: &[u8]) -> Result<TeamtailorTrigger, InputError> {
     Ok(TeamtailorTrigger { event_id, update_url: update_url.into(), lens_id, locale, order })
 }
 
-/// The body of the partner configuration endpoint, from which Teamtailor
-/// builds the trigger dialog: a lens select (value the lens id, label its
-/// name) and a locale select (value the tag, label [`locale_name`]).
-///
-/// **Unconfirmed shape**: Teamtailor's configuration schema is not in the
-/// docs we have. This is a JSON:API-style guess,
-/// `{"data":{"type":"partner-configs","attributes":{"fields":[{"id","type":"select","label","required","options":[{"value","label"}]}]}}}`,
-/// built in this one function so it is easy to change. The field ids are
-/// the `webhook-data` keys [`parse_trigger`] reads.
-pub fn config_response(catalog: &Catalog) -> Vec<u8> {
-    #[derive(Serialize)]
-    struct Choice<'a> {
-        value: &'a str,
-        label: &'a str,
-    }
-    #[derive(Serialize)]
-    struct Field<'a> {
+/// One option of a select: `id` comes back in `webhook-data`, `label` is shown.
+#[derive(Serialize)]
+struct ConfigOption<'a> {
+    id: &'a str,
+    label: &'a str,
+}
+
+/// One field of the dialog. Only the members tt-partner-docs lists for a
+/// select (`id`, `label`, `placeholder`, `type`, `options`), or for an
+/// `error` field (`type`, `message`, `required`), are written.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ConfigField<'a> {
+    Select {
         id: &'static str,
-        r#type: &'static str,
         label: &'static str,
-        required: bool,
-        options: Vec<Choice<'a>>,
-    }
-    #[derive(Serialize)]
-    struct Attributes<'a> {
-        fields: [Field<'a>; 2],
-    }
-    #[derive(Serialize)]
-    struct Config<'a> {
+        placeholder: &'static str,
         r#type: &'static str,
-        attributes: Attributes<'a>,
+        options: Vec<ConfigOption<'a>>,
+    },
+    Error {
+        r#type: &'static str,
+        message: String,
+        required: &'static str,
+    },
+}
+
+#[derive(Serialize)]
+struct ConfigFields<'a> {
+    fields: Vec<ConfigField<'a>>,
+}
+
+#[derive(Serialize)]
+struct ConfigDocument<'a> {
+    config: ConfigFields<'a>,
+}
+
+fn config_body(fields: Vec<ConfigField<'_>>) -> Vec<u8> {
+    crate::never_fails(serde_json::to_vec(&ConfigDocument { config: ConfigFields { fields } }), "values serialise")
+}
+
+/// The answer to Teamtailor's `GET <partner>/config`, from which it builds
+/// the trigger's dialog (tt-partner-docs, "Webhook config"): plain JSON, not
+/// JSON:API,
+///
+/// ```json
+/// {"config":{"fields":[
+///   {"id":"lens","label":"…","placeholder":"…","type":"select","options":[{"id":"<lens id>","label":"<lens name>"}]},
+///   {"id":"locale","label":"…","placeholder":"…","type":"select","options":[{"id":"sv-SE","label":"Swedish"}]}]}}
+/// ```
+///
+/// The option ids are what [`parse_trigger`] reads back from `webhook-data`.
+/// A catalog without a lens or without a locale would give a select nobody
+/// can answer, so it becomes [`config_error_response`] saying so instead.
+pub fn config_response(catalog: &Catalog) -> Vec<u8> {
+    if catalog.lenses.is_empty() || catalog.locales.is_empty() {
+        return config_error_response(
+            "Assessio lists no assessment or no language for your organisation yet. \
+             Ask your Assessio contact to set up your lenses, then set up this trigger again.",
+        );
     }
-    #[derive(Serialize)]
-    struct Document<'a> {
-        data: Config<'a>,
-    }
-    let select = |id, label, options| Field { id, r#type: "select", label, required: true, options };
-    let lenses = catalog.lenses.iter().map(|l| Choice { value: &l.id, label: &l.name }).collect();
-    let locales = catalog.locales.iter().map(|l| Choice { value: l, label: locale_name(l) }).collect();
-    let body = Document {
-        data: Config {
-            r#type: "partner-configs",
-            attributes: Attributes {
-                fields: [select("lens", "Recruitment Lens", lenses), select("locale", "Language Locale", locales)],
-            },
-        },
+    let select =
+        |id, label, placeholder, options| ConfigField::Select { id, label, placeholder, r#type: "select", options };
+    let lenses = catalog.lenses.iter().map(|l| ConfigOption { id: &l.id, label: &l.name }).collect();
+    let locales = catalog.locales.iter().map(|l| ConfigOption { id: l, label: locale_name(l) }).collect();
+    config_body(alloc::vec![
+        select(LENS_FIELD, "Recruitment Lens", "Select a lens", lenses),
+        select(LOCALE_FIELD, "Language Locale", "Select the candidate's language", locales),
+    ])
+}
+
+/// The configuration answer when no dialog can be offered: one documented
+/// `error` field (tt-partner-docs, "Webhook config", Error:
+/// `{"type":"error","message":…,"required":"true"}`, `required` written as
+/// the documented example writes it), which Teamtailor renders as a red
+/// alert in place of the form. That is how a recruiter learns why the
+/// trigger cannot be set up; a non-200 answer would show nothing useful.
+///
+/// `message` should be a sentence for a recruiter, never a secret; control
+/// characters become spaces and it is clipped to [`MAX_CONFIG_MESSAGE`]
+/// characters. An empty message gets a generic one.
+pub fn config_error_response(message: &str) -> Vec<u8> {
+    let cleaned: String = message.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let message = match validate::clip(&cleaned, MAX_CONFIG_MESSAGE) {
+        m if m.is_empty() => String::from("Assessio cannot be set up for this trigger right now."),
+        m => m,
     };
-    crate::never_fails(serde_json::to_vec(&body), "values serialise")
+    config_body(alloc::vec![ConfigField::Error { r#type: "error", message, required: "true" }])
 }
 
 /// A partner result's status.
@@ -504,19 +558,23 @@ mod tests {
     const KNOWN: &str = "8d9526719828c5e3f672b16eeef6c063000ad2e61f971d828036fa579ed93d45";
     const T: i64 = 1_700_000_000;
 
-    /// A full trigger, shaped as `hub-apis.md` describes, with extras a
-    /// minimiser must drop.
+    /// A full trigger, shaped as tt-partner-docs ("Webhooks") documents it:
+    /// integer candidate and job ids, the company by `uuid`, the résumé as an
+    /// object; with extras a minimiser must drop.
     const FULL: &str = r#"{
       "partner-event": {
         "id": "evt-1",
         "webhook-data": {"lens": "7922dd91-1b44-43e4-a740-7c4d9c2fba41", "locale": "sv-SE"},
         "partner-result": {"id": "pr-42", "status": "sending",
                            "update-url": "https://api.teamtailor.com/partner/v1/partner-results/pr-42"},
-        "candidate": {"id": 991, "first-name": "Ada", "last-name": "Lovelace", "email": "ada@example.com",
-                      "phone": "+46 70 000 00 00", "resume": "https://x.example/cv.pdf",
-                      "job": {"id": "j-7", "title": "Engineer", "body": "secret job ad", "recruiter-email": "r@x.io"}}
+        "candidate": {"id": 991, "uuid": "092fba68-496c-4d44-9821-3496be2631ea",
+                      "first-name": "Ada", "last-name": "Lovelace", "email": "ada@example.com",
+                      "phone": "+46 70 000 00 00", "resume": {"file-name": "cv.pdf", "url": "https://x.example/cv.pdf"},
+                      "job": {"id": 12345, "title": "Engineer", "stage-id": 1, "stage": "Interview",
+                              "trigger-id": 7, "triggered-by": {"id": 31, "email": "r@x.io", "name": "Rec"}}}
       },
-      "company": {"id": "c-1", "name": "Acme AB", "uuid": "u-1"}
+      "company": {"uuid": "vAXspNm0J2Y", "name": "Acme AB", "url": "https://career.acme.example",
+                  "logotype": "https://img.example/acme.png"}
     }"#;
 
     fn result() -> AssessmentResult {
@@ -595,9 +653,9 @@ mod tests {
             t.order,
             HubOrder {
                 order_id: "pr-42".into(),
-                tenant: "c-1".into(),
+                tenant: "vAXspNm0J2Y".into(),
                 package_id: "7922dd91-1b44-43e4-a740-7c4d9c2fba41:sv-SE".into(),
-                job_id: "j-7".into(),
+                job_id: "12345".into(),
                 job_title: "Engineer".into(),
                 candidate: Candidate {
                     email: "ada@example.com".into(),
@@ -613,20 +671,16 @@ mod tests {
     fn nothing_beyond_the_order_is_kept() {
         let t = parse_trigger(FULL.as_bytes()).unwrap();
         let kept = serde_json::to_string(&t).unwrap();
-        for dropped in ["+46", "cv.pdf", "secret job ad", "r@x.io", "Acme", "u-1", "991", "sending"] {
+        for dropped in ["+46", "cv.pdf", "092fba68", "r@x.io", "Acme", "career", "991", "sending", "Interview"] {
             assert!(!kept.contains(dropped), "{dropped} kept in {kept}");
         }
     }
 
     #[test]
-    fn missing_names_stay_empty_and_alternative_keys_are_read() {
-        let body = FULL
-            .replace(r#""first-name": "Ada", "last-name": "Lovelace","#, r#""first-name": null,"#)
-            .replace(r#""lens": "7922dd91-1b44-43e4-a740-7c4d9c2fba41""#, r#""lensId": "L""#)
-            .replace(r#""company": {"id": "c-1", "name": "Acme AB", "uuid": "u-1"}"#, r#""company": {"uuid": 5}"#);
+    fn missing_names_stay_empty_for_the_order_to_name() {
+        let body = FULL.replace(r#""first-name": "Ada", "last-name": "Lovelace","#, r#""first-name": null,"#);
         let t = parse_trigger(body.as_bytes()).unwrap();
         assert_eq!((t.order.candidate.first_name.as_str(), t.order.candidate.last_name.as_str()), ("", ""));
-        assert_eq!((t.lens_id.as_str(), t.order.package_id.as_str(), t.order.tenant.as_str()), ("L", "L:sv-SE", "5"));
         let e = crate::order::build_order(
             &crate::Account {
                 environment: crate::Environment::Sandbox,
@@ -639,6 +693,47 @@ mod tests {
         )
         .unwrap_err();
         assert!(rejection_text(&e).contains("no first name"), "{}", rejection_text(&e));
+    }
+
+    #[test]
+    fn integer_ids_are_read_wherever_ids_appear() {
+        let body = FULL
+            .replace(r#""id": "evt-1""#, r#""id": 77"#)
+            .replace(r#""id": "pr-42""#, r#""id": 42"#)
+            .replace(r#""lens": "7922dd91-1b44-43e4-a740-7c4d9c2fba41""#, r#""lens": 3"#)
+            .replace(r#""uuid": "vAXspNm0J2Y""#, r#""uuid": 5"#);
+        let t = parse_trigger(body.as_bytes()).unwrap();
+        assert_eq!((t.event_id.as_str(), t.order.order_id.as_str()), ("77", "42"));
+        assert_eq!((t.lens_id.as_str(), t.order.package_id.as_str()), ("3", "3:sv-SE"));
+        assert_eq!((t.order.job_id.as_str(), t.order.tenant.as_str()), ("12345", "5"));
+        let fraction = FULL.replace(r#""id": 12345"#, r#""id": 1.5"#);
+        assert!(
+            matches!(parse_trigger(fraction.as_bytes()), Err(InputError::Invalid(p)) if p.field == "candidate.job.id")
+        );
+    }
+
+    #[test]
+    fn the_tenant_is_the_company_uuid_and_nothing_else() {
+        let company = r#""company": {"uuid": "vAXspNm0J2Y", "name": "Acme AB", "url": "https://career.acme.example",
+                  "logotype": "https://img.example/acme.png"}"#;
+        assert!(FULL.contains(company));
+        let missing = InputError::missing("company.uuid");
+        for replaced in [
+            r#""company": {}"#,
+            r#""company": {"id": "c-1", "name": "Acme AB"}"#,
+            r#""company": {"uuid": null, "name": null, "url": null, "logotype": null}"#,
+            r#""company": {"uuid": "  "}"#,
+            r#""company": null"#,
+        ] {
+            assert_eq!(parse_trigger(FULL.replace(company, replaced).as_bytes()), Err(missing.clone()), "{replaced}");
+        }
+        let without = FULL.replace(&format!(",\n      {company}"), "");
+        assert_eq!(parse_trigger(without.as_bytes()), Err(missing));
+        let odd = FULL.replace(company, r#""company": "Acme""#);
+        assert!(matches!(parse_trigger(odd.as_bytes()), Err(InputError::Invalid(p)) if p.field == "company"));
+        // The rest of the company may be null: it is never read.
+        let bare = FULL.replace(company, r#""company": {"uuid": "u-9", "name": null, "url": null, "logotype": null}"#);
+        assert_eq!(parse_trigger(bare.as_bytes()).unwrap().order.tenant, "u-9");
     }
 
     #[test]
@@ -663,28 +758,55 @@ mod tests {
         assert!(
             matches!(parse_trigger(bad_url.as_bytes()), Err(InputError::Invalid(p)) if p.field == "partner-result.update-url")
         );
-        let no_company =
-            FULL.replace(r#""company": {"id": "c-1", "name": "Acme AB", "uuid": "u-1"}"#, r#""company": {}"#);
-        assert_eq!(parse_trigger(no_company.as_bytes()), Err(InputError::missing("company.id")));
         assert!(matches!(parse_trigger(b"[]"), Err(InputError::Malformed(_))));
         assert_eq!(parse_trigger(b"{}"), Err(InputError::missing("partner-event")));
     }
 
     #[test]
-    fn config_lists_lenses_and_locales() {
+    fn config_is_the_documented_dialog_with_lens_and_locale_selects() {
         let catalog = Catalog {
-            lenses: alloc::vec![Lens { id: "l1".into(), name: "General Performance".into() }],
+            lenses: alloc::vec![
+                Lens { id: "l1".into(), name: "General Performance".into() },
+                Lens { id: "l2".into(), name: "Sales".into() },
+            ],
             locales: alloc::vec!["sv-SE".into(), "xx-YY".into()],
         };
-        let v: serde_json::Value = serde_json::from_slice(&config_response(&catalog)).unwrap();
-        let fields = &v["data"]["attributes"]["fields"];
-        assert_eq!(fields[0]["id"], "lens");
-        assert_eq!(fields[0]["options"], json!([{ "value": "l1", "label": "General Performance" }]));
-        assert_eq!(fields[1]["id"], "locale");
+        let body = config_response(&catalog);
         assert_eq!(
-            fields[1]["options"],
-            json!([{ "value": "sv-SE", "label": "Swedish" }, { "value": "xx-YY", "label": "xx-YY" }])
+            serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+            json!({"config": {"fields": [
+                {"id": "lens", "label": "Recruitment Lens", "placeholder": "Select a lens", "type": "select",
+                 "options": [{"id": "l1", "label": "General Performance"}, {"id": "l2", "label": "Sales"}]},
+                {"id": "locale", "label": "Language Locale", "placeholder": "Select the candidate's language",
+                 "type": "select", "options": [{"id": "sv-SE", "label": "Swedish"}, {"id": "xx-YY", "label": "xx-YY"}]},
+            ]}})
         );
+        // The option ids come back in `webhook-data` under the field ids, and are read.
+        let chosen = FULL.replace("7922dd91-1b44-43e4-a740-7c4d9c2fba41", "l2").replace("sv-SE", "xx-YY");
+        let t = parse_trigger(chosen.as_bytes()).unwrap();
+        assert_eq!((t.lens_id.as_str(), t.locale.as_str()), ("l2", "xx-YY"));
+    }
+
+    #[test]
+    fn config_errors_are_one_documented_error_field() {
+        let v = |b: Vec<u8>| serde_json::from_slice::<serde_json::Value>(&b).unwrap();
+        assert_eq!(
+            v(config_error_response("Assessio could not be reached.")),
+            json!({"config": {"fields": [{"type": "error", "message": "Assessio could not be reached.", "required": "true"}]}})
+        );
+        let long = v(config_error_response(&format!("a\r\nb {}", "x".repeat(1000))));
+        let message = long["config"]["fields"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with("a  b x") && message.ends_with('…'), "{message}");
+        assert_eq!(message.chars().count(), MAX_CONFIG_MESSAGE + 1);
+        assert!(!v(config_error_response(" ")).to_string().contains(r#""message":"""#));
+        // A catalog nobody can choose from is an error, not an empty select.
+        for catalog in [
+            Catalog { lenses: alloc::vec![], locales: alloc::vec!["sv-SE".into()] },
+            Catalog { lenses: alloc::vec![Lens { id: "l".into(), name: "L".into() }], locales: alloc::vec![] },
+        ] {
+            let fields = &v(config_response(&catalog))["config"]["fields"];
+            assert_eq!((fields.as_array().unwrap().len(), fields[0]["type"].as_str()), (1, Some("error")));
+        }
     }
 
     #[test]
