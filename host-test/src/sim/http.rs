@@ -236,7 +236,9 @@ fn check_received(simulator: Option<Simulator>, request: &SimRequest) -> Option<
 ///   `PLATFORM.INPUT_INVALID` (`kombo/error-response`); `log_url` points at
 ///   the simulator, as its handler's do.
 /// - Teamtailor: JSON:API `errors`, one per violation, each with its
-///   `source.pointer`.
+///   `source.pointer`, answered 422 as JSON:API does for a document it
+///   understands but cannot accept (and as the simulator's own checks do, so
+///   a body gets one status whichever check sees it first).
 /// - `StackOne`: `{statusCode, message}`; `ats.json`'s error bodies also
 ///   carry a `timestamp`, left out here because the choke point has no
 ///   simulator clock and the connector reads only the status.
@@ -264,13 +266,16 @@ fn refusal_response(refusal: &SchemaRefusal, host: Option<&str>) -> SimResponse 
                     let (pointer, detail) = e.split_once(": ").unwrap_or(("/", e));
                     let pointer = if pointer == "/" { "" } else { pointer };
                     json!({
-                        "status": "400",
+                        "status": if e.starts_with("/: the body is not JSON") { "400" } else { "422" },
                         "title": format!("The body does not match {}", refusal.schema),
                         "detail": detail,
                         "source": { "pointer": pointer },
                     })
                 })
                 .collect();
+            // Not JSON at all is a bad request; JSON the document forbids, 422.
+            let malformed = refusal.errors.iter().any(|e| e.starts_with("/: the body is not JSON"));
+            let status = if malformed { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
             let mut response = SimResponse::json(status, &json!({ "errors": errors }));
             response.headers = vec![(CONTENT_TYPE, HeaderValue::from_static("application/vnd.api+json"))];
             response
