@@ -28,9 +28,9 @@ ACCOUNT = {
 TEAMTAILOR_SECRET = "tt-secret"
 TEAMTAILOR_API_KEY = "tt_partner_key"
 RESULT_BASE_URL = "https://gateway.example.com/assessio/results"
-# What Teamtailor would send in `Teamtailor-Signature` for event `evt-1` at NOW
-# (HMAC-SHA256 under "tt-secret" of "1700000000.evt-1", computed with Python's hmac).
-TEAMTAILOR_SIGNATURE = "t=1700000000,v1=437fbc3cd6b6211d7c1d4bb1081fea96674e604bd4e88dd47cc2341f327d76ac"
+# What Teamtailor would send in `Teamtailor-Signature` for the example trigger at NOW
+# (HMAC-SHA256 under "tt-secret" of "1700000000.<the example trigger's partner-event id>", computed with Python's hmac).
+TEAMTAILOR_SIGNATURE = "t=1700000000,v1=912afd07a66b0890e1513b738deb07585e9cecf74513a630b1aa342114d1c0e7"
 
 
 def payload(name: str) -> bytes:
