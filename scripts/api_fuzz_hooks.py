@@ -132,16 +132,15 @@ def _steer_kombo(body, n):
 
 
 def _steer_stackone(body, n):
+    """The unified event: the seeded account, a fresh record id, and (often)
+    the order-created event with a package the stack offers."""
     if not isinstance(body, dict):
         return
     body["account_id"] = SEEDED["stackone_account"]
-    data = _object(body, "data")
-    if data is not None:
-        data["id"] = _fresh_id(n)
+    body["record_id"] = _fresh_id(n)
     if _often(n):
-        for key in ("event", "type"):
-            if key in body:
-                body[key] = "ats_assessments.created"
+        body["event"] = "ats_assessments.created"
+        data = _object(body, "event_data")
         package = _object(data, "package")
         if package is not None:
             package["id"] = SEEDED["stackone_package"]
@@ -152,7 +151,7 @@ def _steer_teamtailor(body, n):
         return
     company = _object(body, "company")
     if company is not None:
-        company["id"] = SEEDED["teamtailor_company"]
+        company["uuid"] = SEEDED["teamtailor_company"]
     event = _object(body, "partner-event")
     result = _object(event, "partner-result")
     if result is not None:
