@@ -376,8 +376,20 @@ pub fn parse_result(data: &[u8]) {
         result.subscores.iter().enumerate().any(|(i, s)| result.subscores[..i].iter().any(|t| t.name == s.name));
     if !(names_collide && tolerated("result-subscore-names-collide")) {
         assert!(!names_collide, "two subscores have one name");
-        let again = assessio_plugin::parse_result(&result_wire(&result));
-        assert_eq!(again.as_ref(), Ok(&result), "the result does not read back from its own wire form");
+        // Subscores are any finite number: one with more significant digits
+        // than a float keeps may read back one unit off in the last place
+        // (serde_json without float_roundtrip), so they compare by text of
+        // 12 significant digits; everything else must be exact.
+        let again = assessio_plugin::parse_result(&result_wire(&result)).expect("its own wire form reads back");
+        let digits = |r: &assessio_plugin::AssessmentResult| -> Vec<(String, String)> {
+            r.subscores.iter().map(|s| (s.name.clone(), format!("{:.12e}", s.score.get()))).collect()
+        };
+        assert_eq!(digits(&again), digits(&result), "the subscores do not read back from their own wire form");
+        assert_eq!(
+            (&again.result_id, again.score, &again.recruitment_url, &again.report_url),
+            (&result.result_id, result.score, &result.recruitment_url, &result.report_url),
+            "the result does not read back from its own wire form"
+        );
     }
     write_backs(&result, data.len());
 }
@@ -641,7 +653,8 @@ fn check_write_outcome(status: u16, outcome: &WriteOutcome, hub: &str) {
             assert_eq!(r.status, status);
             let finding = format!("{hub}-write-empty-reason");
             assert!(!r.message.trim().is_empty() || tolerated(&finding), "an empty reason");
-            let transient = status == 429 || status >= 500;
+            // StackOne also retries 408 (its timeout says nothing about the write).
+            let transient = status == 429 || status >= 500 || (status == 408 && hub == "stackone");
             match outcome {
                 WriteOutcome::RetryLater(_) => assert!(transient || hub == "kombo", "{status} retried"),
                 _ => assert!(!transient, "{status} not retried"),
@@ -753,7 +766,11 @@ pub fn stackone_parse_event(data: &[u8]) {
     while let Some((kind, id)) = stackone::next_lookup(&e) {
         lookups += 1;
         assert!(lookups <= 3, "a look-up was asked for twice: {:?}", e.looked_up);
-        let request = stackone::lookup_request(&api, kind, &id).expect("an id read from the event makes a request");
+        let request = match stackone::lookup_request(&api, kind, &id) {
+            Ok(r) => r,
+            // An account id that cannot go in a header is refused by name.
+            Err(err) => return assert_quiet(&err.to_string(), &[data]),
+        };
         assert!(request.url.starts_with("https://api.stackone.com/unified/ats/"));
         let answer = parts.next().unwrap_or_default();
         let (status, body) = match answer.iter().position(|&b| b == b' ') {
