@@ -15,7 +15,8 @@ use std::process::Command;
 const SPIN_SDK: (&str, &str) = ("spin-sdk", "5.2.0");
 
 /// The host world: every `fermyon:spin@2.0.0` interface a spin-sdk 5.2
-/// component may import. WASI itself comes from wasmtime-wasi and
+/// component may import, and `wasi:keyvalue@0.2.0-draft2` (the same stores,
+/// with atomics). WASI itself comes from wasmtime-wasi and
 /// wasmtime-wasi-http, so it is not part of this world.
 const WORLD: &str = "package assessio:spin-host;
 
@@ -28,11 +29,14 @@ world host {
   import fermyon:spin/postgres@2.0.0;
   import fermyon:spin/mysql@2.0.0;
   import fermyon:spin/sqlite@2.0.0;
+  import wasi:keyvalue/store@0.2.0-draft2;
+  import wasi:keyvalue/atomics@0.2.0-draft2;
+  import wasi:keyvalue/batch@0.2.0-draft2;
 }
 ";
 
 /// The SDK's WIT packages the host world needs, dependencies first.
-const PACKAGES: [&str; 15] = [
+const PACKAGES: [&str; 16] = [
     "io@0.2.0",
     "clocks@0.2.0",
     "random@0.2.0",
@@ -48,6 +52,7 @@ const PACKAGES: [&str; 15] = [
     "cli-2023-10-18",
     "http-2023-10-18",
     "spin@2.0.0",
+    "keyvalue-2024-10-17",
 ];
 
 fn main() {
@@ -78,6 +83,8 @@ fn main() {
     inline: {WORLD:?},
     with: {{
         "fermyon:spin/key-value.store": crate::spin::key_value::StoreHandle,
+        "wasi:keyvalue/store.bucket": crate::spin::key_value::StoreHandle,
+        "wasi:keyvalue/atomics.cas": crate::spin::key_value::CasHandle,
     }},
 }});
 "#

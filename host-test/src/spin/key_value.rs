@@ -18,6 +18,7 @@
 
 mod format;
 pub mod store;
+mod wasi;
 
 use crate::spin::bindings::fermyon::spin::key_value::{self, Error};
 use crate::spin::state::RequestState;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 use wasmtime::component::Resource;
 
 pub use store::{FileStore, StoreOptions};
+pub use wasi::CasHandle;
 
 /// An open store, as the guest holds it.
 pub struct StoreHandle {

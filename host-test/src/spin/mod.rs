@@ -267,8 +267,8 @@ fn load_component(
     })
 }
 
-/// WASI and `wasi:http` always; each `fermyon:spin` interface only if the
-/// component imports it.
+/// WASI and `wasi:http` always; each `fermyon:spin` and `wasi:keyvalue`
+/// interface only if the component imports it.
 fn linker_for(engine: &Engine, component: &Component) -> anyhow::Result<Linker<RequestState>> {
     use bindings::fermyon::spin::{key_value, llm, mqtt, mysql, postgres, rdbms_types, redis, sqlite, variables};
     type D = HasSelf<RequestState>;
@@ -307,6 +307,16 @@ fn linker_for(engine: &Engine, component: &Component) -> anyhow::Result<Linker<R
     }
     if imported("sqlite") {
         sqlite::add_to_linker::<_, D>(&mut linker, this)?;
+    }
+    let wasi_keyvalue = |interface: &str| imports.contains(&format!("wasi:keyvalue/{interface}@0.2.0-draft2"));
+    if wasi_keyvalue("store") {
+        bindings::wasi::keyvalue::store::add_to_linker::<_, D>(&mut linker, this)?;
+    }
+    if wasi_keyvalue("atomics") {
+        bindings::wasi::keyvalue::atomics::add_to_linker::<_, D>(&mut linker, this)?;
+    }
+    if wasi_keyvalue("batch") {
+        bindings::wasi::keyvalue::batch::add_to_linker::<_, D>(&mut linker, this)?;
     }
     Ok(linker)
 }

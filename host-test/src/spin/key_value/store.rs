@@ -239,6 +239,43 @@ impl FileStore {
     /// On an error the store is unchanged.
     pub fn set(&self, key: &str, value: &[u8]) -> io::Result<()> {
         let mut w = self.writer();
+        self.set_locked(&mut w, key, value)
+    }
+
+    /// Adds `delta` to the counter under `key` and returns the new value, in
+    /// one step no other write can come between (`wasi:keyvalue/atomics`'s
+    /// `increment`). An absent key counts from 0. The counter is stored as
+    /// Spin's `SQLite` store keeps it, eight bytes little-endian, so a value
+    /// set by other means that is not eight bytes is refused, not guessed
+    /// at (Spin's store would panic there). Overflow is refused too.
+    pub fn increment(&self, key: &str, delta: i64) -> io::Result<i64> {
+        let mut w = self.writer();
+        let current = match self.index().get(key) {
+            None => 0,
+            Some(l) => <[u8; 8]>::try_from(l.value.as_slice()).map(i64::from_le_bytes).map_err(|_| {
+                io::Error::new(io::ErrorKind::InvalidData, "the value under this key is not a counter (8 bytes)")
+            })?,
+        };
+        let next = current
+            .checked_add(delta)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the counter would overflow"))?;
+        self.set_locked(&mut w, key, &next.to_le_bytes())?;
+        Ok(next)
+    }
+
+    /// Sets `key` to `value` if it still holds `expected` (`None`: absent),
+    /// in one step under the write lock; otherwise changes nothing and
+    /// answers what it holds now.
+    pub fn swap(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> io::Result<Result<(), Option<Vec<u8>>>> {
+        let mut w = self.writer();
+        let now = self.get(key);
+        if now.as_deref() != expected {
+            return Ok(Err(now));
+        }
+        self.set_locked(&mut w, key, value).map(Ok)
+    }
+
+    fn set_locked(&self, w: &mut Writer, key: &str, value: &[u8]) -> io::Result<()> {
         let prev = self.index().get(key).map(|l| l.loc).or_else(|| w.tombstones.get(key).copied());
         let record = format::encode(w.salt, Kind::Set, key, value, prev.map_or(NO_PREV, |l| l.offset))
             .map_err(|format::TooLarge| io::Error::new(io::ErrorKind::InvalidInput, "key or value over 4 GiB"))?;
@@ -254,7 +291,7 @@ impl FileStore {
         if let Some(prev) = prev {
             w.zero_or_compact(prev, &self.path);
         }
-        self.maybe_compact(&mut w);
+        self.maybe_compact(w);
         Ok(())
     }
 
