@@ -44,10 +44,25 @@ fn tenant_by_key<'a>(hub: &'a TeamtailorHub, authorization: Option<&str>) -> Opt
 }
 
 /// Whether the gateway may send to `url`: only under the configured
-/// `teamtailor_url` (origin plus `/`), so a trigger can never make the
+/// `teamtailor_url` (origin plus `/`), so a stored URL can never make the
 /// gateway call another host with Teamtailor's API key.
 pub fn allowed_update_url(hub: &TeamtailorHub, url: &str) -> bool {
     url.strip_prefix(hub.base_url.as_str()).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Whether `url` is exactly the update URL of partner result `result_id`
+/// as Teamtailor documents it (`<teamtailor_url>/partner/v1/partner-results/<id>`,
+/// `docs/vendor-apis.md`), and nothing else: not another result's, not a
+/// path with dot segments, percent-escapes, a query or a fragment. The
+/// gateway writes there with the partner-wide key, so a URL merely under
+/// the origin would let one company's trigger name another company's
+/// partner result.
+pub fn exact_update_url(hub: &TeamtailorHub, url: &str, result_id: &str) -> bool {
+    let plain = !result_id.is_empty()
+        && result_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && result_id != "."
+        && result_id != "..";
+    plain && url == format!("{}/partner/v1/partner-results/{result_id}", hub.base_url)
 }
 
 /// Teamtailor's answer to a `PUT` on a partner result, classified by the plugin.
@@ -163,9 +178,9 @@ pub async fn trigger_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) ->
         ));
         return Outgoing::text(403, "This provider key belongs to another Teamtailor company.");
     }
-    if !allowed_update_url(hub, &trigger.update_url) {
+    if !exact_update_url(hub, &trigger.update_url, &trigger.order.order_id) {
         p.log(&format!(
-            "teamtailor trigger refused: the update-url of partner result {} is not under teamtailor_url",
+            "teamtailor trigger refused: the update-url of partner result {} is not that result's under teamtailor_url",
             trigger.order.order_id
         ));
         return Outgoing::text(
@@ -197,6 +212,7 @@ pub async fn trigger_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) ->
                 }
                 Placement::Rejected(reason) => Outgoing::text(422, &reason),
                 Placement::RetryLater(reason) => Outgoing::text(503, &reason),
+                Placement::Uncertain(reason) => Outgoing::json(202, &json!({ "status": "kept", "reason": reason })),
             }
         }
         Kept::Kept(reason) => Outgoing::json(202, &json!({ "status": "kept", "reason": reason })),
@@ -226,13 +242,14 @@ async fn unusable(p: &impl Platform, hub: &TeamtailorHub, company: &str, req: &I
     let salvaged = body.as_ref().and_then(|b| {
         let event_id = id(b.pointer("/partner-event/id"))?;
         let update_url = b.pointer("/partner-event/partner-result/update-url")?.as_str()?.trim().to_string();
+        let result_id = id(b.pointer("/partner-event/partner-result/id"))?;
         let sent_company = id(b.pointer("/company/uuid"))?;
-        Some((event_id, update_url, sent_company))
+        Some((event_id, update_url, result_id, sent_company))
     });
-    if let Some((event_id, update_url, sent_company)) = salvaged
+    if let Some((event_id, update_url, result_id, sent_company)) = salvaged
         && !event_id.is_empty()
         && sent_company == company
-        && allowed_update_url(hub, &update_url)
+        && exact_update_url(hub, &update_url, &result_id)
         && signature_ok(p, hub, req, &event_id)
     {
         progress(p, hub, &update_url, PartnerStatus::Failed, Some(&text)).await;
@@ -255,7 +272,7 @@ async fn report(p: &impl Platform, hub: &TeamtailorHub, update_url: &str, result
             }
         }
         Placement::Rejected(reason) => progress(p, hub, update_url, PartnerStatus::Failed, Some(reason)).await,
-        Placement::Placed { already: true } | Placement::RetryLater(_) => {}
+        Placement::Placed { already: true } | Placement::RetryLater(_) | Placement::Uncertain(_) => {}
     }
 }
 

@@ -279,6 +279,22 @@ fn bad_credentials_and_bad_signatures_are_refused_and_nothing_is_sent() {
         json!("http://teamtailor.test.evil.example/partner-results/pr-42");
     assert_eq!(send(&p, &foreign).status, 422);
     assert!(p.sent.borrow().is_empty(), "{:?}", p.sent.borrow());
+    // Under the origin is not enough: the URL must be the named partner
+    // result's own, or one customer's trigger could aim the gateway's
+    // partner-wide key at another customer's result.
+    for url in [
+        "http://teamtailor.test/partner/v1/partner-results/someone-elses",
+        "http://teamtailor.test/partner/v1/partner-results/pr-42/../someone-elses",
+        "http://teamtailor.test/partner/v1/partner-results/%70r-42",
+        "http://teamtailor.test/partner/v1/partner-results/pr-42?x=1",
+        "http://teamtailor.test/partner/v1/partner-results/pr-42/",
+        "http://teamtailor.test/other/pr-42",
+    ] {
+        let mut other = trigger("pr-42", Some("L"));
+        other["partner-event"]["partner-result"]["update-url"] = json!(url);
+        assert_eq!(send(&p, &other).status, 422, "{url}");
+    }
+    assert!(p.sent.borrow().is_empty(), "{:?}", p.sent.borrow());
     assert!(p.keys().iter().all(|k| !k.starts_with("order:")), "no record for refused calls: {:?}", p.keys());
 
     // Within the tolerance, either way, it passes.
@@ -356,7 +372,7 @@ fn assessio_down_keeps_the_order_and_reconcile_places_it_and_deletes_the_candida
     let out = operator(&p, "POST", "/reconcile");
     assert_eq!(
         json_of(&out)["teamtailor"],
-        json!({"placed": 0, "already_placed": 0, "rejected": 0, "retry_later": 0,
+        json!({"placed": 0, "already_placed": 0, "rejected": 0, "retry_later": 0, "uncertain": 0,
         "results_written": 0, "results_retry_later": 0, "given_up": 0})
     );
     assert_eq!(send(&p, &trigger("pr-42", Some("Lovelace"))).status, 200);
