@@ -84,6 +84,9 @@ pub async fn order_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) -> O
         Placement::Placed { already } => Outgoing::json(200, &json!({ "status": "placed", "already": already })),
         Placement::Rejected(message) => Outgoing::raw_json(422, kombo::rejection_body(&message)),
         Placement::RetryLater(message) => Outgoing::error(503, &message),
+        // Sent, outcome unknown: a redelivery cannot settle it (nothing is
+        // sent again blindly), Assessio's result or an operator will.
+        Placement::Uncertain(reason) => Outgoing::json(202, &json!({ "status": "uncertain", "reason": reason })),
     }
 }
 
@@ -97,6 +100,8 @@ pub struct Tally {
     /// Orders answered from a rejected record: nothing sent, nothing logged.
     already_rejected: usize,
     retry_later: usize,
+    /// Orders sent before with no telling whether Assessio took them.
+    uncertain: usize,
     unreadable: usize,
     /// Where and why, for each order that could not be read (page, position,
     /// the field at fault); field names only, never values.
@@ -166,6 +171,7 @@ pub async fn reconcile_report(p: &impl Platform, hub: &KomboHub, cfg: &Config) -
                     Placement::Placed { already: false } => tally.placed += 1,
                     Placement::Rejected(_) => tally.rejected += 1,
                     Placement::RetryLater(_) => tally.retry_later += 1,
+                    Placement::Uncertain(_) => tally.uncertain += 1,
                 }
             }
             match page.next {

@@ -8,14 +8,10 @@
 //! cannot take it yet.
 
 use crate::config::{Config, Tenant};
-use crate::platform::Platform;
+use crate::platform::{Platform, Sent};
 use crate::records::{self, OrderRecord, PendingOrder, State};
 use assessio_plugin::hubs::{HubOrder, parse_package_id, recruiter_message};
 use assessio_plugin::{OrderOutcome, interpret_order_response};
-
-/// A record in `Placing` younger than this is another delivery in flight:
-/// answer "retry later" rather than send the order a second time.
-const IN_FLIGHT_SECONDS: i64 = 60;
 
 /// Why an order answered 409 by Assessio, and not sent before, is refused.
 pub const ALREADY_IN_RECRUITMENT: &str = "Assessio could not be ordered: the candidate is already in this \
@@ -34,6 +30,9 @@ pub enum Placement {
     Rejected(String),
     /// Not placed; worth trying again later.
     RetryLater(String),
+    /// Sent, with no telling whether Assessio took it; never sent again
+    /// blindly (see [`State::Uncertain`]). The reason is for the operator.
+    Uncertain(String),
 }
 
 /// One order, ready to place: the hub's order, whose organisation, and the
@@ -68,25 +67,64 @@ pub fn result_id(hub: &str, tenant: &str, order_id: &str) -> String {
     assessio_plugin::ids::stable_id("result", &[&format!("{hub}:{tenant}"), order_id])
 }
 
+/// What an order's record says, when that settles the answer without
+/// sending anything.
+fn answered_by(record: &OrderRecord, endpoint: assessio_plugin::OrderEndpoint, now: i64) -> Option<Placement> {
+    match record.state {
+        State::Placed | State::ResultReceived | State::WrittenBack => Some(Placement::Placed { already: true }),
+        State::Rejected => Some(Placement::Rejected(record.reason.clone().unwrap_or_default())),
+        State::Placing if record.attempts > 0 && now - record.updated_at < records::IN_FLIGHT_SECONDS => {
+            Some(Placement::RetryLater(BEING_PLACED.into()))
+        }
+        // `order-link` answers a second send of a landed order with 409,
+        // which settles it; the plain endpoint would invite twice.
+        State::Uncertain if endpoint != assessio_plugin::OrderEndpoint::OrderLink => {
+            Some(Placement::Uncertain(record.reason.clone().unwrap_or_default()))
+        }
+        State::Placing | State::Retrying | State::Uncertain => None,
+    }
+}
+
+/// The answer while another request sends the order.
+const BEING_PLACED: &str = "this order is being placed right now";
+
 /// Places `o` at Assessio unless its record says it is done.
+///
+/// Every send is one numbered attempt of the order, claimed with
+/// [`records::claim_attempt`]: one caller wins each attempt across every
+/// instance, and a new attempt is only made once the record says the last
+/// one sent nothing (`Retrying`). A sender that died mid-send leaves its
+/// attempt `Placing`; after [`records::IN_FLIGHT_SECONDS`] the order is
+/// `Uncertain`, never sent again blindly.
 pub async fn place(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Placement {
     let details = o.order.order_details(o.hub, o.lens_id, o.locale, &cfg.results_base_url());
     let mut record = match records::load(p, &details.result_id) {
         Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
         Ok(Some(r)) => r,
-        Ok(None) => {
-            let mut r = OrderRecord::new(o.hub, &o.order.tenant, &o.order.order_id, &details.result_id, p.now());
-            r.update_url = o.update_url.map(String::from);
-            r
-        }
+        Ok(None) => match records::tombstone(p, &details.result_id) {
+            Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
+            // Finished long ago, its record expired: a replay, not an order.
+            Ok(Some(gone)) if gone.state == State::Rejected => {
+                return Placement::Rejected(gone.reason.unwrap_or_default());
+            }
+            Ok(Some(_)) => return Placement::Placed { already: true },
+            Ok(None) => {
+                let mut r = OrderRecord::new(o.hub, &o.order.tenant, &o.order.order_id, &details.result_id, p.now());
+                r.update_url = o.update_url.map(String::from);
+                r
+            }
+        },
     };
-    match record.state {
-        State::Placed | State::ResultReceived | State::WrittenBack => return Placement::Placed { already: true },
-        State::Rejected => return Placement::Rejected(record.reason.clone().unwrap_or_default()),
-        State::Placing if record.attempts > 0 && p.now() - record.updated_at < IN_FLIGHT_SECONDS => {
-            return Placement::RetryLater("this order is being placed right now".into());
+    if let Some(answer) = answered_by(&record, cfg.order_endpoint, p.now()) {
+        return answer;
+    }
+    if record.state == State::Placing && record.attempts > 0 {
+        let answer = mark_uncertain(p, &mut record, "its sender stopped while sending it");
+        // `order-link` settles it now: a second send is answered 409 if the
+        // first landed.
+        if cfg.order_endpoint != assessio_plugin::OrderEndpoint::OrderLink {
+            return answer;
         }
-        State::Placing | State::Retrying => {}
     }
     // Validation first: an order that can never succeed sends nothing.
     let request = match assessio_plugin::build_order(&cfg.account(o.tenant), &details, cfg.order_endpoint, p.now()) {
@@ -97,50 +135,119 @@ pub async fn place(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Placement 
             return finish(p, &mut record, State::Rejected, Some(reason.clone()), Placement::Rejected(reason));
         }
     };
-    match records::claim(p, &details.result_id) {
-        Ok(true) => {}
-        Ok(false) => return Placement::RetryLater("this order is being placed right now".into()),
-        Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
+    // At most two attempts here: the next one, and, if its winner was found
+    // dead before it recorded anything, the one after.
+    for _ in 0..2 {
+        let attempt = record.attempts + 1;
+        match records::claim_attempt(p, &details.result_id, attempt) {
+            Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
+            Ok(true) => return send_attempt(p, cfg, o, &request, record, attempt).await,
+            Ok(false) => match lost(p, cfg, &record, attempt) {
+                Ok(answer) => return answer,
+                Err(abandoned) => record = *abandoned,
+            },
+        }
     }
-    let placement = send_order(p, cfg, o, &request, record).await;
-    records::release(p, &details.result_id);
-    placement
+    Placement::RetryLater(BEING_PLACED.into())
 }
 
-/// Sends a claimed order and records the outcome.
-async fn send_order(
+/// Another caller won attempt `attempt`. The answer, from its record; or,
+/// when that winner stopped before recording anything and
+/// [`records::IN_FLIGHT_SECONDS`] have passed, the attempt abandoned (`Err`,
+/// with the record moved past it) so that the caller may claim the next.
+fn lost(p: &impl Platform, cfg: &Config, mine: &OrderRecord, attempt: u32) -> Result<Placement, Box<OrderRecord>> {
+    let rid = &mine.result_id;
+    let store_down = |e: String| Ok(Placement::RetryLater(format!("order store unavailable: {e}")));
+    let stored = match records::load(p, rid) {
+        Err(e) => return store_down(e),
+        Ok(r) => r,
+    };
+    if let Some(record) = &stored
+        && record.attempts >= attempt
+    {
+        return Ok(match answered_by(record, cfg.order_endpoint, p.now()) {
+            Some(answer) => answer,
+            None if record.state == State::Placing => {
+                mark_uncertain(p, &mut record.clone(), "its sender stopped while sending it")
+            }
+            // It sent nothing (`Retrying`), or `order-link` may try again.
+            None => Placement::RetryLater(record.reason.clone().unwrap_or_else(|| BEING_PLACED.into())),
+        });
+    }
+    let since = match records::unrecorded_since(p, rid, attempt) {
+        Err(e) => return store_down(e),
+        Ok(t) => t,
+    };
+    if p.now() - since < records::IN_FLIGHT_SECONDS {
+        return Ok(Placement::RetryLater(BEING_PLACED.into()));
+    }
+    // No record at all when the winner died before its first write.
+    let mut record = stored.unwrap_or_else(|| mine.clone());
+    match records::decide_attempt(p, rid, attempt) {
+        Err(e) => store_down(e),
+        Ok(true) => {
+            p.log(&format!("order {rid}: attempt {attempt} abandoned: its sender stopped before sending"));
+            record.attempts = attempt;
+            record.state = State::Retrying;
+            record.reason = Some(format!("attempt {attempt} was abandoned before it was sent"));
+            match records::save(p, &mut record) {
+                Ok(()) => Err(Box::new(record)),
+                Err(e) => store_down(e),
+            }
+        }
+        // The winner went ahead and its record never said so.
+        Ok(false) => {
+            record.attempts = attempt;
+            Ok(mark_uncertain(p, &mut record, "its sender stopped without recording the outcome"))
+        }
+    }
+}
+
+/// Records `record` as uncertain (once per attempt in the `/health` count).
+fn mark_uncertain(p: &impl Platform, record: &mut OrderRecord, why: &str) -> Placement {
+    let reason = format!("sent to Assessio, outcome unknown: {why}");
+    p.log(&format!("order {}: attempt {}: {reason}", record.result_id, record.attempts));
+    records::count_uncertain(p, &record.result_id, record.attempts, 1);
+    finish(p, record, State::Uncertain, Some(reason.clone()), Placement::Uncertain(reason))
+}
+
+/// Sends attempt `attempt` of an order, won by this caller, and records
+/// the outcome.
+async fn send_attempt(
     p: &impl Platform,
     cfg: &Config,
     o: &Order<'_>,
     request: &assessio_plugin::HttpRequest,
     mut record: OrderRecord,
+    attempt: u32,
 ) -> Placement {
-    // Between the first read and the claim, another request may have
-    // placed it and let go: the record says so.
-    match records::load(p, &record.result_id) {
-        Ok(Some(r)) if matches!(r.state, State::Placed | State::ResultReceived | State::WrittenBack) => {
-            return Placement::Placed { already: true };
-        }
-        Ok(Some(r)) if r.state == State::Rejected => return Placement::Rejected(r.reason.unwrap_or_default()),
-        Ok(Some(r)) => record = r,
-        Ok(None) => {}
-        Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
-    }
-    // Whether this very order was sent before without a known outcome (the
-    // sender died mid-way, or Assessio timed out or failed): only then may a
-    // 409 be our own earlier attempt having landed.
-    let sent_before = record.attempts > 0 && matches!(record.state, State::Placing | State::Retrying);
+    // Whether an earlier attempt may have landed: only then may a 409 be
+    // this very order.
+    let sent_before = record.state == State::Uncertain;
+    let settles_uncertain = sent_before.then_some(record.attempts);
     record.state = State::Placing;
-    record.attempts += 1;
+    record.attempts = attempt;
     if let Err(e) = records::save(p, &mut record) {
         return Placement::RetryLater(format!("order store unavailable: {e}"));
     }
+    match records::decide_attempt(p, &record.result_id, attempt) {
+        Ok(true) => {}
+        // Given up by another caller that found this one silent.
+        Ok(false) => return Placement::RetryLater(BEING_PLACED.into()),
+        Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
+    }
+    let line = |what: &str| format!("{} order {} ({}): {what}", o.hub, o.order.order_id, o.order.tenant);
     let outcome = match p.send(request).await {
         Ok(reply) => interpret_order_response(cfg.order_endpoint, reply.status, &reply.body),
-        Err(e) => OrderOutcome::RetryLater(assessio_plugin::Rejection { status: 0, message: e }),
+        Err(e) if e.sent == Sent::NotSent => {
+            OrderOutcome::RetryLater(assessio_plugin::Rejection { status: 0, message: e.message })
+        }
+        Err(e) => {
+            p.log(&line(&format!("Assessio's answer did not arrive: {e}")));
+            return mark_uncertain(p, &mut record, &format!("no answer ({e})"));
+        }
     };
-    let line = |what: &str| format!("{} order {} ({}): {what}", o.hub, o.order.order_id, o.order.tenant);
-    match outcome {
+    let placement = match outcome {
         OrderOutcome::Accepted(_) => {
             p.log(&line("placed at Assessio"));
             finish(p, &mut record, State::Placed, None, Placement::Placed { already: false })
@@ -173,6 +280,14 @@ async fn send_order(
             p.log(&line(&reason));
             finish(p, &mut record, State::Retrying, Some(reason.clone()), Placement::RetryLater(reason))
         }
+        // A 5xx may come after Assessio took the order (its own failure
+        // mid-way, or a proxy's 502/504 after forwarding it); 503 says the
+        // service would not take requests at all (RFC 9110, 15.6.4), as an
+        // outage answers, so it stays a plain retry.
+        OrderOutcome::RetryLater(r) if r.status >= 500 && r.status != 503 => {
+            p.log(&line(&format!("Assessio answered HTTP {}: {}", r.status, r.message)));
+            return mark_uncertain(p, &mut record, &format!("HTTP {} ({})", r.status, r.message));
+        }
         OrderOutcome::RetryLater(r) => {
             let reason = if r.status == 0 {
                 format!("Assessio unreachable: {}", r.message)
@@ -182,16 +297,24 @@ async fn send_order(
             p.log(&line(&reason));
             finish(p, &mut record, State::Retrying, Some(reason.clone()), Placement::RetryLater(reason))
         }
+    };
+    // An uncertain attempt this one settled (placed, or refused for good).
+    if let Some(earlier) = settles_uncertain
+        && matches!(placement, Placement::Placed { .. } | Placement::Rejected(_))
+    {
+        records::count_uncertain(p, &record.result_id, earlier, -1);
     }
+    placement
 }
 
 /// Records the final state. If that write fails the outcome is still
-/// returned: Assessio has the order, and the redelivery guard (`Placing`
-/// with attempts) keeps a second send from happening within the minute.
+/// returned: the record stays `Placing`, which turns `Uncertain` after
+/// [`records::IN_FLIGHT_SECONDS`], so nothing is sent twice.
 ///
 /// A result can arrive while the order is still being sent (a candidate who
 /// reuses earlier results finishes at once, seed 000): if the result webhook
-/// has moved the record on meanwhile, `Placed` must not move it back.
+/// has moved the record on meanwhile, or a later attempt has begun, this
+/// attempt's outcome must not move it back.
 fn finish(
     p: &impl Platform,
     record: &mut OrderRecord,
@@ -199,9 +322,8 @@ fn finish(
     reason: Option<String>,
     out: Placement,
 ) -> Placement {
-    if state == State::Placed
-        && let Ok(Some(current)) = records::load(p, &record.result_id)
-        && matches!(current.state, State::ResultReceived | State::WrittenBack)
+    if let Ok(Some(current)) = records::load(p, &record.result_id)
+        && (matches!(current.state, State::ResultReceived | State::WrittenBack) || current.attempts > record.attempts)
     {
         return out;
     }
@@ -230,7 +352,9 @@ pub enum Kept {
 pub async fn place_or_keep(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Kept {
     let rid = result_id(o.hub, &o.order.tenant, &o.order.order_id);
     match place(p, cfg, o).await {
-        Placement::RetryLater(reason) => {
+        // An uncertain order is kept too: `order-link` sends it again from
+        // reconcile, and an operator who settles it as not placed needs it.
+        Placement::RetryLater(reason) | Placement::Uncertain(reason) => {
             let kept_at = records::pending_order(p, &rid).ok().flatten().map_or_else(|| p.now(), |k| k.kept_at);
             let pending = PendingOrder {
                 hub: o.hub.into(),

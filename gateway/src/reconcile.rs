@@ -27,6 +27,8 @@ pub struct KeptTally {
     already_placed: usize,
     rejected: usize,
     retry_later: usize,
+    /// Kept orders sent before with no telling whether Assessio took them.
+    uncertain: usize,
     results_written: usize,
     results_retry_later: usize,
     given_up: usize,
@@ -95,6 +97,13 @@ async fn reconcile_one(p: &impl Platform, cfg: &Config, rid: &str, tallies: &mut
                     tally.retry_later += 1;
                     return false;
                 }
+                Placement::Uncertain(_) if !give_up => {
+                    tally.uncertain += 1;
+                    return false;
+                }
+                // A week on, still unsettled: its candidate data goes; the
+                // record stays uncertain for the operator.
+                Placement::Uncertain(_) => tally.given_up += 1,
             }
             if let Err(e) = records::forget_order(p, rid) {
                 p.log(&format!("reconcile: kept order {rid} not deleted yet: {e}"));

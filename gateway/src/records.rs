@@ -37,6 +37,13 @@ pub enum State {
     Rejected,
     /// Not placed yet for a reason that may pass (Assessio down, credentials).
     Retrying,
+    /// Sent, but whether Assessio took it is unknown (the connection
+    /// dropped, no answer in time, a proxy's 5xx, or the sender died
+    /// mid-send). Never sent again blindly: the result webhook settles it
+    /// (proof of placement), as does `order-link`'s 409 where that endpoint
+    /// is configured (reconcile sends it again there), or an operator
+    /// (`POST /orders/{hub}/{tenant}/{order}/settle`).
+    Uncertain,
     /// Assessio sent the result; writing it back to the hub failed so far.
     ResultReceived,
     /// The result is in the hub. Done.
@@ -124,7 +131,7 @@ pub fn expired(record: &OrderRecord, now: i64, retention: Option<i64>) -> bool {
 }
 
 /// The record for `result_id`, if any. A finished record past the retention
-/// is deleted here and reported absent: the store forgets orders nobody will
+/// is deleted here, leaving a [`Tombstone`], and reported absent: the store forgets orders nobody will
 /// ask about again, without a sweep (Spin's key-value store cannot list
 /// cheaply on every platform).
 pub fn load(p: &impl Platform, result_id: &str) -> Result<Option<OrderRecord>, String> {
@@ -133,6 +140,8 @@ pub fn load(p: &impl Platform, result_id: &str) -> Result<Option<OrderRecord>, S
     };
     let record: OrderRecord = serde_json::from_slice(&bytes).map_err(|e| format!("order record unreadable: {e}"))?;
     if expired(&record, p.now(), retention(p).unwrap_or(Some(DEFAULT_RETENTION_DAYS * 24 * 3600))) {
+        let gone = Tombstone { state: record.state, reason: record.reason };
+        p.kv_set(&tombstone_key(result_id), &serde_json::to_vec(&gone).map_err(|e| e.to_string())?)?;
         p.kv_delete(&key(result_id))?;
         return Ok(None);
     }
@@ -146,8 +155,88 @@ pub fn save(p: &impl Platform, record: &mut OrderRecord) -> Result<(), String> {
     p.kv_set(&key(&record.result_id), &bytes)
 }
 
-/// A claim on an order is younger than this: another request is placing it.
+/// A send recorded as in flight for longer than this has no live sender:
+/// the outbound deadlines ([`crate::platform::CONNECT_TIMEOUT_MS`] and the
+/// others) end every send well before it.
+pub const IN_FLIGHT_SECONDS: i64 = 30;
+
+/// A claim on a write-back (not an order) is younger than this.
 pub const CLAIM_SECONDS: i64 = 60;
+
+/// Claims attempt `attempt` of sending order `result_id`: of every caller,
+/// on every instance sharing the store, exactly one gets `true`, because
+/// each increments the same counter once and only the first sees 1. No
+/// clock, no round in which everybody loses: whoever comes later sees the
+/// winner's record.
+pub fn claim_attempt(p: &impl Platform, result_id: &str, attempt: u32) -> Result<bool, String> {
+    Ok(p.kv_increment(&format!("send:{result_id}:{attempt}"), 1)? == 1)
+}
+
+/// Decides attempt `attempt` once: its winner calls this right before
+/// sending (`true`: send), and a caller that found the winner silent for
+/// [`IN_FLIGHT_SECONDS`] calls it to abandon the attempt (`true`: abandoned,
+/// nothing was or will be sent for it). The first increment decides, so a
+/// winner that was only slow never sends an attempt someone else gave up.
+pub fn decide_attempt(p: &impl Platform, result_id: &str, attempt: u32) -> Result<bool, String> {
+    Ok(p.kv_increment(&format!("go:{result_id}:{attempt}"), 1)? == 1)
+}
+
+/// When a caller first found attempt `attempt` claimed but not recorded
+/// (its winner between the claim and its first write, or dead there): the
+/// first caller to look stamps it. The winner's silence is measured from
+/// here.
+pub fn unrecorded_since(p: &impl Platform, result_id: &str, attempt: u32) -> Result<i64, String> {
+    let key = format!("unrecorded:{result_id}:{attempt}");
+    if let Some(t) = p.kv_get(&key)?.and_then(|v| String::from_utf8(v).ok()).and_then(|t| t.parse().ok()) {
+        return Ok(t);
+    }
+    let now = p.now();
+    p.kv_set(&key, now.to_string().as_bytes())?;
+    Ok(now)
+}
+
+/// Counts orders whose send is uncertain, for `/health`: `+1` when attempt
+/// `attempt` becomes uncertain, `-1` when it is settled, each at most once
+/// per attempt however many requests see it happen.
+pub fn count_uncertain(p: &impl Platform, result_id: &str, attempt: u32, delta: i64) {
+    let once = if delta > 0 { "uncertain" } else { "settled" };
+    let first = p.kv_increment(&format!("{once}:{result_id}:{attempt}"), 1).is_ok_and(|n| n == 1);
+    if first && let Err(e) = p.kv_increment(UNCERTAIN_COUNT, delta) {
+        p.log(&format!("order {result_id}: the uncertain count was not updated: {e}"));
+    }
+}
+
+/// The counter of uncertain orders.
+const UNCERTAIN_COUNT: &str = "uncertain-orders";
+
+/// How many orders are uncertain now, across every instance.
+pub fn uncertain_orders(p: &impl Platform) -> Result<i64, String> {
+    p.kv_increment(UNCERTAIN_COUNT, 0)
+}
+
+/// What is left of a finished order once its record expired: its end
+/// state and, for a refusal, why. Small, and no candidate data; it keeps a
+/// signed webhook replayed after the retention from placing the order again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tombstone {
+    /// `rejected` or `written-back`.
+    pub state: State,
+    /// Why it was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+fn tombstone_key(result_id: &str) -> String {
+    format!("gone:{result_id}")
+}
+
+/// The tombstone of an order whose record expired, if any.
+pub fn tombstone(p: &impl Platform, result_id: &str) -> Result<Option<Tombstone>, String> {
+    match p.kv_get(&tombstone_key(result_id))? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| format!("tombstone unreadable: {e}")),
+    }
+}
 
 /// Claims the right to send one order, so that concurrent deliveries of it
 /// (a redelivery racing the first, a reconcile racing a webhook) send it at

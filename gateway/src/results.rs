@@ -172,9 +172,14 @@ async fn write_claimed(p: &impl Platform, cfg: &Config, record: OrderRecord, res
             return WriteBack::Written { already: true };
         }
     }
+    let was_uncertain = record.state == State::Uncertain;
     record.state = State::ResultReceived;
     if let Err(e) = records::save(p, &mut record) {
         return WriteBack::Unavailable(format!("order store unavailable: {e}"));
+    }
+    // The result proves the uncertain send landed.
+    if was_uncertain {
+        records::count_uncertain(p, &record.result_id, record.attempts, -1);
     }
     let prefix = format!("{} order {} ({})", record.hub, record.hub_order_id, record.tenant);
     let line = |what: &str| format!("{prefix}: {what}");
@@ -189,7 +194,7 @@ async fn write_claimed(p: &impl Platform, cfg: &Config, record: OrderRecord, res
     };
     let outcome = match p.send(&request).await {
         Ok(reply) => interpret(&record.hub, reply.status, &reply.body),
-        Err(e) => WriteOutcome::RetryLater(assessio_plugin::Rejection { status: 0, message: e }),
+        Err(e) => WriteOutcome::RetryLater(assessio_plugin::Rejection { status: 0, message: e.message }),
     };
     match outcome {
         WriteOutcome::Written => {

@@ -46,7 +46,7 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
     let config = Config::load(p);
     if let ["health"] = path[..] {
         return match (&req.method[..], config) {
-            ("GET", Ok(c)) => health(&c),
+            ("GET", Ok(c)) => health(p, &c),
             ("GET", Err(e)) => {
                 Outgoing::json(503, &json!({ "status": "misconfigured", "setting": e.setting, "problem": e.problem }))
             }
@@ -98,8 +98,9 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
     }
 }
 
-/// `GET /health`: which hubs are on, and how many customers each serves.
-fn health(cfg: &Config) -> Outgoing {
+/// `GET /health`: which hubs are on, how many customers each serves, and
+/// how many orders are uncertain.
+fn health(p: &impl Platform, cfg: &Config) -> Outgoing {
     let hubs: serde_json::Map<String, serde_json::Value> = cfg
         .hubs()
         .into_iter()
@@ -108,7 +109,14 @@ fn health(cfg: &Config) -> Outgoing {
         })
         .collect();
     let total: usize = cfg.hubs().iter().filter_map(|(_, n)| *n).sum();
-    Outgoing::json(200, &json!({ "status": "ok", "integrations": total, "hubs": hubs }))
+    // Orders sent with no telling whether Assessio took them: each waits for
+    // its result, `order-link`'s 409, or an operator (`null`: the store
+    // could not be read).
+    let uncertain = records::uncertain_orders(p).ok();
+    Outgoing::json(
+        200,
+        &json!({ "status": "ok", "integrations": total, "hubs": hubs, "orders": { "uncertain": uncertain } }),
+    )
 }
 
 /// What happened to one order of a hub, from its record.

@@ -8,16 +8,20 @@
 // (and trips clippy's raw-parts lint inside spin-sdk's macro).
 #![allow(unsafe_code, clippy::same_length_and_capacity)]
 
-use crate::platform::{Platform, Reply};
+use crate::platform::{Platform, Reply, SendError};
 use crate::reply::Incoming;
 use assessio_plugin::HttpRequest;
-use spin_sdk::http::{IntoResponse, Method, Request, Response};
+use spin_sdk::http::{IntoResponse, Request, Response};
 use spin_sdk::http_component;
 use spin_sdk::key_value::Store;
 use std::cell::OnceCell;
 
+mod outbound;
+
 struct Spin {
     store: OnceCell<Result<Store, String>>,
+    /// The same `default` store through `wasi:keyvalue`, for its atomics.
+    bucket: OnceCell<Result<spin_sdk::wit::wasi::keyvalue::store::Bucket, String>>,
 }
 
 impl Spin {
@@ -55,6 +59,16 @@ impl Platform for Spin {
         self.store()?.delete(key).map_err(|e| format!("key-value delete: {e}"))
     }
 
+    fn kv_increment(&self, key: &str, delta: i64) -> Result<i64, String> {
+        use spin_sdk::wit::wasi::keyvalue::{atomics, store};
+        let bucket = self
+            .bucket
+            .get_or_init(|| store::open("default").map_err(|e| format!("key-value store: {e:?}")))
+            .as_ref()
+            .map_err(Clone::clone)?;
+        atomics::increment(bucket, key, delta).map_err(|e| format!("key-value increment: {e:?}"))
+    }
+
     fn unique_id(&self) -> String {
         use std::hash::{BuildHasher as _, Hasher as _};
         // std seeds `RandomState` from `wasi:random`, which Spin provides.
@@ -63,27 +77,8 @@ impl Platform for Spin {
         format!("{a:016x}{b:016x}")
     }
 
-    async fn send(&self, request: &HttpRequest) -> Result<Reply, String> {
-        let method = match request.method {
-            assessio_plugin::Method::Get => Method::Get,
-            assessio_plugin::Method::Post => Method::Post,
-            assessio_plugin::Method::Put => Method::Put,
-            assessio_plugin::Method::Patch => Method::Patch,
-        };
-        let mut builder = Request::builder();
-        builder.method(method).uri(&request.url);
-        for h in &request.headers {
-            builder.header(&h.name, &h.value);
-        }
-        // With its length declared, the body goes out in one piece with
-        // `Content-Length`; without, Spin streams it `Transfer-Encoding:
-        // chunked`, which not every API accepts on a PUT or PATCH.
-        if !request.body.is_empty() || request.method != assessio_plugin::Method::Get {
-            builder.header("content-length", request.body.len().to_string());
-        }
-        let outgoing = builder.body(request.body.clone()).build();
-        let response: Response = spin_sdk::http::send(outgoing).await.map_err(|e| e.to_string())?;
-        Ok(Reply { status: *response.status(), body: response.into_body() })
+    async fn send(&self, request: &HttpRequest) -> Result<Reply, SendError> {
+        outbound::send(request)
     }
 
     fn log(&self, line: &str) {
@@ -93,7 +88,7 @@ impl Platform for Spin {
 
 #[http_component]
 async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
-    let spin = Spin { store: OnceCell::new() };
+    let spin = Spin { store: OnceCell::new(), bucket: OnceCell::new() };
     let incoming = Incoming {
         method: req.method().to_string().to_uppercase(),
         path: req.path().to_string(),

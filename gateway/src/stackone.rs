@@ -103,7 +103,9 @@ pub async fn order_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) -> O
             Outgoing::json(200, &json!({ "status": "placed", "already": already }))
         }
         Kept::Done(Placement::Rejected(message)) => refuse(p, &api, &order.order_id, &message).await,
-        Kept::Kept(reason) => Outgoing::json(202, &json!({ "status": "kept", "reason": reason })),
+        Kept::Kept(reason) | Kept::Done(Placement::Uncertain(reason)) => {
+            Outgoing::json(202, &json!({ "status": "kept", "reason": reason }))
+        }
         Kept::Done(Placement::RetryLater(reason)) | Kept::Lost(reason) => Outgoing::error(503, &reason),
     }
 }
@@ -164,7 +166,7 @@ async fn report_refusal(p: &impl Platform, api: &StackOneApi, order_id: &str, me
     };
     let outcome = match p.send(&request).await {
         Ok(reply) => interpret_write_response(reply.status, &reply.body),
-        Err(e) => WriteOutcome::RetryLater(assessio_plugin::Rejection { status: 0, message: e }),
+        Err(e) => WriteOutcome::RetryLater(assessio_plugin::Rejection { status: 0, message: e.message }),
     };
     match &outcome {
         WriteOutcome::Written => p.log(&line("written to StackOne")),

@@ -296,48 +296,87 @@ fn a_result_arriving_while_the_order_is_sent_is_not_undone() {
 }
 
 /// The claim that keeps concurrent deliveries from sending an order twice:
-/// a lone claimant wins, a held claim refuses others, a released one is free
-/// again, and one left by a crashed request expires.
+/// of any number of callers exactly one wins each attempt, attempts and
+/// orders are independent, and an attempt is decided once (sent by its
+/// winner, or abandoned by whoever found it silent), never both.
 #[test]
-fn an_order_claim_is_exclusive_releasable_and_expires() {
-    use assessio_gateway::records::{CLAIM_SECONDS, claim, release};
+fn each_attempt_has_exactly_one_winner_and_is_decided_once() {
+    use assessio_gateway::records::{claim_attempt, decide_attempt};
     let p = fake();
-    assert_eq!(claim(&p, "r1"), Ok(true), "a lone claimant wins");
-    assert_eq!(claim(&p, "r1"), Ok(false), "while held, others lose");
-    assert_eq!(claim(&p, "r2"), Ok(true), "claims are per order");
-    release(&p, "r1");
-    assert_eq!(claim(&p, "r1"), Ok(true), "released, it can be won again");
-    p.clock.set(NOW + CLAIM_SECONDS - 1);
-    assert_eq!(claim(&p, "r2"), Ok(false), "not yet expired");
-    p.clock.set(NOW + CLAIM_SECONDS);
-    assert_eq!(claim(&p, "r2"), Ok(true), "a crashed holder's claim expires");
-    // A released claim leaves nothing behind: the store does not grow by two
-    // keys per order placed.
-    release(&p, "r1");
-    release(&p, "r2");
-    let left: Vec<String> = p.kv.borrow().keys().filter(|k| k.starts_with("claim-")).cloned().collect();
-    assert!(left.is_empty(), "{left:?}");
+    let wins = (0..8).filter(|_| claim_attempt(&p, "r1", 1) == Ok(true)).count();
+    assert_eq!(wins, 1, "one of eight callers wins attempt 1");
+    assert_eq!(claim_attempt(&p, "r1", 2), Ok(true), "attempt 2 is a claim of its own");
+    assert_eq!(claim_attempt(&p, "r2", 1), Ok(true), "claims are per order");
+    assert_eq!(decide_attempt(&p, "r1", 1), Ok(true), "the first to decide decides");
+    assert_eq!(decide_attempt(&p, "r1", 1), Ok(false), "the loser of the decision does nothing");
 }
 
-/// A delivery that finds the order claimed answers "retry later" and sends
-/// nothing; once the claim is released, the next delivery places it.
+/// A delivery that finds the order's attempt claimed answers "retry later"
+/// and sends nothing. A winner that never recorded its attempt (it died
+/// right after claiming) is abandoned once it has been silent for
+/// `IN_FLIGHT_SECONDS`, and the next delivery places the order, once.
 #[test]
 fn a_delivery_that_finds_the_order_claimed_sends_nothing() {
+    use assessio_gateway::records::{IN_FLIGHT_SECONDS, claim_attempt};
     let p = fake();
     let event = order("ord-1", Some("L"));
     webhook(&p, &order("warm-up", Some("L")));
-    let details_id = {
-        // The result id the gateway derives for ord-1 of int-1.
-        assessio_plugin::ids::stable_id("result", &["kombo:int-1", "ord-1"])
-    };
-    assert_eq!(assessio_gateway::records::claim(&p, &details_id), Ok(true));
+    let rid = assessio_gateway::place::result_id("kombo", "int-1", "ord-1");
+    assert_eq!(claim_attempt(&p, &rid, 1), Ok(true), "a sender that dies before its first write");
     let before = assessio_orders(&p).len();
     let out = webhook(&p, &event);
     assert_eq!(out.status, 503, "{}", String::from_utf8_lossy(&out.body));
+    p.clock.set(NOW + IN_FLIGHT_SECONDS - 1);
+    assert_eq!(webhook(&p, &event).status, 503, "still within the in-flight window");
     assert_eq!(assessio_orders(&p).len(), before);
-    assessio_gateway::records::release(&p, &details_id);
+    p.clock.set(NOW + IN_FLIGHT_SECONDS);
     assert_eq!(webhook(&p, &event).status, 200);
-    assert_eq!(assessio_orders(&p).len(), before + 1);
+    assert_eq!(webhook(&p, &event).status, 200);
+    assert_eq!(assessio_orders(&p).len(), before + 1, "placed once");
+}
+
+/// A sender that died mid-send (its record says `placing`) may have placed
+/// the order: after the in-flight window it is uncertain, and never re-sent
+/// on the plain endpoint.
+#[test]
+fn a_sender_that_died_mid_send_leaves_the_order_uncertain_and_unsent() {
+    use assessio_gateway::records::{IN_FLIGHT_SECONDS, OrderRecord, State, save};
+    let p = fake();
+    let rid = assessio_gateway::place::result_id("kombo", "int-1", "ord-1");
+    let mut record = OrderRecord::new("kombo", "int-1", "ord-1", &rid, NOW);
+    record.attempts = 1;
+    save(&p, &mut record).unwrap();
+    assert_eq!(assessio_gateway::records::claim_attempt(&p, &rid, 1), Ok(true));
+    let event = order("ord-1", Some("L"));
+    assert_eq!(webhook(&p, &event).status, 503, "in flight");
+    p.clock.set(NOW + IN_FLIGHT_SECONDS);
+    let out = webhook(&p, &event);
+    assert_eq!(out.status, 202, "{}", String::from_utf8_lossy(&out.body));
+    assert_eq!(json_of(&out)["status"], "uncertain");
+    assert!(assessio_orders(&p).is_empty(), "nothing re-sent");
+    assert_eq!(assessio_gateway::records::load(&p, &rid).unwrap().unwrap().state, State::Uncertain);
+}
+
+/// A finished order's record expires, but a tombstone stays: the same
+/// signed webhook replayed after the retention places nothing.
+#[test]
+fn a_webhook_replayed_after_the_record_expired_places_nothing() {
+    use assessio_gateway::records::DEFAULT_RETENTION_DAYS;
+    let p = fake();
+    let rid = assessio_gateway::place::result_id("kombo", "int-1", "ord-1");
+    let event = order("ord-1", Some("L"));
+    assert_eq!(webhook(&p, &event).status, 200);
+    let mut record = assessio_gateway::records::load(&p, &rid).unwrap().unwrap();
+    record.state = assessio_gateway::records::State::WrittenBack;
+    assessio_gateway::records::save(&p, &mut record).unwrap();
+    p.clock.set(NOW + DEFAULT_RETENTION_DAYS * 24 * 3600 + 1);
+    assert_eq!(assessio_gateway::records::load(&p, &rid), Ok(None), "the record is gone");
+    let out = webhook(&p, &event);
+    assert_eq!(out.status, 200, "{}", String::from_utf8_lossy(&out.body));
+    assert_eq!(json_of(&out)["already"], true);
+    assert_eq!(assessio_orders(&p).len(), 1, "the replay placed nothing");
+    let tombstone = String::from_utf8(p.kv.borrow()[&format!("gone:{rid}")].clone()).unwrap();
+    assert_eq!(tombstone, r#"{"state":"written-back"}"#, "no candidate data, no ids");
 }
 
 /// Found by the API fuzzer (`docs/api-fuzzing.md`): order ids with newlines

@@ -214,14 +214,46 @@ fn a_409_for_an_order_never_sent_before_is_a_rejection_with_a_reason() {
 #[test]
 fn a_409_after_an_unknown_earlier_attempt_of_the_same_order_settles_as_placed() {
     let p = gateway("order-link");
-    p.script(|_| Err("connection reset".into()));
+    p.script(|_| Err(format!("{}connection reset after the body was sent", support::MAYBE_SENT)));
     let order = envelope(&documented_order("ord-1", Some("BO-1")));
-    assert_eq!(webhook(&p, &order).status, 503);
+    let out = webhook(&p, &order);
+    assert_eq!(out.status, 202, "{}", support::text(&out));
+    assert_eq!(body_of(&out)["status"], "uncertain");
+    let health = p.call("GET", "/health", &[], b"");
+    assert_eq!(body_of(&health)["orders"]["uncertain"], 1, "{}", support::text(&health));
+    // On `order-link` a second send is safe: a 409 means the first landed.
     p.script(|_| reply(409, ""));
     let out = webhook(&p, &order);
     assert_eq!(out.status, 200, "{}", support::text(&out));
     assert_eq!(body_of(&out)["status"], "placed");
     assert_eq!(assessio_bodies(&p).len(), 2);
+    let health = p.call("GET", "/health", &[], b"");
+    assert_eq!(body_of(&health)["orders"]["uncertain"], 0, "settled: {}", support::text(&health));
+}
+
+/// On the plain `order` endpoint an uncertain send is never repeated: not
+/// by a redelivery, not by reconcile; the result webhook settles it.
+#[test]
+fn an_uncertain_send_on_the_order_endpoint_is_never_sent_again() {
+    let p = gateway("order");
+    p.script(|_| Err(format!("{}no answer within the first-byte deadline", support::MAYBE_SENT)));
+    let order = envelope(&documented_order("ord-1", Some("BO-1")));
+    assert_eq!(webhook(&p, &order).status, 202);
+    p.script(|_| reply(200, "{}"));
+    for _ in 0..3 {
+        let out = webhook(&p, &order);
+        assert_eq!((out.status, body_of(&out)["status"].clone()), (202, json!("uncertain")), "{}", support::text(&out));
+    }
+    assert_eq!(assessio_bodies(&p).len(), 1, "sent once, whatever came after");
+    // A proxy's 502 after the body went out is as unclear.
+    let other = envelope(&documented_order("ord-2", Some("BO-1")));
+    p.script(|_| reply(502, "<html>Bad Gateway</html>"));
+    assert_eq!(webhook(&p, &other).status, 202);
+    p.script(|_| reply(200, "{}"));
+    assert_eq!(webhook(&p, &other).status, 202);
+    assert_eq!(assessio_bodies(&p).len(), 2);
+    let health = p.call("GET", "/health", &[], b"");
+    assert_eq!(body_of(&health)["orders"]["uncertain"], 2, "{}", support::text(&health));
 }
 
 /// One documented nullable string, as an event may carry it.

@@ -297,12 +297,15 @@ async fn orders_that_arrive_while_assessio_is_down_are_placed_by_reconcile() {
     let stack = start(StackOptions { auto_complete: None, ..options(&kv) }).await;
     let faults = stack.assessio.faults();
 
-    // Assessio answers 503 to the first order, and drops the connection of the second.
+    // Assessio answers 503 to the first order and 429 to the second: both
+    // say the order was not taken. (A dropped connection or a 500 would not:
+    // those orders are uncertain and never re-sent on this endpoint, see
+    // gateway/tests/kombo_orders.rs and tests/spin_exactly_once.rs.)
     faults.set(assessio_route::ORDER, FaultPlan::new().always(FaultAction::Status(503)));
     let a = stack.kombo.place_order(NewOrder::example(INTEGRATION, &demo_package(), "a@example.com")).await.unwrap();
-    faults.set(assessio_route::ORDER, FaultPlan::new().always(FaultAction::Drop));
+    faults.set(assessio_route::ORDER, FaultPlan::new().always(FaultAction::Status(429)));
     let b = stack.kombo.place_order(NewOrder::example(INTEGRATION, &demo_package(), "b@example.com")).await.unwrap();
-    for (outcome, why) in [(&a, "Assessio answered HTTP 503"), (&b, "Assessio unreachable")] {
+    for (outcome, why) in [(&a, "Assessio answered HTTP 503"), (&b, "Assessio answered HTTP 429")] {
         assert_eq!(webhook_status(outcome), 503, "{:?}", outcome.body);
         let error = json_of(&outcome.body)["error"].as_str().unwrap_or_default().to_owned();
         assert!(error.starts_with(why), "{error}");
@@ -312,7 +315,7 @@ async fn orders_that_arrive_while_assessio_is_down_are_placed_by_reconcile() {
         assert_eq!((record["state"].as_str(), record["attempts"].as_u64()), (Some("retrying"), Some(1)));
     }
     let stats = faults.stats(assessio_route::ORDER);
-    assert_eq!((stats.requests, stats.failed, stats.dropped), (2, 1, 1));
+    assert_eq!((stats.requests, stats.failed, stats.dropped), (2, 2, 0));
     assert_eq!(stack.assessio.attempt_count(), 0);
 
     // While Assessio is still down, reconcile places nothing and says so.
@@ -326,7 +329,7 @@ async fn orders_that_arrive_while_assessio_is_down_are_placed_by_reconcile() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(
         tally,
-        json!({ "pages": 1, "placed": 2, "already_placed": 0, "rejected": 0, "already_rejected": 0, "retry_later": 0,
+        json!({ "pages": 1, "placed": 2, "already_placed": 0, "rejected": 0, "already_rejected": 0, "retry_later": 0, "uncertain": 0,
                "unreadable": 0, "unreadable_orders": [] })
     );
     let placed: BTreeSet<String> = stack.assessio.orders().into_iter().map(|o| o.result_id).collect();
@@ -342,7 +345,7 @@ async fn orders_that_arrive_while_assessio_is_down_are_placed_by_reconcile() {
     assert_eq!(r.status, 200);
     assert_eq!(
         tally,
-        json!({ "pages": 1, "placed": 0, "already_placed": 2, "rejected": 0, "already_rejected": 0, "retry_later": 0,
+        json!({ "pages": 1, "placed": 0, "already_placed": 2, "rejected": 0, "already_rejected": 0, "retry_later": 0, "uncertain": 0,
                "unreadable": 0, "unreadable_orders": [] })
     );
     assert_eq!(stack.assessio.attempt_count(), 2);
@@ -503,7 +506,12 @@ async fn two_hundred_orders_with_faults_on_both_sides() {
     let started = Instant::now();
     let kv = KvDir::new("kombo", "load");
     let stack = Arc::new(start(options(&kv)).await);
-    stack.assessio.faults().set(assessio_route::ORDER, FaultPlan::new().fail_fraction(0.2, 0xA55E_5510));
+    // Faults that say the order was not taken (a 500 or a cut connection
+    // leaves it uncertain instead, never re-sent: not this test's subject).
+    stack
+        .assessio
+        .faults()
+        .set(assessio_route::ORDER, FaultPlan::new().fail_fraction_with(0.2, 0xA55E_5510, &[503, 429]));
     stack.kombo.faults().set(kombo_route::RESULT, FaultPlan::new().fail_fraction(0.2, 0x0C0B_0000_0001));
 
     let by_status = send_load_orders(&stack, ORDERS, CONCURRENCY).await;

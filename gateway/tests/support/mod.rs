@@ -4,7 +4,7 @@
 
 #![allow(dead_code)] // Each test file uses its own part of this.
 
-use assessio_gateway::platform::{Platform, Reply};
+use assessio_gateway::platform::{Platform, Reply, SendError};
 use assessio_plugin::HttpRequest;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -15,6 +15,10 @@ use std::task::{Context, Poll, Waker};
 
 /// The fixed "now" of every test, unless a test moves the clock.
 pub const NOW: i64 = 1_700_000_000;
+
+/// How a scripted upstream error says the request may have arrived (the
+/// connection dropped after sending, no answer in time).
+pub const MAYBE_SENT: &str = "maybe sent: ";
 
 /// What the scripted upstream answers a request with.
 pub type Upstream = Box<dyn Fn(&HttpRequest) -> Result<Reply, String>>;
@@ -70,13 +74,29 @@ impl Platform for Memory {
         self.kv.borrow_mut().remove(key);
         Ok(())
     }
+    /// Kept as Spin's `SQLite` store keeps counters: eight bytes, little-endian.
+    fn kv_increment(&self, key: &str, delta: i64) -> Result<i64, String> {
+        let mut kv = self.kv.borrow_mut();
+        let current = match kv.get(key) {
+            None => 0,
+            Some(v) => {
+                i64::from_le_bytes(<[u8; 8]>::try_from(v.as_slice()).map_err(|_| format!("`{key}` is not a counter"))?)
+            }
+        };
+        let next = current + delta;
+        kv.insert(key.into(), next.to_le_bytes().to_vec());
+        Ok(next)
+    }
     fn unique_id(&self) -> String {
         self.ids.set(self.ids.get() + 1);
         format!("id-{}", self.ids.get())
     }
-    async fn send(&self, request: &HttpRequest) -> Result<Reply, String> {
+    /// An upstream error starting with [`MAYBE_SENT`] stands for a failure
+    /// after the request may have arrived; any other, one before.
+    async fn send(&self, request: &HttpRequest) -> Result<Reply, SendError> {
         self.sent.borrow_mut().push(request.clone());
         (self.upstream.borrow())(request)
+            .map_err(|e| if e.starts_with(MAYBE_SENT) { SendError::maybe_sent(e) } else { SendError::not_sent(e) })
     }
     fn log(&self, line: &str) {
         self.logs.borrow_mut().push(line.into());

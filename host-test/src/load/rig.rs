@@ -232,6 +232,12 @@ impl Rig {
         }
     }
 
+    /// The gateway's `GET /health`, as JSON.
+    pub async fn health(&self) -> anyhow::Result<Value> {
+        let r = self.operator("GET", "/health").await?;
+        r.json().with_context(|| format!("health answered HTTP {}: {}", r.status, r.text()))
+    }
+
     /// Stops everything.
     pub fn shutdown(self) {
         self.kill_gateway();

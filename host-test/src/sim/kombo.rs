@@ -611,9 +611,28 @@ impl KomboSim {
         order_id: &str,
         signature: WebhookSignature,
     ) -> Result<WebhookOutcome, KomboSimError> {
+        self.deliver(order_id, signature, None).await
+    }
+
+    /// Delivers the order's webhook, correctly signed, to `url` instead of
+    /// the configured one: a delivery reaching one of several gateway
+    /// instances behind a load balancer.
+    pub async fn deliver_to(&self, order_id: &str, url: &str) -> Result<WebhookOutcome, KomboSimError> {
+        self.deliver(order_id, WebhookSignature::Valid, Some(url)).await
+    }
+
+    async fn deliver(
+        &self,
+        order_id: &str,
+        signature: WebhookSignature,
+        to: Option<&str>,
+    ) -> Result<WebhookOutcome, KomboSimError> {
         let (url, event_id, body) = {
             let mut state = lock(&self.shared.state);
-            let url = state.webhook_url.clone().ok_or(KomboSimError::NoWebhookUrl)?;
+            let url = match to {
+                Some(url) => url.to_owned(),
+                None => state.webhook_url.clone().ok_or(KomboSimError::NoWebhookUrl)?,
+            };
             let stored = state
                 .orders
                 .iter_mut()
