@@ -1,0 +1,276 @@
+//! Exactly-once placing on the production engine: the root `spin.toml` on
+//! real Spin, two instances sharing one Redis (as
+//! `examples/runtime-config.toml` describes), Kombo delivering each order
+//! webhook four times at once, two deliveries to each instance.
+//!
+//! First the primitive the claim stands on is checked on real Spin and
+//! Redis: `wasi:keyvalue/atomics.increment` hands every concurrent caller a
+//! different value (Spin's Redis compare-and-swap is not relied on). Then:
+//! 1. 30 orders, 4 deliveries each at once: every order placed at Assessio
+//!    exactly once, by the end of the burst or by one redelivery 2 s later;
+//! 2. the same with the connection to Assessio dropped right after it
+//!    accepted the first orders: none doubled, each of those `uncertain`
+//!    (a 202, counted in `/health`), and a redelivery sends nothing.
+//!
+//! Each run prints one row of the table in `docs/reliability.md`. Spin is
+//! found through `SPIN_BIN` or `PATH` and Redis through `PATH`
+//! (`redis-server`, which `.ci/run` installs); without them the test says
+//! `SKIPPED:` and why (a failure under `ASSESSIO_REQUIRE_SPIN=1`).
+
+mod support;
+
+use assessio_host::locate;
+use assessio_host::sim::assessio::route as assessio_route;
+use assessio_host::sim::assessio::{AssessioConfig, AssessioSim, Organisation};
+use assessio_host::sim::kombo::{KomboConfig, KomboSim};
+use assessio_host::sim::{FaultAction, FaultPlan, NewOrder};
+use assessio_host::stack::{INTEGRATION, demo_package, secrets};
+use serde_json::{Value, json};
+use std::io::Write as _;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::KvDir;
+use support::real_spin::RealSpin;
+
+const ORDERS: usize = 30;
+const DELIVERIES: usize = 4;
+
+/// A `redis-server` of the test's own on a free loopback port, without
+/// persistence, killed on drop.
+struct Redis {
+    child: Child,
+    port: u16,
+}
+
+impl Redis {
+    fn start() -> Option<Self> {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let Some(bin) = std::env::split_paths(&path).map(|d| d.join("redis-server")).find(|c| c.is_file()) else {
+            let why = "redis-server not found on PATH (Debian: apt-get install redis-server)";
+            assert!(!RealSpin::required(), "ASSESSIO_REQUIRE_SPIN=1 but {why}");
+            let _ = writeln!(std::io::stderr(), "SKIPPED: {}: {why}", std::thread::current().name().unwrap_or("test"));
+            return None;
+        };
+        let port =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).expect("a free port").port();
+        let child = Command::new(bin)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server runs");
+        let started = Instant::now();
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "redis-server did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Self { child, port })
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The app's `default` store on that Redis.
+fn runtime_config(dir: &Path, redis: &Redis) -> PathBuf {
+    let path = dir.join("runtime-config.toml");
+    let text = format!("[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:{}\"\n", redis.port);
+    std::fs::write(&path, text).expect("writing the runtime config");
+    path
+}
+
+struct Upstreams {
+    assessio: AssessioSim,
+    kombo: KomboSim,
+}
+
+async fn upstreams() -> Upstreams {
+    let organisation =
+        Organisation::example(secrets::PROVIDER_KEY, Some(secrets::INTEGRATOR_SECRET), secrets::INTEGRATOR_API_KEY);
+    let assessio =
+        AssessioSim::start(AssessioConfig { auto_complete: None, ..AssessioConfig::new(vec![organisation]) })
+            .await
+            .expect("the Assessio simulator starts");
+    let kombo =
+        KomboSim::start(KomboConfig::new(secrets::KOMBO_API_KEY, &[INTEGRATION], secrets::KOMBO_WEBHOOK_SECRET))
+            .await
+            .expect("the Kombo simulator starts");
+    Upstreams { assessio, kombo }
+}
+
+fn variables(up: &Upstreams) -> Vec<(String, String)> {
+    let tenants = json!({ INTEGRATION: {
+        "provider_key": secrets::PROVIDER_KEY,
+        "integrator_secret": secrets::INTEGRATOR_SECRET,
+        "default_locale": "sv-SE",
+    }});
+    [
+        ("ASSESSIO_URL", up.assessio.url()),
+        ("ASSESSIO_INTEGRATOR_API_KEY", secrets::INTEGRATOR_API_KEY.into()),
+        ("KOMBO_URL", up.kombo.url()),
+        ("KOMBO_API_KEY", secrets::KOMBO_API_KEY.into()),
+        ("KOMBO_WEBHOOK_SECRET", secrets::KOMBO_WEBHOOK_SECRET.into()),
+        ("TENANTS", tenants.to_string()),
+        // Results are not part of these runs.
+        ("PUBLIC_URL", "http://127.0.0.1:9".into()),
+        ("OPERATOR_TOKEN", secrets::OPERATOR_TOKEN.into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("SPIN_VARIABLE_{k}"), v))
+    .collect()
+}
+
+/// Two instances of the root `spin.toml` on real Spin sharing `redis`.
+fn instances(up: &Upstreams, redis: &Redis, dir: &Path) -> Option<[RealSpin; 2]> {
+    locate::ensure_component_built("assessio-gateway", "release").expect("building the gateway");
+    let manifest = locate::workspace_root().join("spin.toml");
+    let config = runtime_config(dir, redis);
+    let vars = variables(up);
+    let envs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let a = RealSpin::start(&manifest, &envs, Some(&config))?;
+    let b = RealSpin::start(&manifest, &envs, Some(&config))?;
+    Some([a, b])
+}
+
+/// What one run found, as a row of `docs/reliability.md`.
+#[derive(Debug, Default)]
+struct Row {
+    orders: usize,
+    deliveries: usize,
+    placed: usize,
+    doubled: usize,
+    stalled: usize,
+    uncertain: usize,
+    times: Vec<Duration>,
+}
+
+impl Row {
+    fn print(&self, run: &str) {
+        let mut t = self.times.clone();
+        t.sort();
+        // The nearest rank: index ⌈n·p/100⌉ - 1, in whole numbers.
+        let at = |percent: usize| {
+            let rank = (t.len() * percent).div_ceil(100).max(1);
+            t.get(rank - 1).map_or(0.0, |d| d.as_secs_f64() * 1e3)
+        };
+        println!(
+            "| {run} | {} | {} | {} | {} | {} | {} | {:.0} ms | {:.0} ms |",
+            self.orders,
+            self.deliveries,
+            self.placed,
+            self.doubled,
+            self.stalled,
+            self.uncertain,
+            at(50),
+            at(99)
+        );
+    }
+}
+
+/// Creates the orders, delivers each `DELIVERIES` times at once (half to
+/// each instance), then once more 2 s later to whichever instance where
+/// the burst left it unplaced, and counts.
+async fn burst(up: &Arc<Upstreams>, urls: [String; 2], prefix: &str) -> (Row, Vec<(String, Vec<Option<u16>>)>) {
+    let ids: Vec<String> = (0..ORDERS)
+        .map(|i| {
+            let order = NewOrder::example(INTEGRATION, &demo_package(), &format!("{prefix}.{i}@example.com"));
+            up.kombo.create_order(order).expect("the order is created")
+        })
+        .collect();
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in &ids {
+        for d in 0..DELIVERIES {
+            let (up, id, url) = (Arc::clone(up), id.clone(), format!("{}/kombo/webhook", urls[d % 2]));
+            tasks.spawn(async move {
+                let outcome = up.kombo.deliver_to(&id, &url).await.expect("delivered");
+                (id, outcome.status, started.elapsed())
+            });
+        }
+    }
+    let mut answers: Vec<(String, Vec<Option<u16>>)> = ids.iter().map(|id| (id.clone(), Vec::new())).collect();
+    let mut placed_at: Vec<Option<Duration>> = vec![None; ids.len()];
+    while let Some(done) = tasks.join_next().await {
+        let (id, status, at) = done.expect("the delivery task ends");
+        let i = ids.iter().position(|x| *x == id).expect("one of ours");
+        answers[i].1.push(status);
+        if status == Some(200) {
+            placed_at[i] = Some(placed_at[i].map_or(at, |t: Duration| t.min(at)));
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for (i, id) in ids.iter().enumerate() {
+        if placed_at[i].is_none() {
+            let outcome = up.kombo.deliver_to(id, &format!("{}/kombo/webhook", urls[i % 2])).await.expect("delivered");
+            answers[i].1.push(outcome.status);
+            if outcome.status == Some(200) {
+                placed_at[i] = Some(started.elapsed());
+            }
+        }
+    }
+    let accepted = up.assessio.orders();
+    let mut row = Row { orders: ids.len(), deliveries: ids.len() * DELIVERIES, ..Row::default() };
+    for (i, (_, statuses)) in answers.iter().enumerate() {
+        let email = format!("{prefix}.{i}@example.com");
+        let at_assessio = accepted.iter().filter(|o| o.candidate.email == email).count();
+        row.placed += usize::from(at_assessio >= 1);
+        row.doubled += usize::from(at_assessio > 1);
+        let uncertain = statuses.contains(&Some(202));
+        row.uncertain += usize::from(uncertain);
+        row.stalled += usize::from(at_assessio == 0 || (placed_at[i].is_none() && !uncertain));
+        row.times.extend(placed_at[i]);
+    }
+    (row, answers)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_spin_instances_sharing_redis_place_each_order_exactly_once() {
+    let Some(redis) = Redis::start() else { return };
+    let dir = KvDir::new("spin-exactly-once", "burst");
+    let up = Arc::new(upstreams().await);
+    let Some([a, b]) = instances(&up, &redis, &dir.0) else { return };
+    let urls = [a.url(""), b.url("")];
+    let logs = || format!("--- instance A:\n{}\n--- instance B:\n{}", a.log(), b.log());
+
+    // The claim is one `increment` per attempt, from four deliveries on two
+    // instances at once: a second send of any order would show a broken
+    // increment on Spin's Redis store.
+    println!("| run | orders | deliveries | placed | doubled | stalled | uncertain | time to placed p50 | p99 |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+
+    // 1. Plain bursts.
+    let (row, answers) = burst(&up, urls.clone(), "burst").await;
+    row.print("real Spin, 2 instances, Redis: 4 deliveries at once");
+    assert_eq!(row.doubled, 0, "{answers:?}\n{}", logs());
+    assert_eq!((row.placed, row.stalled, row.uncertain), (ORDERS, 0, 0), "{answers:?}\n{}", logs());
+
+    // 2. Assessio takes the first 10 orders and the connection drops before
+    // its answer: those are uncertain, none doubled, none sent again.
+    let before = up.assessio.attempt_count();
+    up.assessio.faults().set(assessio_route::ORDER, FaultPlan::new().next_action(10, FaultAction::DropAfterHandling));
+    let (row, answers) = burst(&up, urls.clone(), "dropped").await;
+    row.print("real Spin, 2 instances, Redis: connection dropped after Assessio accepted 10");
+    assert_eq!(row.doubled, 0, "{answers:?}\n{}", logs());
+    assert_eq!(row.placed, ORDERS, "{answers:?}\n{}", logs());
+    assert_eq!(row.uncertain, 10, "{answers:?}\n{}", logs());
+    assert_eq!(up.assessio.attempt_count() - before, ORDERS, "one send per order, whatever the deliveries");
+    for url in &urls {
+        let health = get_json(&format!("{url}/health")).await;
+        assert_eq!(health["orders"]["uncertain"], 10, "both instances count them: {health}");
+    }
+    drop((a, b));
+}
+
+/// `GET url`, as JSON.
+async fn get_json(url: &str) -> Value {
+    let client = assessio_host::sim::http::HttpClient::new(Duration::from_secs(10));
+    let r = client.request(http::Method::GET, url, &[], Vec::new()).await.expect("the gateway answers");
+    r.json().expect("JSON")
+}
