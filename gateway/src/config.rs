@@ -54,6 +54,14 @@ pub mod names {
     pub const STACKONE_WEBHOOK_PREVIOUS_SECRET: &str = "stackone_webhook_previous_secret";
     /// JSON: StackOne account id → that customer's Assessio organisation.
     pub const STACKONE_TENANTS: &str = "stackone_tenants";
+    /// The key result ids are derived with (HMAC-SHA256 of the hub's ids),
+    /// so nobody can compute another customer's result id from public ids.
+    /// Empty: unkeyed ids, and `/health` warns. Set it before the first
+    /// order and keep it: a new key gives every order a new id.
+    pub const RESULT_ID_KEY: &str = "result_id_key";
+    /// `true` lets Teamtailor run without `teamtailor_signature_secret`
+    /// (the provider key alone identifies the company); `/health` warns.
+    pub const TEAMTAILOR_ALLOW_UNSIGNED: &str = "teamtailor_allow_unsigned";
 }
 
 /// One customer's Assessio organisation.
@@ -68,6 +76,11 @@ pub struct Tenant {
     /// The invitation language for a package that names no locale.
     #[serde(default)]
     pub default_locale: Option<String>,
+    /// The integrator-api-key Assessio issued this organisation, which its
+    /// result webhooks carry; absent: `assessio_integrator_api_key`. A result
+    /// for this tenant's order with any other key is refused.
+    #[serde(default)]
+    pub integrator_api_key: Option<String>,
 }
 
 impl fmt::Debug for Tenant {
@@ -107,6 +120,8 @@ struct RawTeamtailorTenant {
     integrator_secret: Option<String>,
     #[serde(default)]
     default_locale: Option<String>,
+    #[serde(default)]
+    integrator_api_key: Option<String>,
 }
 
 /// Kombo, when enabled.
@@ -193,6 +208,8 @@ pub struct Config {
     pub teamtailor: Option<TeamtailorHub>,
     /// StackOne, when `stackone_api_key` is set.
     pub stackone: Option<StackOneHub>,
+    /// The key of result ids, when set.
+    pub result_id_key: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -284,6 +301,9 @@ fn check_tenant(setting: &'static str, id: &str, t: &Tenant) -> Result<(), Confi
     if t.integrator_secret.as_deref().is_some_and(|s| s.trim().is_empty()) {
         return Err(err(setting, format!("has an empty or blank integrator_secret for `{id}`")));
     }
+    if t.integrator_api_key.as_deref().is_some_and(|s| s.trim().is_empty()) {
+        return Err(err(setting, format!("has an empty or blank integrator_api_key for `{id}`")));
+    }
     Ok(())
 }
 
@@ -341,12 +361,16 @@ fn load_teamtailor(p: &impl Platform) -> Result<Option<TeamtailorHub>, ConfigErr
     for (id, r) in raw {
         let assessio = match r.provider_key {
             Some(provider_key) => {
-                let t =
-                    Tenant { provider_key, integrator_secret: r.integrator_secret, default_locale: r.default_locale };
+                let t = Tenant {
+                    provider_key,
+                    integrator_secret: r.integrator_secret,
+                    default_locale: r.default_locale,
+                    integrator_api_key: r.integrator_api_key,
+                };
                 check_tenant(TEAMTAILOR_TENANTS, &id, &t)?;
                 Some(t)
             }
-            None if r.integrator_secret.is_some() || r.default_locale.is_some() => {
+            None if r.integrator_secret.is_some() || r.default_locale.is_some() || r.integrator_api_key.is_some() => {
                 return Err(err(TEAMTAILOR_TENANTS, format!("has settings but no provider_key for company `{id}`")));
             }
             None if id.trim().is_empty() => return Err(err(TEAMTAILOR_TENANTS, "has an empty id")),
@@ -371,10 +395,23 @@ fn load_teamtailor(p: &impl Platform) -> Result<Option<TeamtailorHub>, ConfigErr
     if tenants.is_empty() {
         return Err(err(TEAMTAILOR_TENANTS, "lists no company"));
     }
+    let signature_secret = optional(p, TEAMTAILOR_SIGNATURE_SECRET)?;
+    let allow_unsigned = match optional(p, names::TEAMTAILOR_ALLOW_UNSIGNED)?.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(err(names::TEAMTAILOR_ALLOW_UNSIGNED, "must be `true` or `false`")),
+    };
+    if signature_secret.is_none() && !allow_unsigned {
+        return Err(err(
+            TEAMTAILOR_SIGNATURE_SECRET,
+            "is not set: triggers would be taken on the provider key alone; set it, or set \
+             `teamtailor_allow_unsigned` to `true` to accept that",
+        ));
+    }
     Ok(Some(TeamtailorHub {
         base_url: origin_or(p, TEAMTAILOR_URL, "https://api.teamtailor.com")?,
         api_key: required(p, TEAMTAILOR_API_KEY)?,
-        signature_secret: optional(p, TEAMTAILOR_SIGNATURE_SECRET)?,
+        signature_secret,
         tenants,
     }))
 }
@@ -435,7 +472,54 @@ impl Config {
             kombo,
             teamtailor,
             stackone,
+            result_id_key: optional(p, names::RESULT_ID_KEY)?,
         })
+    }
+
+    /// The result id of a hub's order: the key of its record, and the id
+    /// Assessio echoes with the result. Keyed with `result_id_key` when set.
+    pub fn result_id(&self, hub: &str, tenant: &str, order_id: &str) -> String {
+        crate::place::result_id_with(self.result_id_key.as_deref(), hub, tenant, order_id)
+    }
+
+    /// The organisation of a hub's customer, if configured.
+    pub fn tenant(&self, hub: &str, tenant: &str) -> Option<&Tenant> {
+        match hub {
+            "kombo" => self.kombo.as_ref()?.tenants.get(tenant),
+            "teamtailor" => self.teamtailor.as_ref()?.tenants.get(tenant)?.assessio.as_ref(),
+            "stackone" => self.stackone.as_ref()?.tenants.get(tenant),
+            _ => None,
+        }
+    }
+
+    /// The integrator-api-key a result for this customer's order must carry.
+    pub fn integrator_api_key_for(&self, hub: &str, tenant: &str) -> &str {
+        self.tenant(hub, tenant).and_then(|t| t.integrator_api_key.as_deref()).unwrap_or(&self.integrator_api_key)
+    }
+
+    /// Every integrator-api-key a result may carry (the shared one and each
+    /// organisation's own), to refuse a caller with none before any lookup.
+    pub fn integrator_api_keys(&self) -> Vec<&str> {
+        let mut keys = vec![self.integrator_api_key.as_str()];
+        let tenants = self.kombo.iter().flat_map(|k| k.tenants.values());
+        let tenants =
+            tenants.chain(self.teamtailor.iter().flat_map(|t| t.tenants.values().filter_map(|t| t.assessio.as_ref())));
+        let tenants = tenants.chain(self.stackone.iter().flat_map(|s| s.tenants.values()));
+        keys.extend(tenants.filter_map(|t| t.integrator_api_key.as_deref()));
+        keys
+    }
+
+    /// What an operator should know is weaker than it could be, for
+    /// `/health`: names settings, never values.
+    pub fn warnings(&self) -> Vec<&'static str> {
+        let mut w = Vec::new();
+        if self.result_id_key.is_none() {
+            w.push("`result_id_key` is not set: result ids are derived from the hubs' public ids without a key");
+        }
+        if self.teamtailor.as_ref().is_some_and(|t| t.signature_secret.is_none()) {
+            w.push("`teamtailor_allow_unsigned` is true: Teamtailor triggers are taken without a signature");
+        }
+        w
     }
 
     /// The Assessio account of one customer's organisation.
@@ -466,8 +550,10 @@ impl Config {
         fn org<'a>(s: &mut Vec<&'a str>, t: &'a Tenant) {
             s.push(&t.provider_key);
             s.extend(t.integrator_secret.as_deref());
+            s.extend(t.integrator_api_key.as_deref());
         }
         let mut s = vec![self.integrator_api_key.as_str(), self.operator_token.as_str()];
+        s.extend(self.result_id_key.as_deref());
         if let Some(k) = &self.kombo {
             s.extend([k.api_key.as_str(), k.webhook_secret.as_str()]);
             k.tenants.values().for_each(|t| org(&mut s, t));

@@ -162,7 +162,7 @@ pub async fn reconcile_report(p: &impl Platform, hub: &KomboHub, cfg: &Config) -
                 // Kombo's list does not repeat the integration: the page is
                 // the one asked for with `X-Integration-Id`.
                 let order = HubOrder { tenant: integration.clone(), ..order };
-                if already_rejected(p, &order) {
+                if already_rejected(p, cfg, &order) {
                     tally.already_rejected += 1;
                     continue;
                 }
@@ -187,8 +187,8 @@ pub async fn reconcile_report(p: &impl Platform, hub: &KomboHub, cfg: &Config) -
 /// Whether the order's record already says rejected, so reconcile can skip
 /// it without a word: Kombo keeps such an order open (see the module docs).
 /// A store that cannot be read says no, and `place_order` answers as usual.
-fn already_rejected(p: &impl Platform, order: &HubOrder) -> bool {
-    let rid = crate::place::result_id(HUB, &order.tenant, &order.order_id);
+fn already_rejected(p: &impl Platform, cfg: &Config, order: &HubOrder) -> bool {
+    let rid = cfg.result_id(HUB, &order.tenant, &order.order_id);
     matches!(crate::records::load(p, &rid), Ok(Some(r)) if r.state == crate::records::State::Rejected)
 }
 

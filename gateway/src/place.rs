@@ -61,10 +61,21 @@ pub fn lens_and_locale<'a>(package_id: &'a str, tenant: &'a Tenant) -> Option<(&
         .or_else(|| Some((package_id, tenant.default_locale.as_deref()?)).filter(|(l, _)| !l.trim().is_empty()))
 }
 
-/// The result id the gateway derives for a hub's order: the key of its
-/// record, and the id Assessio echoes with the result.
+/// The result id of a hub's order when no `result_id_key` is set (see
+/// [`Config::result_id`], which every flow uses).
 pub fn result_id(hub: &str, tenant: &str, order_id: &str) -> String {
-    assessio_plugin::ids::stable_id("result", &[&format!("{hub}:{tenant}"), order_id])
+    result_id_with(None, hub, tenant, order_id)
+}
+
+/// The result id of a hub's order: HMAC-SHA256 of its ids under `key`, or,
+/// without a key, SHA-256 (the plugin's `stable_id`, as hubs loading the
+/// plugin derive it).
+pub fn result_id_with(key: Option<&str>, hub: &str, tenant: &str, order_id: &str) -> String {
+    let parts: [&str; 2] = [&format!("{hub}:{tenant}"), order_id];
+    match key {
+        Some(key) => assessio_plugin::ids::keyed_id(key.as_bytes(), "result", &parts),
+        None => assessio_plugin::ids::stable_id("result", &parts),
+    }
 }
 
 /// What an order's record says, when that settles the answer without
@@ -97,7 +108,11 @@ const BEING_PLACED: &str = "this order is being placed right now";
 /// attempt `Placing`; after [`records::IN_FLIGHT_SECONDS`] the order is
 /// `Uncertain`, never sent again blindly.
 pub async fn place(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Placement {
-    let details = o.order.order_details(o.hub, o.lens_id, o.locale, &cfg.results_base_url());
+    let mut details = o.order.order_details(o.hub, o.lens_id, o.locale, &cfg.results_base_url());
+    if cfg.result_id_key.is_some() {
+        details.result_id = cfg.result_id(o.hub, &o.order.tenant, &o.order.order_id);
+        details.result_update_url = format!("{}/{}", cfg.results_base_url(), details.result_id);
+    }
     let mut record = match records::load(p, &details.result_id) {
         Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
         Ok(Some(r)) => r,
@@ -335,6 +350,51 @@ fn finish(
     out
 }
 
+/// Why an operator's settling of an order was not done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettleError {
+    /// No record for this order.
+    Unknown,
+    /// The order is not uncertain (its state, in kebab-case, as recorded).
+    NotUncertain(State),
+    /// The store could not be read or written.
+    Store(String),
+}
+
+/// Settles an uncertain order as an operator found it at Assessio:
+/// `placed` (the candidate was invited: the result will come) or not (the
+/// record says `retrying`, and the next delivery or reconcile sends it
+/// again, as a new attempt). Anything but an uncertain order is refused:
+/// this route decides only what the gateway could not.
+pub fn settle_uncertain(p: &impl Platform, result_id: &str, placed: bool) -> Result<OrderRecord, SettleError> {
+    let mut record = match records::load(p, result_id) {
+        Err(e) => return Err(SettleError::Store(e)),
+        Ok(None) => return Err(SettleError::Unknown),
+        Ok(Some(r)) => r,
+    };
+    if record.state != State::Uncertain {
+        return Err(SettleError::NotUncertain(record.state));
+    }
+    let attempt = record.attempts;
+    if placed {
+        record.state = State::Placed;
+        record.reason = None;
+    } else {
+        record.state = State::Retrying;
+        record.reason = Some("settled by the operator: not placed at Assessio; it is sent again".into());
+    }
+    records::save(p, &mut record).map_err(SettleError::Store)?;
+    records::count_uncertain(p, result_id, attempt, -1);
+    p.log(&format!(
+        "{} order {} ({}): settled by the operator as {}",
+        record.hub,
+        record.hub_order_id,
+        record.tenant,
+        if placed { "placed" } else { "not placed" }
+    ));
+    Ok(record)
+}
+
 /// What became of an order from a hub that does not retry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kept {
@@ -350,7 +410,7 @@ pub enum Kept {
 /// instead of relying on the hub to deliver it again. Once placed or refused,
 /// a previously kept copy (and its candidate data) is deleted.
 pub async fn place_or_keep(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Kept {
-    let rid = result_id(o.hub, &o.order.tenant, &o.order.order_id);
+    let rid = cfg.result_id(o.hub, &o.order.tenant, &o.order.order_id);
     match place(p, cfg, o).await {
         // An uncertain order is kept too: `order-link` sends it again from
         // reconcile, and an operator who settles it as not placed needs it.

@@ -41,7 +41,11 @@ pub enum WriteBack {
 
 /// `POST /assessio/results/{result_id}`.
 pub async fn result_webhook(p: &impl Platform, cfg: &Config, req: &Incoming, result_id: &str) -> Outgoing {
-    if !auth::bearer_matches(req.header("authorization"), &cfg.integrator_api_key) {
+    // Any organisation's key gets past the door (so nobody learns which
+    // result ids exist without one); the order's own organisation's key is
+    // checked once the record names the order's customer.
+    let presented = req.header("authorization");
+    if !cfg.integrator_api_keys().into_iter().any(|key| auth::bearer_matches(presented, key)) {
         p.log("result webhook refused: missing or wrong integrator-api-key");
         return Outgoing::error(401, "missing or wrong integrator-api-key");
     }
@@ -57,6 +61,13 @@ pub async fn result_webhook(p: &impl Platform, cfg: &Config, req: &Incoming, res
         Ok(None) => return Outgoing::error(404, "no order has this result id"),
         Err(e) => return Outgoing::error(503, &format!("order store unavailable: {e}")),
     };
+    if !auth::bearer_matches(presented, cfg.integrator_api_key_for(&record.hub, &record.tenant)) {
+        p.log(&format!(
+            "result webhook for {} order {} ({}) refused: the integrator-api-key is another organisation's",
+            record.hub, record.hub_order_id, record.tenant
+        ));
+        return Outgoing::error(403, "this integrator-api-key is not the one of the order's organisation");
+    }
     match write_back(p, cfg, record, &result).await {
         WriteBack::Written { already } => Outgoing::json(200, &json!({ "status": "written", "already": already })),
         WriteBack::Unwritable(reason) => Outgoing::error(422, &format!("the result cannot be written back: {reason}")),

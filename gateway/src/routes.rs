@@ -13,6 +13,7 @@
 //! | `POST /kombo/reconcile` | operator, scheduler | operator token |
 //! | `POST /reconcile` | operator, scheduler | operator token |
 //! | `GET /orders/{hub}/{tenant-id}/{order-id}` | operator | operator token |
+//! | `POST /orders/{hub}/{tenant-id}/{order-id}/settle` | operator | operator token |
 //!
 //! A hub that is not configured answers 404 `hub not configured` on its
 //! routes; the others keep working. `GET /teamtailor/config` is the
@@ -31,12 +32,18 @@ pub const RESULTS_PREFIX: &str = "/assessio/results/";
 /// Largest body the gateway reads from a caller (hub events are a few KiB).
 pub const MAX_BODY: usize = 1 << 20;
 
+/// The answer to a body over [`MAX_BODY`]: here, and in the Spin glue,
+/// which gives it before reading such a body at all.
+pub fn too_large() -> Outgoing {
+    Outgoing::error(413, "the request body is over 1 MiB")
+}
+
 /// Answers one request.
 pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
     // Checked here rather than in the Spin glue, so the answer has the
     // documented error shape and a native test can see it.
     if req.body.len() > MAX_BODY {
-        return Outgoing::error(413, "the request body is over 1 MiB");
+        return too_large();
     }
     let segments: Option<Vec<String>> = req.path.trim_matches('/').split('/').map(percent_decode).collect();
     let Some(segments) = segments else {
@@ -83,7 +90,8 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
         }
         ("POST", ["kombo", "reconcile"]) => kombo::reconcile(p, &cfg).await,
         ("POST", ["reconcile"]) => reconcile::reconcile(p, &cfg).await,
-        ("GET", ["orders", hub, tenant, order]) => order_status(p, hub, tenant, order),
+        ("GET", ["orders", hub, tenant, order]) => order_status(p, &cfg, hub, tenant, order),
+        ("POST", ["orders", hub, tenant, order, "settle"]) => settle(p, &cfg, req, hub, tenant, order),
         (
             _,
             ["kombo" | "teamtailor" | "stackone", "webhook"]
@@ -91,7 +99,8 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
             | ["kombo", "reconcile"]
             | ["reconcile"]
             | ["kombo", "packages", "sync"]
-            | ["assessio", "results", _],
+            | ["assessio", "results", _]
+            | ["orders", _, _, _, "settle"],
         ) => Outgoing::method_not_allowed("POST"),
         (_, ["orders", _, _, _] | ["teamtailor", "config"]) => Outgoing::method_not_allowed("GET"),
         _ => Outgoing::error(404, "no such route"),
@@ -115,16 +124,50 @@ fn health(p: &impl Platform, cfg: &Config) -> Outgoing {
     let uncertain = records::uncertain_orders(p).ok();
     Outgoing::json(
         200,
-        &json!({ "status": "ok", "integrations": total, "hubs": hubs, "orders": { "uncertain": uncertain } }),
+        &json!({
+            "status": "ok",
+            "integrations": total,
+            "hubs": hubs,
+            "orders": { "uncertain": uncertain },
+            "warnings": cfg.warnings(),
+        }),
     )
 }
 
-/// What happened to one order of a hub, from its record.
-fn order_status(p: &impl Platform, hub: &str, tenant: &str, order_id: &str) -> Outgoing {
+/// `POST /orders/{hub}/{tenant}/{order}/settle` with `{"placed": bool}`:
+/// an operator settles an uncertain order (see [`place::settle_uncertain`]).
+fn settle(p: &impl Platform, cfg: &Config, req: &Incoming, hub: &str, tenant: &str, order_id: &str) -> Outgoing {
     if ![kombo::HUB, teamtailor::HUB, stackone::HUB].contains(&hub) {
         return Outgoing::error(404, "no such hub: use kombo, teamtailor or stackone");
     }
-    match records::load(p, &place::result_id(hub, tenant, order_id)) {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Settle {
+        placed: bool,
+    }
+    let Ok(Settle { placed }) = serde_json::from_slice::<Settle>(&req.body) else {
+        return Outgoing::error(400, "the body must be {\"placed\": true} or {\"placed\": false}");
+    };
+    match place::settle_uncertain(p, &cfg.result_id(hub, tenant, order_id), placed) {
+        Ok(record) => Outgoing::json(200, &serde_json::to_value(&record).unwrap_or_default()),
+        Err(place::SettleError::Unknown) => Outgoing::error(404, "the gateway has not seen this order"),
+        Err(place::SettleError::NotUncertain(state)) => {
+            let state = serde_json::to_value(state).unwrap_or_default();
+            Outgoing::error(
+                409,
+                &format!("the order is not uncertain (it is {}): nothing to settle", state.as_str().unwrap_or("?")),
+            )
+        }
+        Err(place::SettleError::Store(e)) => Outgoing::error(503, &format!("order store unavailable: {e}")),
+    }
+}
+
+/// What happened to one order of a hub, from its record.
+fn order_status(p: &impl Platform, cfg: &Config, hub: &str, tenant: &str, order_id: &str) -> Outgoing {
+    if ![kombo::HUB, teamtailor::HUB, stackone::HUB].contains(&hub) {
+        return Outgoing::error(404, "no such hub: use kombo, teamtailor or stackone");
+    }
+    match records::load(p, &cfg.result_id(hub, tenant, order_id)) {
         Ok(Some(record)) => Outgoing::json(200, &serde_json::to_value(&record).unwrap_or_default()),
         Ok(None) => Outgoing::error(404, "the gateway has not seen this order"),
         Err(e) => Outgoing::error(503, &format!("order store unavailable: {e}")),

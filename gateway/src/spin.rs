@@ -9,9 +9,10 @@
 #![allow(unsafe_code, clippy::same_length_and_capacity)]
 
 use crate::platform::{Platform, Reply, SendError};
-use crate::reply::Incoming;
+use crate::reply::{Incoming, Outgoing};
+use crate::routes::{MAX_BODY, too_large};
 use assessio_plugin::HttpRequest;
-use spin_sdk::http::{IntoResponse, Request, Response};
+use spin_sdk::http::{Fields, IncomingRequest, Method, OutgoingResponse, ResponseOutparam};
 use spin_sdk::http_component;
 use spin_sdk::key_value::Store;
 use std::cell::OnceCell;
@@ -86,29 +87,82 @@ impl Platform for Spin {
     }
 }
 
-#[http_component]
-async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
-    let spin = Spin { store: OnceCell::new(), bucket: OnceCell::new() };
-    let incoming = Incoming {
-        method: req.method().to_string().to_uppercase(),
-        path: req.path().to_string(),
-        query: req.query().to_string(),
-        headers: req
-            .headers()
-            .map(|(n, v)| (n.to_ascii_lowercase(), v.as_str().unwrap_or_default().to_string()))
-            .collect(),
-        body: req.into_body(),
+/// Reads the request, refusing a body over [`MAX_BODY`] before it is
+/// buffered: at once when `Content-Length` says so, else as soon as the
+/// stream passes the limit. (spin-sdk's `Request` would buffer any body
+/// whole first, and Spin itself sets no limit.)
+fn read_request(req: &IncomingRequest) -> Result<Incoming, Outgoing> {
+    let method = match req.method() {
+        Method::Get => "GET".to_string(),
+        Method::Head => "HEAD".into(),
+        Method::Post => "POST".into(),
+        Method::Put => "PUT".into(),
+        Method::Delete => "DELETE".into(),
+        Method::Connect => "CONNECT".into(),
+        Method::Options => "OPTIONS".into(),
+        Method::Trace => "TRACE".into(),
+        Method::Patch => "PATCH".into(),
+        Method::Other(other) => other.to_uppercase(),
     };
-    let out = crate::routes::handle(&spin, &incoming).await;
-    let mut response = Response::builder();
-    // The length up front: the answer leaves in one write with
-    // `Content-Length`, not as chunks.
-    response
-        .status(out.status)
-        .header("content-type", out.content_type)
-        .header("content-length", out.body.len().to_string());
-    if let Some(methods) = out.allow {
-        response.header("allow", methods);
+    let target = req.path_with_query().unwrap_or_else(|| "/".into());
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .entries()
+        .into_iter()
+        .map(|(n, v)| (n.to_ascii_lowercase(), String::from_utf8(v).unwrap_or_default()))
+        .collect();
+    let declared = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
     }
-    Ok(response.body(out.body).build())
+    let body = req.consume().map_err(|()| Outgoing::error(400, "the request body could not be read"))?;
+    let stream = body.stream().map_err(|()| Outgoing::error(400, "the request body could not be read"))?;
+    let mut bytes = Vec::new();
+    loop {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() > MAX_BODY {
+                    return Err(too_large());
+                }
+            }
+            Err(wasi::io::streams::StreamError::Closed) => break,
+            Err(_) => return Err(Outgoing::error(400, "the request body broke off")),
+        }
+    }
+    Ok(Incoming { method, path: path.to_string(), query: query.to_string(), headers, body: bytes })
+}
+
+/// Sends the answer in one piece, with its length up front (`Content-Length`,
+/// not chunks).
+async fn respond(out: ResponseOutparam, answer: Outgoing) {
+    let mut headers = vec![
+        ("content-type".to_string(), answer.content_type.as_bytes().to_vec()),
+        ("content-length".to_string(), answer.body.len().to_string().into_bytes()),
+    ];
+    if let Some(methods) = answer.allow {
+        headers.push(("allow".into(), methods.as_bytes().to_vec()));
+    }
+    let fields = match Fields::from_list(&headers) {
+        Ok(f) => f,
+        Err(e) => return eprintln!("the answer's headers were refused: {e:?}"),
+    };
+    let response = OutgoingResponse::new(fields);
+    if response.set_status_code(answer.status).is_err() {
+        return eprintln!("the answer's status {} was refused", answer.status);
+    }
+    if let Err(e) = out.set_with_body(response, answer.body).await {
+        eprintln!("the answer could not be sent: {e}");
+    }
+}
+
+#[http_component]
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    let spin = Spin { store: OnceCell::new(), bucket: OnceCell::new() };
+    let answer = match read_request(&req) {
+        Ok(incoming) => crate::routes::handle(&spin, &incoming).await,
+        Err(refusal) => refusal,
+    };
+    respond(out, answer).await;
 }

@@ -210,7 +210,7 @@ pub async fn packages_endpoint(p: &impl Platform, cfg: &Config, req: &Incoming) 
 /// "retry later" into a rejection once the order was kept too long, and a
 /// rejection is written to StackOne for the recruiter.
 pub async fn retry_kept(p: &impl Platform, cfg: &Config, pending: &PendingOrder, give_up: bool) -> Placement {
-    let rid = place::result_id(HUB, &pending.order.tenant, &pending.order.order_id);
+    let rid = cfg.result_id(HUB, &pending.order.tenant, &pending.order.order_id);
     let Some(hub) = &cfg.stackone else {
         let not_configured = Placement::RetryLater("hub not configured: stackone".into());
         return place::settle(p, &rid, not_configured, give_up);

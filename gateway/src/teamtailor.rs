@@ -202,7 +202,7 @@ pub async fn trigger_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) ->
         locale: &trigger.locale,
         update_url: Some(&trigger.update_url),
     };
-    let rid = place::result_id(HUB, company, &trigger.order.order_id);
+    let rid = cfg.result_id(HUB, company, &trigger.order.order_id);
     match place::place_or_keep(p, cfg, &order).await {
         Kept::Done(placement) => {
             report(p, hub, &trigger.update_url, &rid, &placement).await;
@@ -308,7 +308,7 @@ async fn progress(
 /// the partner result; `give_up` turns a further "retry later" into a
 /// rejection once the order was kept too long.
 pub async fn retry_kept(p: &impl Platform, cfg: &Config, pending: &PendingOrder, give_up: bool) -> Placement {
-    let rid = place::result_id(HUB, &pending.order.tenant, &pending.order.order_id);
+    let rid = cfg.result_id(HUB, &pending.order.tenant, &pending.order.order_id);
     let Some(hub) = &cfg.teamtailor else {
         let not_configured = Placement::RetryLater("hub not configured: teamtailor".into());
         return place::settle(p, &rid, not_configured, give_up);

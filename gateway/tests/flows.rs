@@ -203,6 +203,51 @@ fn a_result_is_written_back_once_and_a_failed_write_asks_assessio_to_retry() {
     assert_eq!(json_of(&status)["state"], "written-back");
 }
 
+/// Two customers, each with the integrator-api-key Assessio issued its own
+/// organisation, and keyed result ids: a result for one customer's order
+/// carrying the other's key is refused (403) and nothing is written; and
+/// the result id is not the one anybody can compute from the public ids.
+#[test]
+fn a_result_is_taken_only_with_the_key_of_the_orders_own_organisation() {
+    let mut p = fake();
+    p.vars.insert(
+        "tenants".into(),
+        json!({
+            "int-1": {"provider_key": "pk-org-1-xyz", "integrator_secret": "isecret-org-1-xyz",
+                      "default_locale": "sv-SE", "integrator_api_key": "org-1-api-key-xyz"},
+            "int-2": {"provider_key": "pk-org-2-xyz", "default_locale": "sv-SE",
+                      "integrator_api_key": "org-2-api-key-xyz"},
+        })
+        .to_string(),
+    );
+    p.vars.insert("result_id_key".into(), "result-id-key-xyz".into());
+    webhook(&p, &order("ord-1", Some("L")));
+    let rid = result_id_of(&p);
+    assert_ne!(rid, assessio_gateway::place::result_id("kombo", "int-1", "ord-1"), "not computable from public ids");
+    assert_eq!(rid, assessio_gateway::place::result_id_with(Some("result-id-key-xyz"), "kombo", "int-1", "ord-1"));
+    let result = json!({"resultId": rid, "score": 71, "subscores": {"Grit": 60},
+                        "assessmentReportUrl": "https://app.assessio.online/rep/1"})
+    .to_string();
+    let path = format!("/assessio/results/{rid}");
+    let post = |key: &str| {
+        let auth = format!("Bearer {key}");
+        block_on(routes::handle(&p, &request("POST", &path, &[("authorization", &auth)], result.as_bytes())))
+    };
+    assert_eq!(post("org-2-api-key-xyz").status, 403, "the other organisation's key");
+    assert_eq!(post(API_KEY).status, 403, "the shared key, where the organisation has its own");
+    assert_eq!(post("nobody's").status, 401);
+    assert!(p.sent.borrow().iter().all(|r| !r.url.ends_with("/result")), "nothing written");
+    assert_eq!(post("org-1-api-key-xyz").status, 200);
+    assert_eq!(p.sent.borrow().iter().filter(|r| r.url.ends_with("/result")).count(), 1);
+    // The keys and the id key are settings: never in an answer or the log.
+    let logs = p.logs.borrow().join("\n");
+    for secret in ["org-1-api-key-xyz", "org-2-api-key-xyz", "result-id-key-xyz"] {
+        assert!(!logs.contains(secret), "{secret} in the log");
+    }
+    let health = block_on(routes::handle(&p, &request("GET", "/health", &[], b"")));
+    assert_eq!(json_of(&health)["warnings"], json!([]), "keyed ids, nothing to warn of");
+}
+
 #[test]
 fn packages_are_synced_from_the_catalog() {
     let p = fake();

@@ -254,6 +254,26 @@ fn an_uncertain_send_on_the_order_endpoint_is_never_sent_again() {
     assert_eq!(assessio_bodies(&p).len(), 2);
     let health = p.call("GET", "/health", &[], b"");
     assert_eq!(body_of(&health)["orders"]["uncertain"], 2, "{}", support::text(&health));
+
+    // The operator looked at Assessio: ord-1 never arrived, ord-2 did.
+    let auth = format!("Bearer {OPERATOR}");
+    let settle = |order: &str, body: &str| {
+        p.call("POST", &format!("/orders/kombo/int-1/{order}/settle"), &[("authorization", &auth)], body.as_bytes())
+    };
+    assert_eq!(settle("ord-1", r#"{"placed": "no"}"#).status, 400);
+    assert_eq!(settle("ord-1", r#"{"placed": false}"#).status, 200);
+    let out = settle("ord-2", r#"{"placed": true}"#);
+    assert_eq!((out.status, body_of(&out)["state"].clone()), (200, json!("placed")), "{}", support::text(&out));
+    assert_eq!(settle("ord-2", r#"{"placed": true}"#).status, 409, "settled once");
+    assert_eq!(settle("ord-9", r#"{"placed": true}"#).status, 404);
+    let health = p.call("GET", "/health", &[], b"");
+    assert_eq!(body_of(&health)["orders"]["uncertain"], 0, "{}", support::text(&health));
+    // Not placed: the next delivery sends it again, as attempt 2.
+    let out = webhook(&p, &order);
+    assert_eq!((out.status, body_of(&out)["status"].clone()), (200, json!("placed")), "{}", support::text(&out));
+    assert_eq!(assessio_bodies(&p).len(), 3);
+    assert_eq!(webhook(&p, &other).status, 200, "placed, as the operator said: nothing sent");
+    assert_eq!(assessio_bodies(&p).len(), 3);
 }
 
 /// One documented nullable string, as an event may carry it.

@@ -388,11 +388,18 @@ fn records_and_tallies_have_the_documented_fields() {
         .map(|v| v.to_string().replace('"', ""))
         .collect();
     assert_eq!(keys(&serialised), required);
-    let states: Vec<Value> =
-        [State::Placing, State::Placed, State::Rejected, State::Retrying, State::ResultReceived, State::WrittenBack]
-            .iter()
-            .map(|s| serde_json::to_value(s).expect("serialises"))
-            .collect();
+    let states: Vec<Value> = [
+        State::Placing,
+        State::Placed,
+        State::Rejected,
+        State::Retrying,
+        State::Uncertain,
+        State::ResultReceived,
+        State::WrittenBack,
+    ]
+    .iter()
+    .map(|s| serde_json::to_value(s).expect("serialises"))
+    .collect();
     assert_eq!(Value::Array(states), schemas["OrderState"]["enum"]);
 
     let example = &operation(&spec, ORDERS, "get")["responses"]["200"]["content"]["application/json"]["example"];
@@ -451,6 +458,7 @@ fn offline(configured: bool) -> Memory {
         ("operator_token", OPERATOR.into()),
         ("tenants", tenants.to_string()),
         ("teamtailor_api_key", "teamtailor-api-key-xyz".into()),
+        ("teamtailor_allow_unsigned", "true".into()),
         ("teamtailor_tenants", json!({ TT_COMPANY: tt_org }).to_string()),
         ("stackone_api_key", "stackone-api-key-xyz".into()),
         ("stackone_webhook_secret", STACKONE_SECRET.into()),

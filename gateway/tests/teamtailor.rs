@@ -311,8 +311,19 @@ fn bad_credentials_and_bad_signatures_are_refused_and_nothing_is_sent() {
 }
 
 #[test]
-fn without_a_signature_secret_the_provider_key_is_enough() {
+fn without_a_signature_secret_teamtailor_is_off_unless_unsigned_is_allowed_and_health_says_so() {
+    // Refused as a setting: the provider key alone is not taken silently.
     let p = Memory::new(vars(false));
+    let health = p.call("GET", "/health", &[], b"");
+    assert_eq!(health.status, 503, "{}", text(&health));
+    assert_eq!(json_of(&health)["setting"], "teamtailor_signature_secret");
+    let mut unsigned = vars(false);
+    unsigned.push(("teamtailor_allow_unsigned", "true".into()));
+    let p = Memory::new(unsigned);
+    let health = p.call("GET", "/health", &[], b"");
+    assert_eq!(health.status, 200, "{}", text(&health));
+    let warnings = json_of(&health)["warnings"].to_string();
+    assert!(warnings.contains("teamtailor_allow_unsigned"), "{warnings}");
     p.script(|_| reply(200, "{}"));
     let auth = format!("Bearer {PROVIDER_KEY}");
     let out = p.call(

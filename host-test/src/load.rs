@@ -168,6 +168,11 @@ pub struct Ledger {
     pub placed_and_written_once: usize,
     /// Orders rejected with the reason in Kombo, never sent to Assessio.
     pub rejected_with_reason: usize,
+    /// Orders sent once into a fault that hid the outcome (a 500, a cut
+    /// connection) and not taken by Assessio: the gateway records them
+    /// `uncertain` and never sends them again on the plain endpoint; Kombo
+    /// keeps them open for an operator to settle. Never doubled, never lost.
+    pub held_uncertain: usize,
     /// Result ids Assessio accepted more than once.
     pub duplicate_assessio_orders: usize,
     /// Kombo orders with more than one result write.
@@ -519,7 +524,7 @@ fn check_ledger(rig: &Rig, prepared: &[Prepared], records: &HashMap<String, Opti
         }
     };
     let kombo: HashMap<String, _> = rig.kombo.orders().into_iter().map(|o| (o.id.clone(), o)).collect();
-    let (mut placed, mut rejected, mut doubles) = (0, 0, 0);
+    let (mut placed, mut rejected, mut doubles, mut uncertain) = (0, 0, 0, 0);
     for p in prepared {
         let Some(Some(record)) = records.get(&p.order_id) else { continue };
         let Some(o) = kombo.get(&p.order_id) else {
@@ -543,6 +548,10 @@ fn check_ledger(rig: &Rig, prepared: &[Prepared], records: &HashMap<String, Opti
         if o.result_writes.len() > 1 {
             doubles += 1;
         }
+        if state == "uncertain" && at_assessio == 0 && o.status == OrderStatus::Open && o.result_writes.is_empty() {
+            uncertain += 1;
+            continue;
+        }
         if o.status == OrderStatus::Completed
             && o.result_writes.len() == 1
             && at_assessio == 1
@@ -560,6 +569,7 @@ fn check_ledger(rig: &Rig, prepared: &[Prepared], records: &HashMap<String, Opti
     }
     ledger.placed_and_written_once = placed;
     ledger.rejected_with_reason = rejected;
+    ledger.held_uncertain = uncertain;
     ledger.double_writes = doubles;
     if ledger.duplicate_assessio_orders > 0 {
         ledger
@@ -647,8 +657,9 @@ pub fn print_table(r: &LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
     )?;
     writeln!(
         out,
-        "| ledger | {} placed once and written back once; {} rejected with a reason; {} never sent (cancelled) |",
-        l.placed_and_written_once, l.rejected_with_reason, l.never_sent
+        "| ledger | {} placed once and written back once; {} rejected with a reason; {} uncertain, held for the \
+         operator (sent once into a fault that hid the outcome); {} never sent (cancelled) |",
+        l.placed_and_written_once, l.rejected_with_reason, l.held_uncertain, l.never_sent
     )?;
     writeln!(
         out,

@@ -151,7 +151,9 @@ async fn an_order_that_arrives_while_assessio_is_down_is_placed_by_reconcile() {
     let kv = KvDir::new("stackone", "assessio-down");
     let stack = start(StackOptions { auto_complete: None, ..options(&kv) }).await;
     let faults = stack.assessio.faults();
-    faults.set(assessio_route::ORDER, FaultPlan::new().always(FaultAction::Drop));
+    // Down, and saying so (a cut connection would leave the order uncertain,
+    // not re-sent: see tests/spin_exactly_once.rs).
+    faults.set(assessio_route::ORDER, FaultPlan::new().always(FaultAction::Status(503)));
     let sent = stack.stackone.place_order(order("later@example.com")).await.unwrap();
     assert!(sent.is_success(), "kept, not lost: {:?} {}", sent.status, String::from_utf8_lossy(&sent.body));
     assert_eq!(stack.assessio.order_count(), 0);

@@ -12,6 +12,18 @@
 //!    accepted the first orders: none doubled, each of those `uncertain`
 //!    (a 202, counted in `/health`), and a redelivery sends nothing.
 //!
+//! 3. an instance killed (`SIGKILL`) while Assessio holds the answer to an
+//!    order it accepted, and started again on the same Redis: the order is
+//!    "being placed" on every instance for the in-flight window, then
+//!    `uncertain`, and never sent twice; an Assessio that never answers at
+//!    all is given up on at the first-byte deadline, with the order
+//!    uncertain, not waited on for minutes.
+//!
+//! And on one instance: a body over the gateway's 1 MiB limit is refused
+//! before it is read (Spin itself sets no limit): a `Content-Length` of
+//! 1 GiB is answered 413 with no body sent, a chunked body as soon as it
+//! passes the limit.
+//!
 //! Each run prints one row of the table in `docs/reliability.md`. Spin is
 //! found through `SPIN_BIN` or `PATH` and Redis through `PATH`
 //! (`redis-server`, which `.ci/run` installs); without them the test says
@@ -98,10 +110,12 @@ async fn upstreams() -> Upstreams {
         AssessioSim::start(AssessioConfig { auto_complete: None, ..AssessioConfig::new(vec![organisation]) })
             .await
             .expect("the Assessio simulator starts");
-    let kombo =
-        KomboSim::start(KomboConfig::new(secrets::KOMBO_API_KEY, &[INTEGRATION], secrets::KOMBO_WEBHOOK_SECRET))
-            .await
-            .expect("the Kombo simulator starts");
+    // Kombo waits long enough for the gateway's own deadlines to show.
+    let kombo = KomboConfig {
+        webhook_timeout: Duration::from_secs(30),
+        ..KomboConfig::new(secrets::KOMBO_API_KEY, &[INTEGRATION], secrets::KOMBO_WEBHOOK_SECRET)
+    };
+    let kombo = KomboSim::start(kombo).await.expect("the Kombo simulator starts");
     Upstreams { assessio, kombo }
 }
 
@@ -127,16 +141,19 @@ fn variables(up: &Upstreams) -> Vec<(String, String)> {
     .collect()
 }
 
-/// Two instances of the root `spin.toml` on real Spin sharing `redis`.
-fn instances(up: &Upstreams, redis: &Redis, dir: &Path) -> Option<[RealSpin; 2]> {
+/// An instance of the root `spin.toml` on real Spin with its store on `redis`.
+fn instance(up: &Upstreams, redis: &Redis, dir: &Path) -> Option<RealSpin> {
     locate::ensure_component_built("assessio-gateway", "release").expect("building the gateway");
     let manifest = locate::workspace_root().join("spin.toml");
     let config = runtime_config(dir, redis);
     let vars = variables(up);
     let envs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let a = RealSpin::start(&manifest, &envs, Some(&config))?;
-    let b = RealSpin::start(&manifest, &envs, Some(&config))?;
-    Some([a, b])
+    RealSpin::start(&manifest, &envs, Some(&config))
+}
+
+/// Two instances sharing `redis`.
+fn instances(up: &Upstreams, redis: &Redis, dir: &Path) -> Option<[RealSpin; 2]> {
+    Some([instance(up, redis, dir)?, instance(up, redis, dir)?])
 }
 
 /// What one run found, as a row of `docs/reliability.md`.
@@ -273,4 +290,105 @@ async fn get_json(url: &str) -> Value {
     let client = assessio_host::sim::http::HttpClient::new(Duration::from_secs(10));
     let r = client.request(http::Method::GET, url, &[], Vec::new()).await.expect("the gateway answers");
     r.json().expect("JSON")
+}
+
+/// Writes `head` and then `chunks` (each a chunk of a chunked body, if any)
+/// to `addr`, and reads the status line of the answer, within 20 s.
+fn status_after(addr: std::net::SocketAddr, head: &str, chunks: usize) -> String {
+    use std::io::{BufRead as _, BufReader};
+    let mut stream = TcpStream::connect(addr).expect("connects");
+    stream.set_read_timeout(Some(Duration::from_secs(20))).expect("a timeout");
+    stream.set_write_timeout(Some(Duration::from_secs(20))).expect("a timeout");
+    stream.write_all(head.as_bytes()).expect("the head is sent");
+    let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "x".repeat(64 * 1024));
+    for _ in 0..chunks {
+        // The gateway may answer and close before every chunk is written.
+        if stream.write_all(chunk.as_bytes()).is_err() {
+            break;
+        }
+    }
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).expect("an answer within 20 s");
+    line.trim_end().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_body_is_refused_before_it_is_read() {
+    let up = upstreams().await;
+    locate::ensure_component_built("assessio-gateway", "release").expect("building the gateway");
+    let manifest = locate::workspace_root().join("spin.toml");
+    let vars = variables(&up);
+    let envs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let Some(spin) = RealSpin::start(&manifest, &envs, None) else { return };
+    let addr = spin.addr();
+    let declared = "POST /kombo/webhook HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n\
+                    Content-Length: 1073741824\r\n\r\n";
+    let answer = tokio::task::spawn_blocking(move || status_after(addr, declared, 0)).await.expect("joined");
+    assert!(answer.starts_with("HTTP/1.1 413"), "a declared 1 GiB, nothing sent: {answer}\n{}", spin.log());
+    let chunked = "POST /kombo/webhook HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n\
+                   Transfer-Encoding: chunked\r\n\r\n";
+    // 32 chunks of 64 KiB: 2 MiB, never terminated.
+    let answer = tokio::task::spawn_blocking(move || status_after(addr, chunked, 32)).await.expect("joined");
+    assert!(answer.starts_with("HTTP/1.1 413"), "a chunked 2 MiB: {answer}\n{}", spin.log());
+}
+
+/// The gateway's in-flight window (`records::IN_FLIGHT_SECONDS`) plus a
+/// margin for its one-second clock.
+const IN_FLIGHT: Duration = Duration::from_secs(32);
+
+/// The gateway's first-byte deadline (`platform::FIRST_BYTE_TIMEOUT_MS`),
+/// plus the rest of a request's work and a loaded machine's slack.
+const FIRST_BYTE: Duration = Duration::from_secs(15);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_instance_and_a_silent_assessio_block_nobody_past_the_deadlines() {
+    let Some(redis) = Redis::start() else { return };
+    let dir = KvDir::new("spin-exactly-once", "killed");
+    let up = Arc::new(upstreams().await);
+    let Some([a, b]) = instances(&up, &redis, &dir.0) else { return };
+    let hook = |spin: &RealSpin| format!("{}/kombo/webhook", spin.url(""));
+
+    // Assessio accepts the order and holds its answer; the instance
+    // sending it is killed meanwhile, and started again.
+    up.assessio.faults().set(assessio_route::ORDER, FaultPlan::new().next_action(1, FaultAction::HangAfterHandling));
+    let order = NewOrder::example(INTEGRATION, &demo_package(), "killed@example.com");
+    let id = up.kombo.create_order(order).expect("the order is created");
+    let sending = {
+        let (up, id, url) = (Arc::clone(&up), id.clone(), hook(&a));
+        tokio::spawn(async move { up.kombo.deliver_to(&id, &url).await })
+    };
+    let started = Instant::now();
+    while up.assessio.order_count() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "Assessio never got the order\n{}", a.log());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let killed = Instant::now();
+    drop(a);
+    let cut = sending.await.expect("joined").expect("delivered");
+    assert_eq!(cut.status, None, "the killed instance never answered: {cut:?}");
+    let a2 = instance(&up, &redis, &dir.0).expect("Spin starts again");
+
+    let during = up.kombo.deliver_to(&id, &hook(&b)).await.expect("delivered");
+    assert_eq!(during.status, Some(503), "being placed: {:?}", String::from_utf8_lossy(&during.body));
+    tokio::time::sleep(IN_FLIGHT.saturating_sub(killed.elapsed())).await;
+    for spin in [&a2, &b] {
+        let after = up.kombo.deliver_to(&id, &hook(spin)).await.expect("delivered");
+        assert_eq!(after.status, Some(202), "uncertain: {:?}\n{}", String::from_utf8_lossy(&after.body), spin.log());
+    }
+    assert_eq!(up.assessio.attempt_count(), 1, "sent once, by the killed instance");
+    println!("killed mid-order: uncertain {:.0} s after the kill, sent once", killed.elapsed().as_secs_f64());
+
+    // Assessio takes the request and never answers: the first-byte
+    // deadline ends the wait, and the order is uncertain.
+    up.assessio.faults().set(assessio_route::ORDER, FaultPlan::new().next_action(1, FaultAction::Hang));
+    let order = NewOrder::example(INTEGRATION, &demo_package(), "silent@example.com");
+    let id = up.kombo.create_order(order).expect("the order is created");
+    let asked = Instant::now();
+    let answer = up.kombo.deliver_to(&id, &hook(&b)).await.expect("delivered");
+    let waited = asked.elapsed();
+    assert_eq!(answer.status, Some(202), "{:?}\n{}", String::from_utf8_lossy(&answer.body), b.log());
+    assert!(String::from_utf8_lossy(&answer.body).contains("uncertain"));
+    assert!(waited + Duration::from_secs(1) >= FIRST_BYTE, "answered in {waited:?}, before the deadline?");
+    println!("silent Assessio: answered after {:.1} s (first-byte deadline 15 s)", waited.as_secs_f64());
+    drop((a2, b));
 }

@@ -109,6 +109,9 @@ impl RealSpin {
         // for reading.
         command.env_remove("RUST_BACKTRACE").env_remove("RUST_LIB_BACKTRACE");
         command.envs(envs.iter().copied()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        // A group of its own, so that dropping the handle can stop the
+        // trigger process `spin up` starts, too.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command.spawn().map_err(|e| format!("running {}: {e}", bin.display()))?;
         let log = Arc::new(Mutex::new(Vec::new()));
         if let Some(out) = child.stdout.take() {
@@ -158,7 +161,13 @@ impl RealSpin {
 }
 
 impl Drop for RealSpin {
+    /// Kills the whole process group: `spin up` runs the HTTP trigger as a
+    /// child process (`spin trigger http`), which would outlive `spin up`
+    /// alone, still serving, still holding its port.
     fn drop(&mut self) {
+        if let Some(group) = rustix::process::Pid::from_raw(self.child.id().cast_signed()) {
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.state_dir);
