@@ -39,64 +39,16 @@ use assessio_host::sim::{FaultAction, FaultPlan, NewOrder};
 use assessio_host::stack::{INTEGRATION, demo_package, secrets};
 use serde_json::{Value, json};
 use std::io::Write as _;
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::KvDir;
 use support::real_spin::RealSpin;
+use support::redis::{Redis, runtime_config};
 
 const ORDERS: usize = 30;
 const DELIVERIES: usize = 4;
-
-/// A `redis-server` of the test's own on a free loopback port, without
-/// persistence, killed on drop.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Redis {
-    fn start() -> Option<Self> {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let Some(bin) = std::env::split_paths(&path).map(|d| d.join("redis-server")).find(|c| c.is_file()) else {
-            let why = "redis-server not found on PATH (Debian: apt-get install redis-server)";
-            assert!(!RealSpin::required(), "ASSESSIO_REQUIRE_SPIN=1 but {why}");
-            let _ = writeln!(std::io::stderr(), "SKIPPED: {}: {why}", std::thread::current().name().unwrap_or("test"));
-            return None;
-        };
-        let port =
-            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).expect("a free port").port();
-        let child = Command::new(bin)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server runs");
-        let started = Instant::now();
-        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "redis-server did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(Self { child, port })
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The app's `default` store on that Redis.
-fn runtime_config(dir: &Path, redis: &Redis) -> PathBuf {
-    let path = dir.join("runtime-config.toml");
-    let text = format!("[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:{}\"\n", redis.port);
-    std::fs::write(&path, text).expect("writing the runtime config");
-    path
-}
 
 struct Upstreams {
     assessio: AssessioSim,
@@ -330,6 +282,13 @@ async fn an_oversized_body_is_refused_before_it_is_read() {
     // 32 chunks of 64 KiB: 2 MiB, never terminated.
     let answer = tokio::task::spawn_blocking(move || status_after(addr, chunked, 32)).await.expect("joined");
     assert!(answer.starts_with("HTTP/1.1 413"), "a chunked 2 MiB: {answer}\n{}", spin.log());
+    // This instance keeps its store in Spin's default SQLite: the atomics
+    // work there too (`/health` reads the uncertain count with one).
+    let health = get_json(&spin.url("/health")).await;
+    assert_eq!(health["orders"]["uncertain"], 0, "{health}\n{}", spin.log());
+    let id = up.kombo.create_order(NewOrder::example(INTEGRATION, &demo_package(), "sqlite@example.com")).unwrap();
+    let placed = up.kombo.deliver_to(&id, &spin.url("/kombo/webhook")).await.expect("delivered");
+    assert_eq!(placed.status, Some(200), "{:?}\n{}", String::from_utf8_lossy(&placed.body), spin.log());
 }
 
 /// The gateway's in-flight window (`records::IN_FLIGHT_SECONDS`) plus a

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub mod real_spin;
+pub mod redis;
 pub mod sim;
 
 /// A key-value directory of its own, removed when the test ends (pass or fail).
