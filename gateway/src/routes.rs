@@ -134,16 +134,19 @@ fn health(p: &impl Platform, cfg: &Config) -> Outgoing {
     )
 }
 
+/// The settle route's body.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settle {
+    /// Whether Assessio has the order.
+    placed: bool,
+}
+
 /// `POST /orders/{hub}/{tenant}/{order}/settle` with `{"placed": bool}`:
 /// an operator settles an uncertain order (see [`place::settle_uncertain`]).
 fn settle(p: &impl Platform, cfg: &Config, req: &Incoming, hub: &str, tenant: &str, order_id: &str) -> Outgoing {
     if ![kombo::HUB, teamtailor::HUB, stackone::HUB].contains(&hub) {
         return Outgoing::error(404, "no such hub: use kombo, teamtailor or stackone");
-    }
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Settle {
-        placed: bool,
     }
     let Ok(Settle { placed }) = serde_json::from_slice::<Settle>(&req.body) else {
         return Outgoing::error(400, "the body must be {\"placed\": true} or {\"placed\": false}");
