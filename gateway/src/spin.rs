@@ -18,6 +18,7 @@ use spin_sdk::key_value::Store;
 use std::cell::OnceCell;
 
 mod outbound;
+mod stream;
 
 struct Spin {
     store: OnceCell<Result<Store, String>>,
@@ -118,19 +119,11 @@ fn read_request(req: &IncomingRequest) -> Result<Incoming, Outgoing> {
     }
     let body = req.consume().map_err(|()| Outgoing::error(400, "the request body could not be read"))?;
     let stream = body.stream().map_err(|()| Outgoing::error(400, "the request body could not be read"))?;
-    let mut bytes = Vec::new();
-    loop {
-        match stream.blocking_read(64 * 1024) {
-            Ok(chunk) => {
-                bytes.extend_from_slice(&chunk);
-                if bytes.len() > MAX_BODY {
-                    return Err(too_large());
-                }
-            }
-            Err(wasi::io::streams::StreamError::Closed) => break,
-            Err(_) => return Err(Outgoing::error(400, "the request body broke off")),
-        }
-    }
+    let bytes = match stream::read_capped(&stream, MAX_BODY) {
+        Ok(bytes) => bytes,
+        Err(stream::ReadError::TooLarge) => return Err(too_large()),
+        Err(stream::ReadError::Broken(_)) => return Err(Outgoing::error(400, "the request body broke off")),
+    };
     Ok(Incoming { method, path: path.to_string(), query: query.to_string(), headers, body: bytes })
 }
 

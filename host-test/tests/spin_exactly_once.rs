@@ -108,6 +108,16 @@ fn instances(up: &Upstreams, redis: &Redis, dir: &Path) -> Option<[RealSpin; 2]>
     Some([instance(up, redis, dir)?, instance(up, redis, dir)?])
 }
 
+/// A Redis, the upstreams, and two instances sharing that Redis; `None`
+/// (after a `SKIPPED:` line) where Spin or Redis is missing.
+async fn two_instances(test: &str) -> Option<(Redis, KvDir, Arc<Upstreams>, [RealSpin; 2])> {
+    let redis = Redis::start()?;
+    let dir = KvDir::new("spin-exactly-once", test);
+    let up = Arc::new(upstreams().await);
+    let spins = instances(&up, &redis, &dir.0)?;
+    Some((redis, dir, up, spins))
+}
+
 /// What one run found, as a row of `docs/reliability.md`.
 #[derive(Debug, Default)]
 struct Row {
@@ -201,10 +211,8 @@ async fn burst(up: &Arc<Upstreams>, urls: [String; 2], prefix: &str) -> (Row, Ve
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_spin_instances_sharing_redis_place_each_order_exactly_once() {
-    let Some(redis) = Redis::start() else { return };
-    let dir = KvDir::new("spin-exactly-once", "burst");
-    let up = Arc::new(upstreams().await);
-    let Some([a, b]) = instances(&up, &redis, &dir.0) else { return };
+    // Redis and the directory live as long as the instances.
+    let Some((_redis, _dir, up, [a, b])) = two_instances("burst").await else { return };
     let urls = [a.url(""), b.url("")];
     let logs = || format!("--- instance A:\n{}\n--- instance B:\n{}", a.log(), b.log());
 
@@ -301,10 +309,7 @@ const FIRST_BYTE: Duration = Duration::from_secs(15);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_instance_and_a_silent_assessio_block_nobody_past_the_deadlines() {
-    let Some(redis) = Redis::start() else { return };
-    let dir = KvDir::new("spin-exactly-once", "killed");
-    let up = Arc::new(upstreams().await);
-    let Some([a, b]) = instances(&up, &redis, &dir.0) else { return };
+    let Some((redis, dir, up, [a, b])) = two_instances("killed").await else { return };
     let hook = |spin: &RealSpin| format!("{}/kombo/webhook", spin.url(""));
 
     // Assessio accepts the order and holds its answer; the instance

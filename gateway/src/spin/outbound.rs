@@ -118,19 +118,12 @@ fn write_body(body: OutgoingBody, bytes: &[u8]) -> Result<(), String> {
 fn read_body(incoming: &IncomingBody) -> Result<Vec<u8>, SendError> {
     let stream =
         incoming.stream().map_err(|()| SendError::maybe_sent("the answer's body stream could not be opened"))?;
-    let mut body = Vec::new();
-    loop {
-        match stream.blocking_read(64 * 1024) {
-            Ok(bytes) => {
-                body.extend_from_slice(&bytes);
-                if body.len() > MAX_REPLY_BYTES {
-                    return Err(SendError::maybe_sent(format!("the answer is over {MAX_REPLY_BYTES} bytes")));
-                }
-            }
-            Err(StreamError::Closed) => return Ok(body),
-            Err(e) => return Err(SendError::maybe_sent(format!("the answer broke off: {}", stream_error(&e)))),
+    super::stream::read_capped(&stream, MAX_REPLY_BYTES).map_err(|e| match e {
+        super::stream::ReadError::TooLarge => {
+            SendError::maybe_sent(format!("the answer is over {MAX_REPLY_BYTES} bytes"))
         }
-    }
+        super::stream::ReadError::Broken(e) => SendError::maybe_sent(format!("the answer broke off: {e}")),
+    })
 }
 
 fn stream_error(e: &StreamError) -> String {
