@@ -11,7 +11,9 @@
 //! request: the status is HTTP's, a JSON answer is JSON, no secret appears in
 //! an answer or a log line unless the input itself carried it, operator
 //! routes refuse without the token, nothing is sent outside the configured
-//! origins, and no order is sent to Assessio again once Assessio took it.
+//! origins, no order is sent to Assessio again once Assessio took it, and
+//! none after a send of unknown outcome (a connection cut after sending, a
+//! 5xx other than 503) unless an operator settled it.
 //!
 //! The configuration target checks that a setting's refusal and the loaded
 //! configuration's `Debug` never carry a secret, and that they do not depend
@@ -24,7 +26,7 @@
 use crate::harness::CANARY;
 use arbitrary::Arbitrary;
 use assessio_gateway::config::{Config, Tenant, names};
-use assessio_gateway::platform::{Platform, Reply};
+use assessio_gateway::platform::{Platform, Reply, SendError, Sent};
 use assessio_gateway::reply::{Incoming, Outgoing};
 use assessio_plugin::HttpRequest;
 use base64::Engine as _;
@@ -104,7 +106,7 @@ struct Memory {
     kv_failures: BTreeSet<u32>,
     upstream: RefCell<Vec<Upstream>>,
     /// Every request sent, with the answer it got.
-    sent: RefCell<Vec<(HttpRequest, Result<Reply, String>)>>,
+    sent: RefCell<Vec<(HttpRequest, Result<Reply, SendError>)>>,
     logs: RefCell<Vec<String>>,
     clock: Cell<i64>,
     ids: Cell<u64>,
@@ -167,18 +169,31 @@ impl Platform for Memory {
         self.kv.borrow_mut().remove(key);
         Ok(())
     }
+    /// Eight bytes little-endian, as Spin's `SQLite` store keeps counters.
+    fn kv_increment(&self, key: &str, delta: i64) -> Result<i64, String> {
+        self.kv_op()?;
+        let mut kv = self.kv.borrow_mut();
+        let current = match kv.get(key) {
+            None => 0,
+            Some(v) => i64::from_le_bytes(<[u8; 8]>::try_from(v.as_slice()).map_err(|_| "not a counter".to_string())?),
+        };
+        let next = current.checked_add(delta).ok_or("the counter would overflow")?;
+        kv.insert(key.into(), next.to_le_bytes().to_vec());
+        Ok(next)
+    }
     fn unique_id(&self) -> String {
         self.ids.set(self.ids.get() + 1);
         format!("id-{}", self.ids.get())
     }
-    async fn send(&self, request: &HttpRequest) -> Result<Reply, String> {
+    async fn send(&self, request: &HttpRequest) -> Result<Reply, SendError> {
         let next = {
             let mut script = self.upstream.borrow_mut();
             if script.is_empty() { Upstream::Default } else { script.remove(0) }
         };
         let reply = match next {
             Upstream::Default => Ok(Self::default_reply(request)),
-            Upstream::Refused => Err("connection refused (scripted)".into()),
+            Upstream::Refused => Err(SendError::not_sent("connection refused (scripted)")),
+            Upstream::CutOff => Err(SendError::maybe_sent("the connection dropped after sending (scripted)")),
             Upstream::Status(status, body) => Ok(Reply { status: 100 + status % 500, body }),
             Upstream::Example(status, i) => {
                 Ok(Reply { status: 100 + status % 500, body: EXAMPLES[usize::from(i) % EXAMPLES.len()].to_vec() })
@@ -209,8 +224,10 @@ fn block_on<F: Future>(f: F) -> F::Output {
 pub enum Upstream {
     /// The endpoint's usual success.
     Default,
-    /// No answer at all.
+    /// No connection: the request never left.
     Refused,
+    /// The connection dropped once the request was out: it may have arrived.
+    CutOff,
     /// This status (100 + n % 500) and body.
     Status(u16, Vec<u8>),
     /// This status with one of the example payloads.
@@ -455,6 +472,7 @@ pub fn router(input: &RouterInput) {
         p.upstream.borrow_mut().extend(exchange.upstream.iter().take(16).map(|u| match u {
             Upstream::Default => Upstream::Default,
             Upstream::Refused => Upstream::Refused,
+            Upstream::CutOff => Upstream::CutOff,
             Upstream::Status(s, b) => Upstream::Status(*s, b.clone()),
             Upstream::Example(s, i) => Upstream::Example(*s, *i),
         }));
@@ -508,9 +526,14 @@ fn assert_no_secret(secrets: &BTreeSet<String>, shown: &[u8], inputs: &[u8]) {
 }
 
 /// Everything sent stays within the configured origins, and no order goes to
-/// Assessio again after Assessio accepted it (or said it already had it).
+/// Assessio again after Assessio accepted it (or said it already had it),
+/// nor, on the plain order endpoint these settings use, after a send whose
+/// outcome was unknown (the connection dropped after sending, or a 5xx
+/// other than 503), unless an operator settled it as not placed.
 fn check_sent(p: &Memory) {
+    let settled = p.logs.borrow().iter().any(|l| l.contains("settled by the operator"));
     let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut uncertain: BTreeSet<String> = BTreeSet::new();
     for (request, reply) in p.sent.borrow().iter() {
         let inside = [ASSESSIO, KOMBO, TEAMTAILOR, STACKONE]
             .iter()
@@ -522,8 +545,18 @@ fn check_sent(p: &Memory) {
         let body: Value = serde_json::from_slice(&request.body).expect("orders are JSON");
         let id = body["resultId"].as_str().expect("orders carry a result id").to_string();
         assert!(!taken.contains(&id), "result {id} ordered again after Assessio took it");
-        if reply.as_ref().is_ok_and(|r| (200..300).contains(&r.status) || r.status == 409) {
-            taken.insert(id);
+        assert!(settled || !uncertain.contains(&id), "result {id} ordered again after a send of unknown outcome");
+        match reply {
+            Ok(r) if (200..300).contains(&r.status) || r.status == 409 => {
+                taken.insert(id);
+            }
+            Ok(r) if r.status >= 500 && r.status != 503 => {
+                uncertain.insert(id);
+            }
+            Err(e) if e.sent == Sent::Maybe => {
+                uncertain.insert(id);
+            }
+            _ => {}
         }
     }
 }

@@ -7,6 +7,7 @@
 //! API key, and an enabled hub must be configured completely, so that a
 //! deployment never half-serves a hub. At least one hub must be enabled.
 
+use crate::hub::Hub;
 use crate::platform::Platform;
 use assessio_plugin::hubs::stackone::StackOneApi;
 use std::collections::BTreeMap;
@@ -478,22 +479,21 @@ impl Config {
 
     /// The result id of a hub's order: the key of its record, and the id
     /// Assessio echoes with the result. Keyed with `result_id_key` when set.
-    pub fn result_id(&self, hub: &str, tenant: &str, order_id: &str) -> String {
+    pub fn result_id(&self, hub: Hub, tenant: &str, order_id: &str) -> String {
         crate::place::result_id_with(self.result_id_key.as_deref(), hub, tenant, order_id)
     }
 
     /// The organisation of a hub's customer, if configured.
-    pub fn tenant(&self, hub: &str, tenant: &str) -> Option<&Tenant> {
+    pub fn tenant(&self, hub: Hub, tenant: &str) -> Option<&Tenant> {
         match hub {
-            "kombo" => self.kombo.as_ref()?.tenants.get(tenant),
-            "teamtailor" => self.teamtailor.as_ref()?.tenants.get(tenant)?.assessio.as_ref(),
-            "stackone" => self.stackone.as_ref()?.tenants.get(tenant),
-            _ => None,
+            Hub::Kombo => self.kombo.as_ref()?.tenants.get(tenant),
+            Hub::Teamtailor => self.teamtailor.as_ref()?.tenants.get(tenant)?.assessio.as_ref(),
+            Hub::StackOne => self.stackone.as_ref()?.tenants.get(tenant),
         }
     }
 
     /// The integrator-api-key a result for this customer's order must carry.
-    pub fn integrator_api_key_for(&self, hub: &str, tenant: &str) -> &str {
+    pub fn integrator_api_key_for(&self, hub: Hub, tenant: &str) -> &str {
         self.tenant(hub, tenant).and_then(|t| t.integrator_api_key.as_deref()).unwrap_or(&self.integrator_api_key)
     }
 
@@ -537,12 +537,15 @@ impl Config {
     }
 
     /// Which hubs are on, with how many customers each, for `/health`.
-    pub fn hubs(&self) -> [(&'static str, Option<usize>); 3] {
-        [
-            ("kombo", self.kombo.as_ref().map(|k| k.tenants.len())),
-            ("teamtailor", self.teamtailor.as_ref().map(|t| t.tenants.len())),
-            ("stackone", self.stackone.as_ref().map(|s| s.tenants.len())),
-        ]
+    pub fn hubs(&self) -> [(Hub, Option<usize>); 3] {
+        Hub::ALL.map(|hub| {
+            let tenants = match hub {
+                Hub::Kombo => self.kombo.as_ref().map(|k| k.tenants.len()),
+                Hub::Teamtailor => self.teamtailor.as_ref().map(|t| t.tenants.len()),
+                Hub::StackOne => self.stackone.as_ref().map(|s| s.tenants.len()),
+            };
+            (hub, tenants)
+        })
     }
 
     /// Every secret in the configuration, so tests can scan output for them.

@@ -26,6 +26,7 @@
 //! is readable and placed (see `assessio_plugin::hubs::kombo`).
 
 use crate::config::{Config, KomboHub, Tenant};
+use crate::hub::Hub;
 use crate::place::{Order, lens_and_locale, place};
 use crate::platform::Platform;
 use crate::reply::{Incoming, Outgoing};
@@ -37,7 +38,7 @@ use std::collections::BTreeMap;
 pub use crate::place::Placement;
 
 /// The hub's name in records and ids.
-pub const HUB: &str = "kombo";
+pub const HUB: Hub = Hub::Kombo;
 /// Open orders fetched per page.
 const PAGE_SIZE: u8 = 100;
 /// A bound on pages per integration, against a cursor that never ends.

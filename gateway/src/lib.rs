@@ -17,6 +17,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod hub;
 pub mod kombo;
 pub mod place;
 pub mod platform;

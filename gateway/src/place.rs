@@ -8,6 +8,7 @@
 //! cannot take it yet.
 
 use crate::config::{Config, Tenant};
+use crate::hub::Hub;
 use crate::platform::{Platform, Sent};
 use crate::records::{self, OrderRecord, PendingOrder, State};
 use assessio_plugin::hubs::{HubOrder, parse_package_id, recruiter_message};
@@ -39,8 +40,8 @@ pub enum Placement {
 /// lens and locale chosen for it.
 #[derive(Debug, Clone, Copy)]
 pub struct Order<'a> {
-    /// The hub's name in records and ids (`kombo`, `teamtailor`, `stackone`).
-    pub hub: &'a str,
+    /// The hub the order came from.
+    pub hub: Hub,
     /// The customer's Assessio organisation.
     pub tenant: &'a Tenant,
     /// The order, minimised.
@@ -63,14 +64,14 @@ pub fn lens_and_locale<'a>(package_id: &'a str, tenant: &'a Tenant) -> Option<(&
 
 /// The result id of a hub's order when no `result_id_key` is set (see
 /// [`Config::result_id`], which every flow uses).
-pub fn result_id(hub: &str, tenant: &str, order_id: &str) -> String {
+pub fn result_id(hub: Hub, tenant: &str, order_id: &str) -> String {
     result_id_with(None, hub, tenant, order_id)
 }
 
 /// The result id of a hub's order: HMAC-SHA256 of its ids under `key`, or,
 /// without a key, SHA-256 (the plugin's `stable_id`, as hubs loading the
 /// plugin derive it).
-pub fn result_id_with(key: Option<&str>, hub: &str, tenant: &str, order_id: &str) -> String {
+pub fn result_id_with(key: Option<&str>, hub: Hub, tenant: &str, order_id: &str) -> String {
     let parts: [&str; 2] = [&format!("{hub}:{tenant}"), order_id];
     match key {
         Some(key) => assessio_plugin::ids::keyed_id(key.as_bytes(), "result", &parts),
@@ -108,7 +109,7 @@ const BEING_PLACED: &str = "this order is being placed right now";
 /// attempt `Placing`; after [`records::IN_FLIGHT_SECONDS`] the order is
 /// `Uncertain`, never sent again blindly.
 pub async fn place(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Placement {
-    let mut details = o.order.order_details(o.hub, o.lens_id, o.locale, &cfg.results_base_url());
+    let mut details = o.order.order_details(o.hub.as_str(), o.lens_id, o.locale, &cfg.results_base_url());
     if cfg.result_id_key.is_some() {
         details.result_id = cfg.result_id(o.hub, &o.order.tenant, &o.order.order_id);
         details.result_update_url = format!("{}/{}", cfg.results_base_url(), details.result_id);
@@ -417,7 +418,7 @@ pub async fn place_or_keep(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Ke
         Placement::RetryLater(reason) | Placement::Uncertain(reason) => {
             let kept_at = records::pending_order(p, &rid).ok().flatten().map_or_else(|| p.now(), |k| k.kept_at);
             let pending = PendingOrder {
-                hub: o.hub.into(),
+                hub: o.hub,
                 order: o.order.clone(),
                 lens_id: o.lens_id.into(),
                 locale: o.locale.into(),

@@ -11,6 +11,7 @@
 //! does. Safe to run any number of times; meant for a scheduler.
 
 use crate::config::Config;
+use crate::hub::Hub;
 use crate::place::{self, Placement};
 use crate::platform::Platform;
 use crate::records::{self, KEEP_SECONDS};
@@ -37,8 +38,8 @@ pub struct KeptTally {
 /// `POST /reconcile`. Answers 502 when the kept items could not be listed
 /// or Kombo's open orders could not be listed completely.
 pub async fn reconcile(p: &impl Platform, cfg: &Config) -> Outgoing {
-    let mut tallies: BTreeMap<String, KeptTally> =
-        [teamtailor::HUB, stackone::HUB].into_iter().map(|h| (h.to_string(), KeptTally::default())).collect();
+    let mut tallies: BTreeMap<Hub, KeptTally> =
+        Hub::ALL.into_iter().filter(|h| h.keeps_results()).map(|h| (h, KeptTally::default())).collect();
     let mut body = json!({});
     let mut complete = true;
     match records::index(p) {
@@ -59,13 +60,13 @@ pub async fn reconcile(p: &impl Platform, cfg: &Config) -> Outgoing {
         }
     }
     for (hub, tally) in tallies {
-        body[hub] = json!(tally);
+        body[hub.as_str()] = json!(tally);
     }
     if let Some(hub) = &cfg.kombo {
         let report = kombo::reconcile_report(p, hub, cfg).await;
         let kombo_complete = report.values().all(kombo::Tally::is_complete);
         complete &= kombo_complete;
-        body[kombo::HUB] = json!({ "complete": kombo_complete, "integrations": report });
+        body[kombo::HUB.as_str()] = json!({ "complete": kombo_complete, "integrations": report });
     }
     body["complete"] = json!(complete);
     Outgoing::json(if complete { 200 } else { 502 }, &body)
@@ -73,7 +74,7 @@ pub async fn reconcile(p: &impl Platform, cfg: &Config) -> Outgoing {
 
 /// Works on what is kept for one result id; true when nothing is kept for
 /// it any more (so it leaves the index).
-async fn reconcile_one(p: &impl Platform, cfg: &Config, rid: &str, tallies: &mut BTreeMap<String, KeptTally>) -> bool {
+async fn reconcile_one(p: &impl Platform, cfg: &Config, rid: &str, tallies: &mut BTreeMap<Hub, KeptTally>) -> bool {
     let now = p.now();
     match records::pending_order(p, rid) {
         Err(e) => {
@@ -82,12 +83,13 @@ async fn reconcile_one(p: &impl Platform, cfg: &Config, rid: &str, tallies: &mut
         }
         Ok(Some(pending)) => {
             let give_up = now - pending.kept_at >= KEEP_SECONDS;
-            let placement = match pending.hub.as_str() {
-                teamtailor::HUB => teamtailor::retry_kept(p, cfg, &pending, give_up).await,
-                stackone::HUB => stackone::retry_kept(p, cfg, &pending, give_up).await,
-                other => place::settle(p, rid, Placement::RetryLater(format!("unknown hub `{other}`")), give_up),
+            let placement = match pending.hub {
+                Hub::Teamtailor => teamtailor::retry_kept(p, cfg, &pending, give_up).await,
+                Hub::StackOne => stackone::retry_kept(p, cfg, &pending, give_up).await,
+                // Kombo keeps its open orders itself; nothing of it is kept here.
+                Hub::Kombo => place::settle(p, rid, Placement::RetryLater("Kombo orders are not kept".into()), give_up),
             };
-            let tally = tallies.entry(pending.hub.clone()).or_default();
+            let tally = tallies.entry(pending.hub).or_default();
             match placement {
                 Placement::Placed { already: true } => tally.already_placed += 1,
                 Placement::Placed { already: false } => tally.placed += 1,
@@ -131,7 +133,7 @@ async fn reconcile_one(p: &impl Platform, cfg: &Config, rid: &str, tallies: &mut
         }
         Ok(Some(record)) => record,
     };
-    let hub = record.hub.clone();
+    let hub = record.hub;
     let outcome = results::write_back(p, cfg, record, &kept.result).await;
     let tally = tallies.entry(hub).or_default();
     match outcome {

@@ -19,6 +19,7 @@
 //! lock, removed by reconcile once nothing is kept for them. An id in the
 //! index with nothing kept is harmless (reconcile drops it).
 
+use crate::hub::Hub;
 use crate::platform::Platform;
 use assessio_plugin::AssessmentResult;
 use assessio_plugin::hubs::HubOrder;
@@ -53,8 +54,8 @@ pub enum State {
 /// One order's record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRecord {
-    /// `kombo`, `teamtailor` or `stackone`.
-    pub hub: String,
+    /// Which hub the order came from.
+    pub hub: Hub,
     /// The hub's customer: Kombo integration, Teamtailor company, StackOne account.
     pub tenant: String,
     /// The hub's order id.
@@ -80,9 +81,9 @@ pub struct OrderRecord {
 
 impl OrderRecord {
     /// A record for an order seen for the first time.
-    pub fn new(hub: &str, tenant: &str, hub_order_id: &str, result_id: &str, now: i64) -> Self {
+    pub fn new(hub: Hub, tenant: &str, hub_order_id: &str, result_id: &str, now: i64) -> Self {
         Self {
-            hub: hub.into(),
+            hub,
             tenant: tenant.into(),
             hub_order_id: hub_order_id.into(),
             result_id: result_id.into(),
@@ -299,8 +300,8 @@ const INDEX_LOCK_SECONDS: i64 = 2;
 /// Teamtailor's update URL).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingOrder {
-    /// `teamtailor` or `stackone`.
-    pub hub: String,
+    /// Teamtailor or StackOne (Kombo keeps open orders itself).
+    pub hub: Hub,
     /// The order as the hub described it, minimised.
     pub order: HubOrder,
     /// The lens to order.

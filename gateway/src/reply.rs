@@ -96,7 +96,7 @@ impl Outgoing {
     }
 
     /// The answer for a hub's route when that hub is switched off.
-    pub fn hub_not_configured(hub: &str, setting: &str) -> Self {
+    pub fn hub_not_configured(hub: crate::hub::Hub, setting: &str) -> Self {
         Self::error(404, &format!("hub not configured: {hub} is off until `{setting}` is set"))
     }
 }

@@ -15,6 +15,7 @@
 
 use crate::auth;
 use crate::config::Config;
+use crate::hub::Hub;
 use crate::platform::Platform;
 use crate::records::{self, OrderRecord, State};
 use crate::reply::{Incoming, Outgoing};
@@ -61,7 +62,7 @@ pub async fn result_webhook(p: &impl Platform, cfg: &Config, req: &Incoming, res
         Ok(None) => return Outgoing::error(404, "no order has this result id"),
         Err(e) => return Outgoing::error(503, &format!("order store unavailable: {e}")),
     };
-    if !auth::bearer_matches(presented, cfg.integrator_api_key_for(&record.hub, &record.tenant)) {
+    if !auth::bearer_matches(presented, cfg.integrator_api_key_for(record.hub, &record.tenant)) {
         p.log(&format!(
             "result webhook for {} order {} ({}) refused: the integrator-api-key is another organisation's",
             record.hub, record.hub_order_id, record.tenant
@@ -76,12 +77,6 @@ pub async fn result_webhook(p: &impl Platform, cfg: &Config, req: &Incoming, res
     }
 }
 
-/// Whether a hub's failed results are kept for reconcile (hubs whose
-/// orders the gateway keeps too); Kombo's are left to Assessio's retries.
-fn keeps_results(hub: &str) -> bool {
-    hub != kombo::HUB
-}
-
 /// The hub's write-back request for `record`, or why there is none.
 fn request_for(
     cfg: &Config,
@@ -90,14 +85,14 @@ fn request_for(
     now: i64,
 ) -> Result<HttpRequest, WriteBack> {
     let unwritable = |e: assessio_plugin::InputError| WriteBack::Unwritable(e.to_string());
-    let off = |hub: &str, setting: &str| WriteBack::Unavailable(format!("hub not configured: {hub} needs `{setting}`"));
-    match record.hub.as_str() {
-        kombo::HUB => {
+    let off = |hub: Hub, setting: &str| WriteBack::Unavailable(format!("hub not configured: {hub} needs `{setting}`"));
+    match record.hub {
+        Hub::Kombo => {
             let hub = cfg.kombo.as_ref().ok_or_else(|| off(kombo::HUB, crate::config::names::KOMBO_API_KEY))?;
             assessio_plugin::hubs::kombo::result_request(&hub.api(&record.tenant), &record.hub_order_id, result, now)
                 .map_err(unwritable)
         }
-        teamtailor::HUB => {
+        Hub::Teamtailor => {
             let hub = cfg
                 .teamtailor
                 .as_ref()
@@ -111,32 +106,21 @@ fn request_for(
             }
             assessio_plugin::hubs::teamtailor::result_request(url, &hub.api_key, result).map_err(unwritable)
         }
-        stackone::HUB => {
+        Hub::StackOne => {
             let hub =
                 cfg.stackone.as_ref().ok_or_else(|| off(stackone::HUB, crate::config::names::STACKONE_API_KEY))?;
             assessio_plugin::hubs::stackone::result_request(&hub.api(&record.tenant), &record.hub_order_id, result, now)
                 .map_err(unwritable)
         }
-        other => Err(WriteBack::Unwritable(format!("the order's hub `{other}` is unknown to this gateway"))),
     }
 }
 
 /// The hub's answer to a write-back, classified.
-fn interpret(hub: &str, status: u16, body: &[u8]) -> WriteOutcome {
+fn interpret(hub: Hub, status: u16, body: &[u8]) -> WriteOutcome {
     match hub {
-        teamtailor::HUB => teamtailor::interpret_write_response(status, body),
-        stackone::HUB => assessio_plugin::hubs::stackone::interpret_write_response(status, body),
-        _ => assessio_plugin::hubs::kombo::interpret_write_response(status, body),
-    }
-}
-
-/// The hub's name as people write it, for reasons.
-fn display(hub: &str) -> &str {
-    match hub {
-        kombo::HUB => "Kombo",
-        teamtailor::HUB => "Teamtailor",
-        stackone::HUB => "StackOne",
-        other => other,
+        Hub::Kombo => assessio_plugin::hubs::kombo::interpret_write_response(status, body),
+        Hub::Teamtailor => teamtailor::interpret_write_response(status, body),
+        Hub::StackOne => assessio_plugin::hubs::stackone::interpret_write_response(status, body),
     }
 }
 
@@ -145,7 +129,7 @@ fn display(hub: &str) -> &str {
 pub async fn write_back(p: &impl Platform, cfg: &Config, record: OrderRecord, result: &AssessmentResult) -> WriteBack {
     let rid = record.result_id.clone();
     if record.state == State::WrittenBack {
-        if keeps_results(&record.hub) {
+        if record.hub.keeps_results() {
             let _ = records::forget_result(p, &rid);
         }
         return WriteBack::Written { already: true };
@@ -154,7 +138,7 @@ pub async fn write_back(p: &impl Platform, cfg: &Config, record: OrderRecord, re
     // follow its answers: the record is enough, and Kombo's path costs no
     // extra store writes. Where reconcile writes kept results too, a claim
     // keeps it and a delivery from writing the same result at once.
-    if !keeps_results(&record.hub) {
+    if !record.hub.keeps_results() {
         return write_claimed(p, cfg, record, result).await;
     }
     let claim = format!("write:{rid}");
@@ -171,7 +155,7 @@ pub async fn write_back(p: &impl Platform, cfg: &Config, record: OrderRecord, re
 /// The write itself, once claimed where a claim is needed.
 async fn write_claimed(p: &impl Platform, cfg: &Config, record: OrderRecord, result: &AssessmentResult) -> WriteBack {
     let mut record = record;
-    if keeps_results(&record.hub) {
+    if record.hub.keeps_results() {
         // Another write may have finished between the caller's read and the claim.
         record = match records::load(p, &record.result_id) {
             Ok(Some(r)) => r,
@@ -204,7 +188,7 @@ async fn write_claimed(p: &impl Platform, cfg: &Config, record: OrderRecord, res
         }
     };
     let outcome = match p.send(&request).await {
-        Ok(reply) => interpret(&record.hub, reply.status, &reply.body),
+        Ok(reply) => interpret(record.hub, reply.status, &reply.body),
         Err(e) => WriteOutcome::RetryLater(assessio_plugin::Rejection { status: 0, message: e.message }),
     };
     match outcome {
@@ -216,14 +200,14 @@ async fn write_claimed(p: &impl Platform, cfg: &Config, record: OrderRecord, res
                 // Say so, and still answer 2xx: the hub has the result.
                 p.log(&line(&format!("written back, but the record could not be updated: {e}")));
             }
-            if keeps_results(&record.hub) {
+            if record.hub.keeps_results() {
                 let _ = records::forget_result(p, &record.result_id);
             }
             p.log(&line("result written back"));
             WriteBack::Written { already: false }
         }
         WriteOutcome::RetryLater(r) | WriteOutcome::Failed(r) => {
-            let hub = display(&record.hub);
+            let hub = record.hub.display_name();
             let reason = if r.status == 0 {
                 format!("{hub} unreachable: {}", r.message)
             } else {
@@ -232,7 +216,7 @@ async fn write_claimed(p: &impl Platform, cfg: &Config, record: OrderRecord, res
             p.log(&line(&format!("write-back failed, Assessio will retry: {reason}")));
             record.reason = Some(reason.clone());
             let _ = records::save(p, &mut record);
-            if keeps_results(&record.hub)
+            if record.hub.keeps_results()
                 && let Err(e) = records::keep_result(p, result)
             {
                 p.log(&line(&format!("the result could not be kept for reconcile: {e}")));

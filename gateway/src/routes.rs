@@ -21,6 +21,7 @@
 //! body, whose `error` field carries any configuration problem.
 
 use crate::config::Config;
+use crate::hub::Hub;
 use crate::platform::Platform;
 use crate::reply::{Incoming, Outgoing, percent_decode};
 use crate::{auth, kombo, place, reconcile, records, results, stackone, teamtailor};
@@ -145,9 +146,9 @@ struct Settle {
 /// `POST /orders/{hub}/{tenant}/{order}/settle` with `{"placed": bool}`:
 /// an operator settles an uncertain order (see [`place::settle_uncertain`]).
 fn settle(p: &impl Platform, cfg: &Config, req: &Incoming, hub: &str, tenant: &str, order_id: &str) -> Outgoing {
-    if ![kombo::HUB, teamtailor::HUB, stackone::HUB].contains(&hub) {
+    let Some(hub) = Hub::parse(hub) else {
         return Outgoing::error(404, "no such hub: use kombo, teamtailor or stackone");
-    }
+    };
     let Ok(Settle { placed }) = serde_json::from_slice::<Settle>(&req.body) else {
         return Outgoing::error(400, "the body must be {\"placed\": true} or {\"placed\": false}");
     };
@@ -167,9 +168,9 @@ fn settle(p: &impl Platform, cfg: &Config, req: &Incoming, hub: &str, tenant: &s
 
 /// What happened to one order of a hub, from its record.
 fn order_status(p: &impl Platform, cfg: &Config, hub: &str, tenant: &str, order_id: &str) -> Outgoing {
-    if ![kombo::HUB, teamtailor::HUB, stackone::HUB].contains(&hub) {
+    let Some(hub) = Hub::parse(hub) else {
         return Outgoing::error(404, "no such hub: use kombo, teamtailor or stackone");
-    }
+    };
     match records::load(p, &cfg.result_id(hub, tenant, order_id)) {
         Ok(Some(record)) => Outgoing::json(200, &serde_json::to_value(&record).unwrap_or_default()),
         Ok(None) => Outgoing::error(404, "the gateway has not seen this order"),

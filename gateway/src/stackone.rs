@@ -17,6 +17,7 @@
 // `StackOne` is the product's name, not code.
 
 use crate::config::{Config, StackOneHub};
+use crate::hub::Hub;
 use crate::place::{self, Kept, Order, Placement, lens_and_locale};
 use crate::platform::Platform;
 use crate::records::PendingOrder;
@@ -30,7 +31,7 @@ use assessio_plugin::hubs::stackone::{
 use serde_json::json;
 
 /// The hub's name in records and ids.
-pub const HUB: &str = "stackone";
+pub const HUB: Hub = Hub::StackOne;
 
 /// Checks the signature StackOne puts on webhooks and packages requests.
 fn signed(p: &impl Platform, hub: &StackOneHub, req: &Incoming, what: &str) -> bool {

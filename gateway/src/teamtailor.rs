@@ -12,6 +12,7 @@
 //! `assessio_plugin::hubs::teamtailor`.
 
 use crate::config::{Config, TeamtailorHub, TeamtailorTenant};
+use crate::hub::Hub;
 use crate::place::{self, Kept, Order, Placement};
 use crate::platform::Platform;
 use crate::records::{self, PendingOrder, State};
@@ -25,7 +26,7 @@ use assessio_plugin::hubs::teamtailor::{
 use serde_json::{Value, json};
 
 /// The hub's name in records and ids.
-pub const HUB: &str = "teamtailor";
+pub const HUB: Hub = Hub::Teamtailor;
 /// How far `Teamtailor-Signature`'s `t` may lie from now, either way.
 const SIGNATURE_TOLERANCE: u32 = 300;
 

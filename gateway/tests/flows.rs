@@ -223,8 +223,20 @@ fn a_result_is_taken_only_with_the_key_of_the_orders_own_organisation() {
     p.vars.insert("result_id_key".into(), "result-id-key-xyz".into());
     webhook(&p, &order("ord-1", Some("L")));
     let rid = result_id_of(&p);
-    assert_ne!(rid, assessio_gateway::place::result_id("kombo", "int-1", "ord-1"), "not computable from public ids");
-    assert_eq!(rid, assessio_gateway::place::result_id_with(Some("result-id-key-xyz"), "kombo", "int-1", "ord-1"));
+    assert_ne!(
+        rid,
+        assessio_gateway::place::result_id(assessio_gateway::hub::Hub::Kombo, "int-1", "ord-1"),
+        "not computable from public ids"
+    );
+    assert_eq!(
+        rid,
+        assessio_gateway::place::result_id_with(
+            Some("result-id-key-xyz"),
+            assessio_gateway::hub::Hub::Kombo,
+            "int-1",
+            "ord-1"
+        )
+    );
     let result = json!({"resultId": rid, "score": 71, "subscores": {"Grit": 60},
                         "assessmentReportUrl": "https://app.assessio.online/rep/1"})
     .to_string();
@@ -366,7 +378,7 @@ fn a_delivery_that_finds_the_order_claimed_sends_nothing() {
     let p = fake();
     let event = order("ord-1", Some("L"));
     webhook(&p, &order("warm-up", Some("L")));
-    let rid = assessio_gateway::place::result_id("kombo", "int-1", "ord-1");
+    let rid = assessio_gateway::place::result_id(assessio_gateway::hub::Hub::Kombo, "int-1", "ord-1");
     assert_eq!(claim_attempt(&p, &rid, 1), Ok(true), "a sender that dies before its first write");
     let before = assessio_orders(&p).len();
     let out = webhook(&p, &event);
@@ -387,8 +399,8 @@ fn a_delivery_that_finds_the_order_claimed_sends_nothing() {
 fn a_sender_that_died_mid_send_leaves_the_order_uncertain_and_unsent() {
     use assessio_gateway::records::{IN_FLIGHT_SECONDS, OrderRecord, State, save};
     let p = fake();
-    let rid = assessio_gateway::place::result_id("kombo", "int-1", "ord-1");
-    let mut record = OrderRecord::new("kombo", "int-1", "ord-1", &rid, NOW);
+    let rid = assessio_gateway::place::result_id(assessio_gateway::hub::Hub::Kombo, "int-1", "ord-1");
+    let mut record = OrderRecord::new(assessio_gateway::hub::Hub::Kombo, "int-1", "ord-1", &rid, NOW);
     record.attempts = 1;
     save(&p, &mut record).unwrap();
     assert_eq!(assessio_gateway::records::claim_attempt(&p, &rid, 1), Ok(true));
@@ -408,7 +420,7 @@ fn a_sender_that_died_mid_send_leaves_the_order_uncertain_and_unsent() {
 fn a_webhook_replayed_after_the_record_expired_places_nothing() {
     use assessio_gateway::records::DEFAULT_RETENTION_DAYS;
     let p = fake();
-    let rid = assessio_gateway::place::result_id("kombo", "int-1", "ord-1");
+    let rid = assessio_gateway::place::result_id(assessio_gateway::hub::Hub::Kombo, "int-1", "ord-1");
     let event = order("ord-1", Some("L"));
     assert_eq!(webhook(&p, &event).status, 200);
     let mut record = assessio_gateway::records::load(&p, &rid).unwrap().unwrap();

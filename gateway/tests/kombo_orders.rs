@@ -192,7 +192,7 @@ fn a_409_for_an_order_never_sent_before_is_a_rejection_with_a_reason() {
     p.script(|r| {
         let body: Value = serde_json::from_slice(&r.body).unwrap();
         if body["resultId"].is_string() && r.url.ends_with("/assessment-order-link") {
-            let first = assessio_gateway::place::result_id("kombo", "int-1", "ord-1");
+            let first = assessio_gateway::place::result_id(assessio_gateway::hub::Hub::Kombo, "int-1", "ord-1");
             if body["resultId"] == first.as_str() {
                 return reply(200, r#"{"assessmentPackageLink":"https://app.assessio.online/p/1"}"#);
             }

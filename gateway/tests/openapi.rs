@@ -373,7 +373,8 @@ fn records_and_tallies_have_the_documented_fields() {
     let schemas = &spec["components"]["schemas"];
     let keys = |v: &Value| v.as_object().expect("object").keys().cloned().collect::<BTreeSet<_>>();
 
-    let mut record = OrderRecord::new("kombo", INTEGRATION, "B5KQKhAgTv6ZwzrfAbqbhipd", "r", 0);
+    let mut record =
+        OrderRecord::new(assessio_gateway::hub::Hub::Kombo, INTEGRATION, "B5KQKhAgTv6ZwzrfAbqbhipd", "r", 0);
     record.reason = Some("why".into());
     record.update_url = Some("https://api.teamtailor.com/partner/v1/partner-results/pr-1".into());
     let serialised = serde_json::to_value(&record).expect("serialises");

@@ -30,7 +30,7 @@ fn vars(retention: Option<&str>) -> Vec<(&'static str, String)> {
 }
 
 fn record(p: &Memory, id: &str, state: State) {
-    let mut r = OrderRecord::new("kombo", "int-1", id, id, NOW);
+    let mut r = OrderRecord::new(assessio_gateway::hub::Hub::Kombo, "int-1", id, id, NOW);
     r.state = state;
     records::save(p, &mut r).unwrap();
 }

@@ -10,6 +10,7 @@
 mod support;
 
 use assessio_gateway::config::Config;
+use assessio_gateway::hub::Hub;
 use assessio_gateway::place::result_id;
 use assessio_plugin::{HttpRequest, Method};
 use base64::Engine as _;
@@ -163,7 +164,7 @@ fn an_order_event_is_placed_and_the_result_is_patched_back_with_string_scores() 
     assert_eq!((body["lensId"].as_str(), body["locale"].as_str()), (Some("lens-1"), Some("en-US")));
     assert_eq!(body["recruitment"]["title"], "Software Engineer");
     assert_eq!(body["additionalRecruitmentCollaboratorsEmails"], json!(["john.doe@example.com"]));
-    let rid = result_id("stackone", "acc-1", "ord_1");
+    let rid = result_id(Hub::StackOne, "acc-1", "ord_1");
     assert_eq!(body["resultId"], rid.as_str());
     for dropped in ["ats.example", "app-77", "Hiring Manager", "remote-1"] {
         assert!(!String::from_utf8_lossy(&orders[0].body).contains(dropped), "{dropped} sent to Assessio");
@@ -375,7 +376,7 @@ fn assessio_down_keeps_the_order_and_reconcile_places_it_and_deletes_the_candida
     let out = send(&p, &event("ord_1", Some("Sestier")));
     assert_eq!(out.status, 202, "{}", text(&out));
     assert_eq!(json_of(&out)["status"], "kept");
-    let rid = result_id("stackone", "acc-1", "ord_1");
+    let rid = result_id(Hub::StackOne, "acc-1", "ord_1");
     assert!(p.keys().contains(&format!("pending:{rid}")));
 
     p.script(|r| if r.url.contains("assessio.test") { reply(201, "{}") } else { stackone(r) });
@@ -397,7 +398,7 @@ fn assessio_down_keeps_the_order_and_reconcile_places_it_and_deletes_the_candida
 fn a_result_stackone_refuses_is_kept_and_written_once_by_reconcile() {
     let p = gateway();
     send(&p, &event("ord_1", Some("Sestier")));
-    let rid = result_id("stackone", "acc-1", "ord_1");
+    let rid = result_id(Hub::StackOne, "acc-1", "ord_1");
     p.script(|r| {
         if r.url.contains("stackone.test") {
             reply(429, r#"{"message":"Too many requests"}"#)
@@ -432,7 +433,7 @@ fn no_secret_appears_in_any_answer_or_log_line() {
     );
     answers.push(send(&p, &event("ord_3", Some("Sestier"))));
     answers.push(operator(&p, "POST", "/reconcile"));
-    let rid = result_id("stackone", "acc-1", "ord_1");
+    let rid = result_id(Hub::StackOne, "acc-1", "ord_1");
     let auth = format!("Bearer {API_KEY}");
     answers.push(p.call("POST", &format!("/assessio/results/{rid}"), &[("authorization", &auth)], &result_body(&rid)));
     let cfg = Config::load(&p).unwrap();
@@ -460,11 +461,11 @@ fn a_held_index_lock_does_not_lose_a_kept_order() {
     assert_eq!(claim_for(&p, INDEX_KEY, 2), Ok(true), "someone else holds the lock");
     p.script(|r| if r.url.contains("assessio.test") { reply(503, "") } else { stackone(r) });
     assert_eq!(send(&p, &event("ord_1", Some("Sestier"))).status, 202);
-    let rid = result_id("stackone", "acc-1", "ord_1");
+    let rid = result_id(Hub::StackOne, "acc-1", "ord_1");
     assert_eq!(index(&p), Ok(vec![rid.clone()]));
     // An id whose kept order is gone is dropped by the next reconcile.
     assert_eq!(send(&p, &event("ord_2", Some("Sestier"))).status, 202);
-    let stale = result_id("stackone", "acc-1", "ord_2");
+    let stale = result_id(Hub::StackOne, "acc-1", "ord_2");
     p.kv.borrow_mut().remove(&format!("pending:{stale}"));
     p.script(|r| if r.url.contains("assessio.test") { reply(201, "{}") } else { stackone(r) });
     let out = operator(&p, "POST", "/reconcile");

@@ -6,6 +6,7 @@
 mod support;
 
 use assessio_gateway::config::Config;
+use assessio_gateway::hub::Hub;
 use assessio_gateway::place::result_id;
 use assessio_plugin::{HttpRequest, Method};
 use hmac::{KeyInit, Mac};
@@ -136,7 +137,7 @@ fn a_trigger_places_the_order_reports_sent_and_the_result_goes_back_as_json_api(
     );
     assert_eq!((body["lensId"].as_str(), body["locale"].as_str()), (Some(LENS), Some("sv-SE")));
     assert_eq!(body["recruitment"]["title"], "Engineer");
-    let rid = result_id("teamtailor", COMPANY, "pr-42");
+    let rid = result_id(Hub::Teamtailor, COMPANY, "pr-42");
     assert_eq!(body["resultId"], rid.as_str());
     assert_eq!(body["resultUpdateUrl"], format!("https://gw.example/assessio/results/{rid}"));
     for dropped in ["+46", "ada-cv", "rec@acme", "Acme", "991", COMPANY] {
@@ -352,7 +353,7 @@ fn assessio_down_keeps_the_order_and_reconcile_places_it_and_deletes_the_candida
     assert_eq!(out.status, 202, "{}", text(&out));
     assert_eq!(json_of(&out)["status"], "kept");
     assert!(teamtailor_puts(&p).is_empty(), "progress stays `sending`");
-    let rid = result_id("teamtailor", COMPANY, "pr-42");
+    let rid = result_id(Hub::Teamtailor, COMPANY, "pr-42");
     assert!(p.keys().contains(&format!("pending:{rid}")));
     assert!(p.store_text().contains("ada@example.com"), "kept while needed");
 
@@ -410,7 +411,7 @@ fn an_order_kept_for_a_week_is_given_up_reported_failed_and_deleted() {
 fn a_result_teamtailor_refuses_is_kept_and_reconcile_writes_it_once() {
     let p = gateway();
     assert_eq!(send(&p, &trigger("pr-42", Some("Lovelace"))).status, 201);
-    let rid = result_id("teamtailor", COMPANY, "pr-42");
+    let rid = result_id(Hub::Teamtailor, COMPANY, "pr-42");
     let auth = format!("Bearer {API_KEY}");
     let path = format!("/assessio/results/{rid}");
     p.script(|r| if r.url.contains("teamtailor.test") { reply(503, "") } else { reply(200, "{}") });
@@ -563,7 +564,7 @@ fn no_secret_appears_in_any_answer_or_log_line() {
     answers.push(send(&p, &trigger("pr-3", Some("Lovelace"))));
     answers.push(operator(&p, "POST", "/reconcile"));
     answers.push(operator(&p, "GET", &format!("/orders/teamtailor/{COMPANY}/pr-3")));
-    let rid = result_id("teamtailor", COMPANY, "pr-1");
+    let rid = result_id(Hub::Teamtailor, COMPANY, "pr-1");
     let auth = format!("Bearer {API_KEY}");
     answers.push(p.call("POST", &format!("/assessio/results/{rid}"), &[("authorization", &auth)], &result_body(&rid)));
     let cfg = Config::load(&p).unwrap();
