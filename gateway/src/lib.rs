@@ -11,9 +11,10 @@
 //! [`place`] (placing any hub's order at Assessio, or keeping it),
 //! [`results`] (the result webhook and write-back to any hub), [`reconcile`]
 //! (finishing what was kept), [`records`] (what is stored per order),
-//! [`config`] (Spin variables), [`platform`] (what the flows need from a
-//! runtime) and `spin.rs` (the Spin glue). A new hub is one module plus its
-//! lines in `routes`, `results`, `reconcile` and `config`.
+//! [`config`] (Spin variables), [`hub`] (the hubs, as a type),
+//! [`platform`] (what the flows need from a runtime) and `spin.rs` (the Spin
+//! glue). A new hub is one module, a variant of [`hub::Hub`], and the
+//! `match`es the compiler then points at, plus its routes.
 
 pub mod auth;
 pub mod config;
