@@ -26,6 +26,7 @@
 //! is readable and placed (see `assessio_plugin::hubs::kombo`).
 
 use crate::config::{Config, KomboHub, Tenant};
+use crate::connector::{Connector as _, Plugin};
 use crate::hub::Hub;
 use crate::place::{Order, lens_and_locale, place};
 use crate::platform::Platform;
@@ -54,7 +55,7 @@ pub async fn place_order(p: &impl Platform, kombo: &KomboHub, cfg: &Config, orde
             "Assessio could not be ordered: the chosen assessment package is not one Assessio offers.".into(),
         );
     };
-    place(p, cfg, &Order { hub: HUB, tenant, order, lens_id, locale, update_url: None }).await
+    place(p, cfg, &Order { hub: HUB, tenant, order, lens_id: &lens_id, locale: &locale, update_url: None }).await
 }
 
 /// `POST /kombo/webhook`: an `assessment:order-received` event.
@@ -62,11 +63,11 @@ pub async fn order_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) -> O
     let Some(hub) = &cfg.kombo else {
         return Outgoing::hub_not_configured(HUB, crate::config::names::KOMBO_API_KEY);
     };
-    if let Err(e) = kombo::verify_webhook(req.header("x-kombo-signature"), &req.body, &hub.webhook_secret) {
+    if let Err(e) = Plugin::kombo_verify_webhook(req.header("x-kombo-signature"), &req.body, &hub.webhook_secret) {
         p.log(&format!("kombo webhook refused: {e}"));
         return Outgoing::error(401, "missing or invalid X-Kombo-Signature");
     }
-    let event = match kombo::parse_order_event(&req.body) {
+    let event = match Plugin::kombo_parse_order_event(&req.body) {
         Ok(e) => e,
         // Signed by Kombo and JSON, but not an order (it breaks Kombo's own
         // schema): it never will be one, so reject it with Kombo's 422 and a
@@ -74,7 +75,7 @@ pub async fn order_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) -> O
         // open in the ATS and in every reconcile, silently.
         Err(e) if serde_json::from_slice::<serde_json::Value>(&req.body).is_ok() => {
             p.log(&format!("kombo webhook: an event that cannot become an order was rejected: {e}"));
-            return Outgoing::raw_json(422, kombo::rejection_body(&kombo::unreadable_order_message(&e)));
+            return Outgoing::raw_json(422, Plugin::kombo_rejection_body(&Plugin::kombo_unreadable_order_message(&e)));
         }
         Err(e) => return Outgoing::error(400, &format!("unreadable order event: {e}")),
     };
@@ -83,7 +84,7 @@ pub async fn order_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) -> O
     }
     match place_order(p, hub, cfg, &event.order).await {
         Placement::Placed { already } => Outgoing::json(200, &json!({ "status": "placed", "already": already })),
-        Placement::Rejected(message) => Outgoing::raw_json(422, kombo::rejection_body(&message)),
+        Placement::Rejected(message) => Outgoing::raw_json(422, Plugin::kombo_rejection_body(&message)),
         Placement::RetryLater(message) => Outgoing::error(503, &message),
         // Sent, outcome unknown: a redelivery cannot settle it (nothing is
         // sent again blindly), Assessio's result or an operator will.
@@ -198,16 +199,16 @@ async fn list_page(
     api: &kombo::KomboApi,
     cursor: Option<&str>,
 ) -> Result<kombo::OpenOrders, String> {
-    let request = kombo::open_orders_request(api, cursor, PAGE_SIZE).map_err(|e| e.to_string())?;
+    let request = Plugin::kombo_open_orders_request(api, cursor, PAGE_SIZE).map_err(|e| e.to_string())?;
     let reply = p.send(&request).await.map_err(|e| format!("Kombo unreachable: {e}"))?;
     if !(200..300).contains(&reply.status) {
-        let why = match kombo::interpret_write_response(reply.status, &reply.body) {
+        let why = match Plugin::kombo_interpret_write_response(reply.status, &reply.body) {
             WriteOutcome::RetryLater(r) | WriteOutcome::Failed(r) => r.message,
             WriteOutcome::Written => String::new(),
         };
         return Err(format!("listing open orders failed: HTTP {}: {why}", reply.status));
     }
-    kombo::parse_open_orders(&reply.body).map_err(|e| format!("unreadable open-orders page: {e}"))
+    Plugin::kombo_parse_open_orders(&reply.body).map_err(|e| format!("unreadable open-orders page: {e}"))
 }
 
 /// `POST /kombo/packages/sync[?integration=ID]`: publishes each tenant's
@@ -249,9 +250,9 @@ async fn sync_one(
 ) -> Result<usize, String> {
     let catalog = crate::place::catalog(p, cfg, tenant).await.map_err(|e| e.to_string())?;
     let count = catalog.lenses.len() * catalog.locales.len();
-    let request = kombo::packages_request(&hub.api(integration), &catalog).map_err(|e| e.to_string())?;
+    let request = Plugin::kombo_packages_request(&hub.api(integration), &catalog).map_err(|e| e.to_string())?;
     let reply = p.send(&request).await.map_err(|e| format!("Kombo unreachable: {e}"))?;
-    match kombo::interpret_write_response(reply.status, &reply.body) {
+    match Plugin::kombo_interpret_write_response(reply.status, &reply.body) {
         WriteOutcome::Written => Ok(count),
         WriteOutcome::RetryLater(r) | WriteOutcome::Failed(r) => {
             Err(format!("Kombo refused the packages (HTTP {}): {}", r.status, r.message))

@@ -18,6 +18,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod connector;
 pub mod hub;
 pub mod kombo;
 pub mod place;

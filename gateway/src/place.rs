@@ -8,11 +8,12 @@
 //! cannot take it yet.
 
 use crate::config::{Config, Tenant};
+use crate::connector::{Connector as _, Plugin};
 use crate::hub::Hub;
 use crate::platform::{Platform, Sent};
 use crate::records::{self, OrderRecord, PendingOrder, State};
-use assessio_plugin::hubs::{HubOrder, parse_package_id, recruiter_message};
-use assessio_plugin::{OrderOutcome, interpret_order_response};
+use assessio_plugin::OrderOutcome;
+use assessio_plugin::hubs::HubOrder;
 
 /// Why an order answered 409 by Assessio, and not sent before, is refused.
 pub const ALREADY_IN_RECRUITMENT: &str = "Assessio could not be ordered: the candidate is already in this \
@@ -56,10 +57,11 @@ pub struct Order<'a> {
 
 /// The lens and locale a package names (`<lens>:<locale>`); a bare lens id
 /// takes the tenant's default locale. `None` when it names neither.
-pub fn lens_and_locale<'a>(package_id: &'a str, tenant: &'a Tenant) -> Option<(&'a str, &'a str)> {
-    parse_package_id(package_id)
-        .ok()
-        .or_else(|| Some((package_id, tenant.default_locale.as_deref()?)).filter(|(l, _)| !l.trim().is_empty()))
+pub fn lens_and_locale(package_id: &str, tenant: &Tenant) -> Option<(String, String)> {
+    Plugin::parse_package_id(package_id).ok().or_else(|| {
+        let locale = tenant.default_locale.as_deref()?;
+        (!package_id.trim().is_empty()).then(|| (package_id.to_owned(), locale.to_owned()))
+    })
 }
 
 /// The result id of a hub's order when no `result_id_key` is set (see
@@ -72,11 +74,7 @@ pub fn result_id(hub: Hub, tenant: &str, order_id: &str) -> String {
 /// without a key, SHA-256 (the plugin's `stable_id`, as hubs loading the
 /// plugin derive it).
 pub fn result_id_with(key: Option<&str>, hub: Hub, tenant: &str, order_id: &str) -> String {
-    let parts: [&str; 2] = [&format!("{hub}:{tenant}"), order_id];
-    match key {
-        Some(key) => assessio_plugin::ids::keyed_id(key.as_bytes(), "result", &parts),
-        None => assessio_plugin::ids::stable_id("result", &parts),
-    }
+    Plugin::result_id(hub.as_str(), tenant, order_id, key.map(str::as_bytes))
 }
 
 /// What an order's record says, when that settles the answer without
@@ -109,7 +107,7 @@ const BEING_PLACED: &str = "this order is being placed right now";
 /// attempt `Placing`; after [`records::IN_FLIGHT_SECONDS`] the order is
 /// `Uncertain`, never sent again blindly.
 pub async fn place(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Placement {
-    let mut details = o.order.order_details(o.hub.as_str(), o.lens_id, o.locale, &cfg.results_base_url());
+    let mut details = Plugin::to_order_details(o.hub.as_str(), o.order, o.lens_id, o.locale, &cfg.results_base_url());
     if cfg.result_id_key.is_some() {
         details.result_id = cfg.result_id(o.hub, &o.order.tenant, &o.order.order_id);
         details.result_update_url = format!("{}/{}", cfg.results_base_url(), details.result_id);
@@ -143,10 +141,10 @@ pub async fn place(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Placement 
         }
     }
     // Validation first: an order that can never succeed sends nothing.
-    let request = match assessio_plugin::build_order(&cfg.account(o.tenant), &details, cfg.order_endpoint, p.now()) {
+    let request = match Plugin::build_order(&cfg.account(o.tenant), &details, cfg.order_endpoint, p.now()) {
         Ok(r) => r,
         Err(e) => {
-            let reason = recruiter_message(&e);
+            let reason = Plugin::recruiter_message(&e);
             p.log(&format!("{} order {} ({}): rejected before sending: {e}", o.hub, o.order.order_id, o.order.tenant));
             return finish(p, &mut record, State::Rejected, Some(reason.clone()), Placement::Rejected(reason));
         }
@@ -254,7 +252,7 @@ async fn send_attempt(
     }
     let line = |what: &str| format!("{} order {} ({}): {what}", o.hub, o.order.order_id, o.order.tenant);
     let outcome = match p.send(request).await {
-        Ok(reply) => interpret_order_response(cfg.order_endpoint, reply.status, &reply.body),
+        Ok(reply) => Plugin::interpret_order_response(cfg.order_endpoint, reply.status, &reply.body),
         Err(e) if e.sent == Sent::NotSent => {
             OrderOutcome::RetryLater(assessio_plugin::Rejection { status: 0, message: e.message })
         }
@@ -495,11 +493,10 @@ pub async fn catalog(
     cfg: &Config,
     tenant: &Tenant,
 ) -> Result<assessio_plugin::Catalog, CatalogError> {
-    let request =
-        assessio_plugin::config_request(&cfg.account(tenant)).map_err(|e| CatalogError::BadAnswer(e.to_string()))?;
+    let request = Plugin::config_request(&cfg.account(tenant)).map_err(|e| CatalogError::BadAnswer(e.to_string()))?;
     let reply = p.send(&request).await.map_err(|e| CatalogError::Unreachable(format!("Assessio unreachable: {e}")))?;
     if !(200..300).contains(&reply.status) {
         return Err(CatalogError::BadAnswer(format!("Assessio answered HTTP {} to the catalog request", reply.status)));
     }
-    assessio_plugin::list_lenses(&reply.body).map_err(|e| CatalogError::BadAnswer(format!("Assessio's catalog: {e}")))
+    Plugin::list_lenses(&reply.body).map_err(|e| CatalogError::BadAnswer(format!("Assessio's catalog: {e}")))
 }

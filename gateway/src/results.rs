@@ -15,6 +15,7 @@
 
 use crate::auth;
 use crate::config::Config;
+use crate::connector::{Connector as _, Plugin};
 use crate::hub::Hub;
 use crate::platform::Platform;
 use crate::records::{self, OrderRecord, State};
@@ -50,7 +51,7 @@ pub async fn result_webhook(p: &impl Platform, cfg: &Config, req: &Incoming, res
         p.log("result webhook refused: missing or wrong integrator-api-key");
         return Outgoing::error(401, "missing or wrong integrator-api-key");
     }
-    let result = match assessio_plugin::parse_result(&req.body) {
+    let result = match Plugin::parse_result(&req.body) {
         Ok(r) => r,
         Err(e) => return Outgoing::error(400, &format!("unreadable result: {e}")),
     };
@@ -89,7 +90,7 @@ fn request_for(
     match record.hub {
         Hub::Kombo => {
             let hub = cfg.kombo.as_ref().ok_or_else(|| off(kombo::HUB, crate::config::names::KOMBO_API_KEY))?;
-            assessio_plugin::hubs::kombo::result_request(&hub.api(&record.tenant), &record.hub_order_id, result, now)
+            Plugin::kombo_result_request(&hub.api(&record.tenant), &record.hub_order_id, result, now)
                 .map_err(unwritable)
         }
         Hub::Teamtailor => {
@@ -104,12 +105,12 @@ fn request_for(
                     crate::config::names::TEAMTAILOR_URL
                 )));
             }
-            assessio_plugin::hubs::teamtailor::result_request(url, &hub.api_key, result).map_err(unwritable)
+            Plugin::teamtailor_result_request(url, &hub.api_key, result).map_err(unwritable)
         }
         Hub::StackOne => {
             let hub =
                 cfg.stackone.as_ref().ok_or_else(|| off(stackone::HUB, crate::config::names::STACKONE_API_KEY))?;
-            assessio_plugin::hubs::stackone::result_request(&hub.api(&record.tenant), &record.hub_order_id, result, now)
+            Plugin::stackone_result_request(&hub.api(&record.tenant), &record.hub_order_id, result, now)
                 .map_err(unwritable)
         }
     }
@@ -118,9 +119,9 @@ fn request_for(
 /// The hub's answer to a write-back, classified.
 fn interpret(hub: Hub, status: u16, body: &[u8]) -> WriteOutcome {
     match hub {
-        Hub::Kombo => assessio_plugin::hubs::kombo::interpret_write_response(status, body),
-        Hub::Teamtailor => teamtailor::interpret_write_response(status, body),
-        Hub::StackOne => assessio_plugin::hubs::stackone::interpret_write_response(status, body),
+        Hub::Kombo => Plugin::kombo_interpret_write_response(status, body),
+        Hub::Teamtailor => Plugin::teamtailor_interpret_write_response(status, body),
+        Hub::StackOne => Plugin::stackone_interpret_write_response(status, body),
     }
 }
 

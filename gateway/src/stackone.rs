@@ -17,17 +17,13 @@
 // `StackOne` is the product's name, not code.
 
 use crate::config::{Config, StackOneHub};
+use crate::connector::{Connector as _, Plugin};
 use crate::hub::Hub;
 use crate::place::{self, Kept, Order, Placement, lens_and_locale};
 use crate::platform::Platform;
 use crate::records::PendingOrder;
 use crate::reply::{Incoming, Outgoing};
-use assessio_plugin::hubs::recruiter_message;
-use assessio_plugin::hubs::stackone::{
-    LookupOutcome, ORDER_CREATED, OrderEvent, StackOneApi, WriteOutcome, interpret_write_response, lookup_request,
-    merge_lookup, next_lookup, packages_body, parse_event, parse_packages_query, rejection_request, to_hub_order,
-    verify_webhook,
-};
+use assessio_plugin::hubs::stackone::{LookupOutcome, ORDER_CREATED, OrderEvent, StackOneApi, WriteOutcome};
 use serde_json::json;
 
 /// The hub's name in records and ids.
@@ -36,7 +32,7 @@ pub const HUB: Hub = Hub::StackOne;
 /// Checks the signature StackOne puts on webhooks and packages requests.
 fn signed(p: &impl Platform, hub: &StackOneHub, req: &Incoming, what: &str) -> bool {
     let headers: Vec<(&str, &str)> = req.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    match verify_webhook(&headers, &req.body, &hub.webhook_secrets()) {
+    match Plugin::stackone_verify_webhook(&headers, &req.body, &hub.webhook_secrets()) {
         Ok(()) => true,
         Err(e) => {
             p.log(&format!("stackone {what} refused: {e}"));
@@ -54,7 +50,7 @@ pub async fn order_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) -> O
     if !signed(p, hub, req, "webhook") {
         return Outgoing::error(401, "missing or invalid x-stackone-signature");
     }
-    let event = match parse_event(&req.body) {
+    let event = match Plugin::stackone_parse_event(&req.body) {
         Ok(e) => e,
         // Without the envelope's ids there is no order to report on.
         Err(e) => return Outgoing::error(400, &format!("unreadable StackOne event: {e}")),
@@ -82,14 +78,14 @@ pub async fn order_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) -> O
             return refuse(p, &api, &record_id, message).await;
         }
     };
-    let order = match to_hub_order(&event) {
+    let order = match Plugin::stackone_to_hub_order(&event) {
         Ok(o) => o,
         Err(e) => {
             p.log(&format!("stackone order {} unusable: {e}", event.record_id));
             let message = if matches!(&e, assessio_plugin::InputError::Missing(f) if f == "package.id") {
                 "Assessio could not be ordered: StackOne did not say which assessment package was chosen.".to_string()
             } else {
-                recruiter_message(&e)
+                Plugin::recruiter_message(&e)
             };
             return refuse(p, &api, &event.record_id, &message).await;
         }
@@ -98,7 +94,7 @@ pub async fn order_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) -> O
         let message = "Assessio could not be ordered: the chosen assessment package is not one Assessio offers.";
         return refuse(p, &api, &order.order_id, message).await;
     };
-    let o = Order { hub: HUB, tenant, order: &order, lens_id, locale, update_url: None };
+    let o = Order { hub: HUB, tenant, order: &order, lens_id: &lens_id, locale: &locale, update_url: None };
     match place::place_or_keep(p, cfg, &o).await {
         Kept::Done(Placement::Placed { already }) => {
             Outgoing::json(200, &json!({ "status": "placed", "already": already }))
@@ -123,8 +119,8 @@ enum Completed {
 /// Runs the look-ups the plugin asks for until it needs none. Each kind is
 /// made at most once per event (the plugin records it), so this ends.
 async fn complete(p: &impl Platform, api: &StackOneApi, mut event: OrderEvent) -> Completed {
-    while let Some((kind, id)) = next_lookup(&event) {
-        let request = match lookup_request(api, kind, &id) {
+    while let Some((kind, id)) = Plugin::stackone_next_lookup(&event) {
+        let request = match Plugin::stackone_lookup_request(api, kind, &id) {
             Ok(r) => r,
             Err(e) => return Completed::Failed(event.record_id.clone(), format!("look-up not sent: {e}")),
         };
@@ -132,7 +128,7 @@ async fn complete(p: &impl Platform, api: &StackOneApi, mut event: OrderEvent) -
             Ok(reply) => reply,
             Err(e) => return Completed::RetryLater(format!("StackOne unreachable: {e}")),
         };
-        match merge_lookup(&event, kind, reply.status, &reply.body) {
+        match Plugin::stackone_merge_lookup(&event, kind, reply.status, &reply.body) {
             LookupOutcome::Merged(next) => event = *next,
             LookupOutcome::RetryLater(r) => return Completed::RetryLater(r.message),
             LookupOutcome::Failed(r) => return Completed::Failed(event.record_id.clone(), r.message),
@@ -158,7 +154,7 @@ async fn refuse(p: &impl Platform, api: &StackOneApi, order_id: &str, message: &
 /// `PATCH .../result` with `cancelled` and the reason; logs what became of it.
 async fn report_refusal(p: &impl Platform, api: &StackOneApi, order_id: &str, message: &str) -> WriteOutcome {
     let line = |what: &str| format!("stackone order {order_id}: refusal {what}");
-    let request = match rejection_request(api, order_id, message) {
+    let request = match Plugin::stackone_rejection_request(api, order_id, message) {
         Ok(r) => r,
         Err(e) => {
             p.log(&line(&format!("not sent: {e}")));
@@ -166,7 +162,7 @@ async fn report_refusal(p: &impl Platform, api: &StackOneApi, order_id: &str, me
         }
     };
     let outcome = match p.send(&request).await {
-        Ok(reply) => interpret_write_response(reply.status, &reply.body),
+        Ok(reply) => Plugin::stackone_interpret_write_response(reply.status, &reply.body),
         Err(e) => WriteOutcome::RetryLater(assessio_plugin::Rejection { status: 0, message: e.message }),
     };
     match &outcome {
@@ -189,7 +185,7 @@ pub async fn packages_endpoint(p: &impl Platform, cfg: &Config, req: &Incoming) 
     if !signed(p, hub, req, "packages request") {
         return Outgoing::error(401, "missing or invalid x-stackone-signature");
     }
-    let query = match parse_packages_query(&req.body) {
+    let query = match Plugin::stackone_parse_packages_query(&req.body) {
         Ok(q) => q,
         Err(e) => return Outgoing::error(400, &format!("unreadable packages request: {e}")),
     };
@@ -198,7 +194,7 @@ pub async fn packages_endpoint(p: &impl Platform, cfg: &Config, req: &Incoming) 
         return Outgoing::error(404, "this StackOne account is not connected to an Assessio organisation");
     };
     match place::catalog(p, cfg, tenant).await {
-        Ok(catalog) => Outgoing::raw_json(200, packages_body(&catalog)),
+        Ok(catalog) => Outgoing::raw_json(200, Plugin::stackone_packages_body(&catalog)),
         Err(e) => {
             p.log(&format!("stackone packages for account {}: {e}", query.account_id));
             let status = if matches!(e, place::CatalogError::Unreachable(_)) { 503 } else { 502 };

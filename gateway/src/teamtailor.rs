@@ -12,6 +12,7 @@
 //! `assessio_plugin::hubs::teamtailor`.
 
 use crate::config::{Config, TeamtailorHub, TeamtailorTenant};
+use crate::connector::{Connector as _, Plugin};
 use crate::hub::Hub;
 use crate::place::{self, Kept, Order, Placement};
 use crate::platform::Platform;
@@ -19,10 +20,7 @@ use crate::records::{self, PendingOrder, State};
 use crate::reply::{Incoming, Outgoing};
 use assessio_plugin::InputError;
 use assessio_plugin::hubs::kombo::WriteOutcome;
-use assessio_plugin::hubs::teamtailor::{
-    self as tt, PartnerStatus, config_error_response, config_response, parse_trigger, progress_request, rejection_text,
-    verify_provider_key,
-};
+use assessio_plugin::hubs::teamtailor::PartnerStatus;
 use serde_json::{Value, json};
 
 /// The hub's name in records and ids.
@@ -36,7 +34,7 @@ const SIGNATURE_TOLERANCE: u32 = 300;
 fn tenant_by_key<'a>(hub: &'a TeamtailorHub, authorization: Option<&str>) -> Option<(&'a str, &'a TeamtailorTenant)> {
     let mut found = None;
     for (company, tenant) in &hub.tenants {
-        let matches = verify_provider_key(authorization, &tenant.teamtailor_provider_key);
+        let matches = Plugin::teamtailor_verify_provider_key(authorization, &tenant.teamtailor_provider_key);
         if matches && found.is_none() {
             found = Some((company.as_str(), tenant));
         }
@@ -65,9 +63,6 @@ pub fn exact_update_url(hub: &TeamtailorHub, url: &str, result_id: &str) -> bool
         && result_id != "..";
     plain && url == format!("{}/partner/v1/partner-results/{result_id}", hub.base_url)
 }
-
-/// Teamtailor's answer to a `PUT` on a partner result, classified by the plugin.
-pub use assessio_plugin::hubs::teamtailor::interpret_write_response;
 
 /// What the configuration endpoint answers: always 200 with a body in the
 /// shape Teamtailor documents, so that the dialog either offers the choices
@@ -109,7 +104,7 @@ pub mod config_messages {
 /// The configuration endpoint's answer when the gateway's settings cannot
 /// be loaded: the dialog says so (the log names the setting).
 pub fn config_misconfigured() -> Outgoing {
-    config_answer(config_error_response(config_messages::MISCONFIGURED))
+    config_answer(Plugin::teamtailor_config_error_response(config_messages::MISCONFIGURED))
 }
 
 /// `GET /teamtailor/config`: the trigger dialog's choices, from the
@@ -119,22 +114,22 @@ pub async fn config_endpoint(p: &impl Platform, cfg: &Config, req: &Incoming) ->
     use config_messages::{HUB_OFF, NO_ORGANISATION, REFUSED, UNKNOWN_KEY, UNREACHABLE};
     let Some(hub) = &cfg.teamtailor else {
         p.log("teamtailor config: the hub is not configured");
-        return config_answer(config_error_response(HUB_OFF));
+        return config_answer(Plugin::teamtailor_config_error_response(HUB_OFF));
     };
     let Some((company, tenant)) = tenant_by_key(hub, req.header("authorization")) else {
         p.log("teamtailor config refused: missing or unknown provider key");
-        return config_answer(config_error_response(UNKNOWN_KEY));
+        return config_answer(Plugin::teamtailor_config_error_response(UNKNOWN_KEY));
     };
     let Some(assessio) = &tenant.assessio else {
         p.log(&format!("teamtailor config for company {company}: no Assessio organisation (provider_key) linked"));
-        return config_answer(config_error_response(NO_ORGANISATION));
+        return config_answer(Plugin::teamtailor_config_error_response(NO_ORGANISATION));
     };
     match place::catalog(p, cfg, assessio).await {
-        Ok(catalog) => config_answer(config_response(&catalog)),
+        Ok(catalog) => config_answer(Plugin::teamtailor_config_response(&catalog)),
         Err(e) => {
             p.log(&format!("teamtailor config for company {company}: {e}"));
             let message = if matches!(e, place::CatalogError::Unreachable(_)) { UNREACHABLE } else { REFUSED };
-            config_answer(config_error_response(message))
+            config_answer(Plugin::teamtailor_config_error_response(message))
         }
     }
 }
@@ -146,7 +141,7 @@ fn signature_ok(p: &impl Platform, hub: &TeamtailorHub, req: &Incoming, event_id
         return true;
     };
     let header = req.header("teamtailor-signature");
-    match tt::verify_signature(header, event_id, secret, p.now(), Some(SIGNATURE_TOLERANCE)) {
+    match Plugin::teamtailor_verify_signature(header, event_id, secret, p.now(), Some(SIGNATURE_TOLERANCE)) {
         Ok(_) => true,
         Err(e) => {
             p.log(&format!("teamtailor trigger refused: {e}"));
@@ -165,7 +160,7 @@ pub async fn trigger_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) ->
         p.log("teamtailor trigger refused: missing or unknown provider key");
         return Outgoing::text(401, "Missing or unknown provider key (Authorization: Bearer).");
     };
-    let trigger = match parse_trigger(&req.body) {
+    let trigger = match Plugin::teamtailor_parse_trigger(&req.body) {
         Ok(t) => t,
         Err(e) => return unusable(p, hub, company, req, &e).await,
     };
@@ -231,7 +226,7 @@ pub async fn trigger_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) ->
 /// are this customer's), the partner result is also marked `failed` with the
 /// reason, so it does not stay `sending`.
 async fn unusable(p: &impl Platform, hub: &TeamtailorHub, company: &str, req: &Incoming, e: &InputError) -> Outgoing {
-    let text = rejection_text(e);
+    let text = Plugin::teamtailor_rejection_text(e);
     p.log(&format!("teamtailor trigger for company {company} unusable: {e}"));
     let status = if matches!(e, InputError::Malformed(_)) { 400 } else { 422 };
     let body: Option<Value> = serde_json::from_slice(&req.body).ok();
@@ -290,12 +285,12 @@ async fn progress(
         return;
     }
     let line = |what: &str| format!("teamtailor progress `{}`: {what}", status.as_str());
-    let request = match progress_request(update_url, &hub.api_key, status, reason) {
+    let request = match Plugin::teamtailor_progress_request(update_url, &hub.api_key, status, reason) {
         Ok(r) => r,
         Err(e) => return p.log(&line(&format!("not sent: {e}"))),
     };
     match p.send(&request).await {
-        Ok(reply) => match interpret_write_response(reply.status, &reply.body) {
+        Ok(reply) => match Plugin::teamtailor_interpret_write_response(reply.status, &reply.body) {
             WriteOutcome::Written => {}
             WriteOutcome::RetryLater(r) | WriteOutcome::Failed(r) => {
                 p.log(&line(&format!("not taken (HTTP {}): {}", r.status, r.message)));

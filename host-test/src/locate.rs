@@ -127,3 +127,10 @@ pub fn ensure_component_built(package: &str, profile: &str) -> anyhow::Result<Pa
     }
     Ok(path)
 }
+
+/// Builds what the root `spin.toml` serves, the gateway and the plugin
+/// component it names as its dependency, and returns the gateway's path.
+pub fn ensure_app_built() -> anyhow::Result<PathBuf> {
+    ensure_plugin_built()?;
+    ensure_component_built("assessio-gateway", "release")
+}

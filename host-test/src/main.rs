@@ -379,7 +379,7 @@ fn serve(
     let root = locate::workspace_root();
     let manifest = manifest.map_or_else(|| root.join("spin.toml"), std::path::Path::to_path_buf);
     if manifest == root.join("spin.toml") {
-        locate::ensure_component_built("assessio-gateway", "release").map_err(Failure::Setup)?;
+        locate::ensure_app_built().map_err(Failure::Setup)?;
     }
     let mut values = std::collections::BTreeMap::new();
     for v in variables {

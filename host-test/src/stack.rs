@@ -138,7 +138,7 @@ impl Stack {
     /// Builds the gateway component if needed, starts both simulators, and
     /// serves `spin.toml` with variables that point the gateway at them.
     pub async fn start(options: StackOptions) -> anyhow::Result<Self> {
-        let built = locate::ensure_component_built("assessio-gateway", "release")?;
+        let built = locate::ensure_app_built()?;
         let manifest = locate::workspace_root().join("spin.toml");
         anyhow::ensure!(
             built == locate::workspace_root().join("target/wasm32-wasip2/release/assessio_gateway.wasm"),

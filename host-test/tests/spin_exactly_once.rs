@@ -95,7 +95,7 @@ fn variables(up: &Upstreams) -> Vec<(String, String)> {
 
 /// An instance of the root `spin.toml` on real Spin with its store on `redis`.
 fn instance(up: &Upstreams, redis: &Redis, dir: &Path) -> Option<RealSpin> {
-    locate::ensure_component_built("assessio-gateway", "release").expect("building the gateway");
+    locate::ensure_app_built().expect("building the gateway and the plugin");
     let manifest = locate::workspace_root().join("spin.toml");
     let config = runtime_config(dir, redis);
     let vars = variables(up);
@@ -275,7 +275,7 @@ fn status_after(addr: std::net::SocketAddr, head: &str, chunks: usize) -> String
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_body_is_refused_before_it_is_read() {
     let up = upstreams().await;
-    locate::ensure_component_built("assessio-gateway", "release").expect("building the gateway");
+    locate::ensure_app_built().expect("building the gateway and the plugin");
     let manifest = locate::workspace_root().join("spin.toml");
     let vars = variables(&up);
     let envs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

@@ -96,7 +96,7 @@ impl wit::Guest for Plugin {
         tolerance: Option<u32>,
     ) -> Result<wit::Verified, wit::SignatureError> {
         core_api::verify_signature(header.as_deref(), &body, &secret, now, tolerance)
-            .map(|v| wit::Verified { signed_at: v.signed_at })
+            .map(Into::into)
             .map_err(Into::into)
     }
 
@@ -128,6 +128,10 @@ impl wh::Guest for Plugin {
         core_api::hubs::HubOrder::from(order).order_details(&hub, &lens_id, &locale, &result_base_url).into()
     }
 
+    fn result_id(hub: String, tenant: String, order_id: String, key: Option<Vec<u8>>) -> String {
+        core_api::hubs::result_id(&hub, &tenant, &order_id, key.as_deref())
+    }
+
     fn recruiter_message(error: wt::InputError) -> String {
         core_api::hubs::recruiter_message(&error.into())
     }
@@ -139,9 +143,11 @@ impl wk::Guest for Plugin {
     }
 
     fn parse_order_event(body: Vec<u8>) -> Result<wk::OrderEvent, wt::InputError> {
-        kombo::parse_order_event(&body)
-            .map(|e| wk::OrderEvent { event_id: e.event_id, status: e.status, order: e.order.into() })
-            .map_err(Into::into)
+        kombo::parse_order_event(&body).map(Into::into).map_err(Into::into)
+    }
+
+    fn unreadable_order_message(error: wt::InputError) -> String {
+        kombo::unreadable_order_message(&error.into())
     }
 
     fn packages_request(api: wk::KomboApi, catalog: wit::Catalog) -> Result<wt::HttpRequest, wt::InputError> {
@@ -157,13 +163,7 @@ impl wk::Guest for Plugin {
     }
 
     fn parse_open_orders(body: Vec<u8>) -> Result<wk::OpenOrders, wt::InputError> {
-        kombo::parse_open_orders(&body)
-            .map(|p| wk::OpenOrders {
-                orders: p.orders.into_iter().map(Into::into).collect(),
-                unreadable: p.unreadable,
-                next: p.next,
-            })
-            .map_err(Into::into)
+        kombo::parse_open_orders(&body).map(Into::into).map_err(Into::into)
     }
 
     fn result_request(
@@ -193,7 +193,7 @@ impl wtt::Guest for Plugin {
         tolerance: Option<u32>,
     ) -> Result<wit::Verified, wit::SignatureError> {
         teamtailor::verify_signature(header.as_deref(), &partner_event_id, &secret, now, tolerance)
-            .map(|v| wit::Verified { signed_at: v.signed_at })
+            .map(Into::into)
             .map_err(Into::into)
     }
 
@@ -202,15 +202,7 @@ impl wtt::Guest for Plugin {
     }
 
     fn parse_trigger(body: Vec<u8>) -> Result<wtt::Trigger, wt::InputError> {
-        teamtailor::parse_trigger(&body)
-            .map(|t| wtt::Trigger {
-                event_id: t.event_id,
-                update_url: t.update_url,
-                lens_id: t.lens_id,
-                locale: t.locale,
-                order: t.order.into(),
-            })
-            .map_err(Into::into)
+        teamtailor::parse_trigger(&body).map(Into::into).map_err(Into::into)
     }
 
     fn config_response(catalog: wit::Catalog) -> Vec<u8> {
@@ -235,14 +227,7 @@ impl wtt::Guest for Plugin {
         status: wtt::PartnerStatus,
         reason: Option<String>,
     ) -> Result<wt::HttpRequest, wt::InputError> {
-        let status = match status {
-            wtt::PartnerStatus::Sending => teamtailor::PartnerStatus::Sending,
-            wtt::PartnerStatus::Sent => teamtailor::PartnerStatus::Sent,
-            wtt::PartnerStatus::Pending => teamtailor::PartnerStatus::Pending,
-            wtt::PartnerStatus::Completed => teamtailor::PartnerStatus::Completed,
-            wtt::PartnerStatus::Failed => teamtailor::PartnerStatus::Failed,
-        };
-        teamtailor::progress_request(&update_url, &api_key, status, reason.as_deref())
+        teamtailor::progress_request(&update_url, &api_key, status.into(), reason.as_deref())
             .map(Into::into)
             .map_err(Into::into)
     }
@@ -284,11 +269,7 @@ impl ws::Guest for Plugin {
     }
 
     fn merge_lookup(event: ws::OrderEvent, kind: ws::LookupKind, status: u16, body: Vec<u8>) -> ws::LookupOutcome {
-        match stackone::merge_lookup(&event.into(), kind.into(), status, &body) {
-            stackone::LookupOutcome::Merged(e) => ws::LookupOutcome::Merged((*e).into()),
-            stackone::LookupOutcome::RetryLater(r) => ws::LookupOutcome::RetryLater(r.into()),
-            stackone::LookupOutcome::Failed(r) => ws::LookupOutcome::Failed(r.into()),
-        }
+        stackone::merge_lookup(&event.into(), kind.into(), status, &body).into()
     }
 
     fn to_hub_order(event: ws::OrderEvent) -> Result<wh::HubOrder, wt::InputError> {
@@ -315,9 +296,7 @@ impl ws::Guest for Plugin {
     }
 
     fn parse_packages_query(body: Vec<u8>) -> Result<ws::PackagesQuery, wt::InputError> {
-        stackone::parse_packages_query(&body)
-            .map(|q| ws::PackagesQuery { account_id: q.account_id, job_id: q.job_id, provider: q.provider })
-            .map_err(Into::into)
+        stackone::parse_packages_query(&body).map(Into::into).map_err(Into::into)
     }
 
     fn packages_body(catalog: wit::Catalog) -> Vec<u8> {
@@ -329,304 +308,11 @@ impl ws::Guest for Plugin {
     }
 }
 
-impl From<ws::StackoneApi> for stackone::StackOneApi {
-    fn from(api: ws::StackoneApi) -> Self {
-        Self { base_url: api.base_url, api_key: api.api_key, account_id: api.account_id }
-    }
-}
-
-impl From<ws::LookupKind> for stackone::LookupKind {
-    fn from(k: ws::LookupKind) -> Self {
-        match k {
-            ws::LookupKind::Candidate => Self::Candidate,
-            ws::LookupKind::Application => Self::Application,
-            ws::LookupKind::Job => Self::Job,
-        }
-    }
-}
-
-impl From<stackone::LookupKind> for ws::LookupKind {
-    fn from(k: stackone::LookupKind) -> Self {
-        match k {
-            stackone::LookupKind::Candidate => Self::Candidate,
-            stackone::LookupKind::Application => Self::Application,
-            stackone::LookupKind::Job => Self::Job,
-        }
-    }
-}
-
-impl From<ws::OrderEvent> for stackone::OrderEvent {
-    fn from(e: ws::OrderEvent) -> Self {
-        Self {
-            event: e.event,
-            account_id: e.account_id,
-            record_id: e.record_id,
-            package_id: e.package_id,
-            candidate_id: e.candidate_id,
-            application_id: e.application_id,
-            job_id: e.job_id,
-            job_title: e.job_title,
-            candidate: e.candidate.into(),
-            collaborator_emails: e.collaborator_emails,
-            looked_up: e.looked_up.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-impl From<stackone::OrderEvent> for ws::OrderEvent {
-    fn from(e: stackone::OrderEvent) -> Self {
-        Self {
-            event: e.event,
-            account_id: e.account_id,
-            record_id: e.record_id,
-            package_id: e.package_id,
-            candidate_id: e.candidate_id,
-            application_id: e.application_id,
-            job_id: e.job_id,
-            job_title: e.job_title,
-            candidate: e.candidate.into(),
-            collaborator_emails: e.collaborator_emails,
-            looked_up: e.looked_up.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-// ---- WIT -> crate ----
-
-impl From<wit::Account> for core_api::Account {
-    fn from(a: wit::Account) -> Self {
-        Self {
-            environment: match a.environment {
-                wit::Environment::Sandbox => core_api::Environment::Sandbox,
-                wit::Environment::Production => core_api::Environment::Production,
-                wit::Environment::Custom(url) => core_api::Environment::Custom(url),
-            },
-            provider_key: a.provider_key,
-            integrator_secret: a.integrator_secret,
-        }
-    }
-}
-
-impl From<wit::OrderDetails> for core_api::OrderDetails {
-    fn from(o: wit::OrderDetails) -> Self {
-        Self {
-            recruitment: core_api::Recruitment {
-                id: o.recruitment.id,
-                title: o.recruitment.title,
-                description: o.recruitment.description,
-            },
-            lens_id: o.lens_id,
-            locale: o.locale,
-            candidate: o.candidate.into(),
-            collaborator_emails: o.collaborator_emails,
-            result_id: o.result_id,
-            result_update_url: o.result_update_url,
-        }
-    }
-}
-
-impl From<wit::Candidate> for core_api::Candidate {
-    fn from(c: wit::Candidate) -> Self {
-        Self { email: c.email, first_name: c.first_name, last_name: c.last_name }
-    }
-}
-
-impl From<core_api::Candidate> for wit::Candidate {
-    fn from(c: core_api::Candidate) -> Self {
-        Self { email: c.email, first_name: c.first_name, last_name: c.last_name }
-    }
-}
-
-impl From<wit::Catalog> for core_api::Catalog {
-    fn from(c: wit::Catalog) -> Self {
-        Self {
-            lenses: c.lenses.into_iter().map(|l| core_api::Lens { id: l.id, name: l.name }).collect(),
-            locales: c.locales,
-        }
-    }
-}
-
-impl From<wit::AssessmentResult> for core_api::AssessmentResult {
-    fn from(r: wit::AssessmentResult) -> Self {
-        Self {
-            result_id: r.result_id,
-            score: r.score,
-            subscores: r
-                .subscores
-                .into_iter()
-                .map(|s| core_api::Subscore { name: s.name, score: core_api::SubscoreValue::new(s.score) })
-                .collect(),
-            recruitment_url: r.recruitment_url,
-            report_url: r.report_url,
-        }
-    }
-}
-
-impl From<wt::InputError> for core_api::InputError {
-    fn from(e: wt::InputError) -> Self {
-        match e {
-            wt::InputError::Malformed(m) => Self::Malformed(m),
-            wt::InputError::Missing(f) => Self::Missing(f),
-            wt::InputError::Invalid(p) => Self::invalid(p.field, p.problem),
-        }
-    }
-}
-
-impl From<wh::HubOrder> for core_api::hubs::HubOrder {
-    fn from(o: wh::HubOrder) -> Self {
-        Self {
-            order_id: o.order_id,
-            tenant: o.tenant,
-            package_id: o.package_id,
-            job_id: o.job_id,
-            job_title: o.job_title,
-            candidate: o.candidate.into(),
-            collaborator_emails: o.collaborator_emails,
-        }
-    }
-}
-
-impl From<wk::KomboApi> for kombo::KomboApi {
-    fn from(a: wk::KomboApi) -> Self {
-        Self { base_url: a.base_url, api_key: a.api_key, integration_id: a.integration_id }
-    }
-}
-
-impl From<wit::OrderEndpoint> for core_api::OrderEndpoint {
-    fn from(e: wit::OrderEndpoint) -> Self {
-        match e {
-            wit::OrderEndpoint::Order => Self::Order,
-            wit::OrderEndpoint::OrderLink => Self::OrderLink,
-        }
-    }
-}
-
-// ---- crate -> WIT ----
-
-impl From<core_api::Header> for wt::Header {
-    fn from(h: core_api::Header) -> Self {
-        Self { name: h.name, value: h.value }
-    }
-}
-
-impl From<core_api::HttpRequest> for wt::HttpRequest {
-    fn from(r: core_api::HttpRequest) -> Self {
-        Self {
-            method: match r.method {
-                core_api::Method::Get => wt::Method::Get,
-                core_api::Method::Post => wt::Method::Post,
-                core_api::Method::Put => wt::Method::Put,
-                core_api::Method::Patch => wt::Method::Patch,
-            },
-            url: r.url,
-            headers: r.headers.into_iter().map(Into::into).collect(),
-            body: r.body,
-        }
-    }
-}
-
-impl From<core_api::InputError> for wt::InputError {
-    fn from(e: core_api::InputError) -> Self {
-        match e {
-            core_api::InputError::Malformed(m) => Self::Malformed(m),
-            core_api::InputError::Missing(f) => Self::Missing(f),
-            core_api::InputError::Invalid(p) => Self::Invalid(wt::FieldProblem { field: p.field, problem: p.problem }),
-        }
-    }
-}
-
-impl From<core_api::Catalog> for wit::Catalog {
-    fn from(c: core_api::Catalog) -> Self {
-        Self {
-            lenses: c.lenses.into_iter().map(|l| wit::Lens { id: l.id, name: l.name }).collect(),
-            locales: c.locales,
-        }
-    }
-}
-
-impl From<core_api::SignatureError> for wit::SignatureError {
-    fn from(e: core_api::SignatureError) -> Self {
-        use core_api::SignatureError as E;
-        match e {
-            E::Missing => Self::Missing,
-            E::Malformed(m) => Self::Malformed(m),
-            E::Mismatch => Self::Mismatch,
-            E::Expired(s) => Self::Expired(s),
-            E::FromFuture(s) => Self::FromFuture(s),
-            E::NoSecret => Self::NoSecret,
-        }
-    }
-}
-
-impl From<core_api::AssessmentResult> for wit::AssessmentResult {
-    fn from(r: core_api::AssessmentResult) -> Self {
-        Self {
-            result_id: r.result_id,
-            score: r.score,
-            subscores: r.subscores.into_iter().map(|s| wit::Subscore { name: s.name, score: s.score.get() }).collect(),
-            recruitment_url: r.recruitment_url,
-            report_url: r.report_url,
-        }
-    }
-}
-
-impl From<core_api::hubs::HubOrder> for wh::HubOrder {
-    fn from(o: core_api::hubs::HubOrder) -> Self {
-        Self {
-            order_id: o.order_id,
-            tenant: o.tenant,
-            package_id: o.package_id,
-            job_id: o.job_id,
-            job_title: o.job_title,
-            candidate: o.candidate.into(),
-            collaborator_emails: o.collaborator_emails,
-        }
-    }
-}
-
-impl From<core_api::OrderDetails> for wit::OrderDetails {
-    fn from(o: core_api::OrderDetails) -> Self {
-        Self {
-            recruitment: wit::Recruitment {
-                id: o.recruitment.id,
-                title: o.recruitment.title,
-                description: o.recruitment.description,
-            },
-            lens_id: o.lens_id,
-            locale: o.locale,
-            candidate: o.candidate.into(),
-            collaborator_emails: o.collaborator_emails,
-            result_id: o.result_id,
-            result_update_url: o.result_update_url,
-        }
-    }
-}
-
-impl From<core_api::hubs::WriteOutcome> for wh::WriteOutcome {
-    fn from(o: core_api::hubs::WriteOutcome) -> Self {
-        match o {
-            core_api::hubs::WriteOutcome::Written => Self::Written,
-            core_api::hubs::WriteOutcome::RetryLater(r) => Self::RetryLater(r.into()),
-            core_api::hubs::WriteOutcome::Failed(r) => Self::Failed(r.into()),
-        }
-    }
-}
-
-impl From<core_api::Rejection> for wit::Rejection {
-    fn from(r: core_api::Rejection) -> Self {
-        Self { status: r.status, message: r.message }
-    }
-}
-
-impl From<core_api::OrderOutcome> for wit::OrderOutcome {
-    fn from(o: core_api::OrderOutcome) -> Self {
-        use core_api::OrderOutcome as O;
-        match o {
-            O::Accepted(link) => Self::Accepted(link),
-            O::Duplicate => Self::Duplicate,
-            O::Rejected(r) => Self::Rejected(r.into()),
-            O::Unauthorized(r) => Self::Unauthorized(r.into()),
-            O::RetryLater(r) => Self::RetryLater(r.into()),
-        }
-    }
-}
+crate::wit_conversions!(
+    exports::assessio::connector::types,
+    exports::assessio::connector::assessio,
+    exports::assessio::connector::hubs,
+    exports::assessio::connector::kombo,
+    exports::assessio::connector::teamtailor,
+    exports::assessio::connector::stackone,
+);

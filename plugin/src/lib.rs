@@ -35,6 +35,8 @@ pub mod result;
 pub mod signature;
 pub mod time;
 mod validate;
+#[doc(hidden)]
+pub mod wit_convert;
 
 #[cfg(all(feature = "component", target_arch = "wasm32"))]
 mod component;

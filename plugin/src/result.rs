@@ -36,6 +36,18 @@ pub struct Subscore {
 #[derive(Debug, Clone, Copy)]
 pub struct SubscoreValue(f64);
 
+impl From<f64> for SubscoreValue {
+    fn from(value: f64) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<SubscoreValue> for f64 {
+    fn from(value: SubscoreValue) -> Self {
+        value.get()
+    }
+}
+
 impl SubscoreValue {
     /// The largest magnitude below which every integer is an exact `f64`
     /// (2^53): integral values up to it are written as JSON integers.

@@ -247,14 +247,14 @@ impl Rig {
     }
 }
 
-/// Builds the gateway component, copies it into `dir`, and writes there a
-/// copy of the root `spin.toml` that loads the copy. Every start of the
+/// Builds the gateway and plugin components, copies them into `dir`, and
+/// writes there a copy of the root `spin.toml` that loads the copies. Every start of the
 /// gateway process, restarts included, then serves the same build, and no
 /// start waits on cargo: the root manifest would make `serve` ask cargo
 /// first, and a rebuild (someone editing the gateway meanwhile) could take
 /// longer than the window a crash test measures.
 fn pinned_manifest(dir: &std::path::Path) -> anyhow::Result<PathBuf> {
-    let built = crate::locate::ensure_component_built("assessio-gateway", "release")?;
+    let built = crate::locate::ensure_app_built()?;
     let root = crate::locate::workspace_root();
     let copy = dir.join("assessio_gateway.wasm");
     std::fs::copy(&built, &copy).with_context(|| format!("copying {}", built.display()))?;
@@ -267,6 +267,14 @@ fn pinned_manifest(dir: &std::path::Path) -> anyhow::Result<PathBuf> {
         let Some(path) = source.as_str() else { continue };
         let absolute = if root.join(path) == built { copy.clone() } else { root.join(path) };
         *source = toml::Value::String(absolute.to_string_lossy().into_owned());
+        let dependencies = component.get_mut("dependencies").and_then(toml::Value::as_table_mut);
+        for (_, dependency) in dependencies.into_iter().flatten() {
+            let Some(path) = dependency.get_mut("path") else { continue };
+            let Some(file) = path.as_str().map(|p| root.join(p)) else { continue };
+            let pinned = dir.join(file.file_name().context("a dependency path names no file")?);
+            std::fs::copy(&file, &pinned).with_context(|| format!("copying {}", file.display()))?;
+            *path = toml::Value::String(pinned.to_string_lossy().into_owned());
+        }
     }
     let path = dir.join("spin.toml");
     std::fs::write(&path, toml::to_string(&manifest).context("writing the manifest")?)

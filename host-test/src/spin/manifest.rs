@@ -2,10 +2,12 @@
 //!
 //! Only what `spin up` needs to serve HTTP components is read: application
 //! variables, `[[trigger.http]]` routes, and for each component its `source`,
-//! `variables`, `environment`, `allowed_outbound_hosts` and
-//! `key_value_stores`. Anything that would make Spin behave differently from
-//! this host (other trigger types, file mounts, remote sources, component
-//! dependencies, the Wagi executor) is refused by name at load time rather
+//! `variables`, `environment`, `allowed_outbound_hosts`,
+//! `key_value_stores` and local `dependencies` (composed as Spin composes
+//! them, see [`crate::spin::compose`]). Anything that would make Spin behave
+//! differently from this host (other trigger types, file mounts, remote
+//! sources, registry dependencies or ones that inherit the component's
+//! configuration, the Wagi executor) is refused by name at load time rather
 //! than silently ignored: a test passing here must mean the same under Spin.
 //! Fields that only matter to `spin build` or `spin deploy` are ignored.
 
@@ -79,6 +81,22 @@ pub struct ComponentDecl {
     pub allowed_outbound_hosts: Vec<String>,
     /// `key_value_stores`: the store labels the component may open.
     pub key_value_stores: Vec<String>,
+    /// `[component.<id>.dependencies]`: components that satisfy its imports.
+    pub dependencies: Vec<Dependency>,
+}
+
+/// One entry of `[component.<id>.dependencies]`, from a local file. It
+/// inherits none of the component's configuration (Spin's default), so
+/// the file must import nothing a host provides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    /// The entry's key: a package pattern (`ns:pkg`, `ns:pkg@1.0.0`,
+    /// `ns:pkg/iface`, `ns:pkg/iface@1.0.0`) or a plain kebab-case name.
+    pub name: String,
+    /// The component file, resolved against the manifest's directory.
+    pub path: PathBuf,
+    /// `export`: the export that satisfies the import, when not named alike.
+    pub export: Option<String>,
 }
 
 impl fmt::Debug for ComponentDecl {
@@ -91,6 +109,7 @@ impl fmt::Debug for ComponentDecl {
             .field("environment", &self.environment.keys().collect::<Vec<_>>())
             .field("allowed_outbound_hosts", &self.allowed_outbound_hosts.len())
             .field("key_value_stores", &self.key_value_stores)
+            .field("dependencies", &self.dependencies)
             .finish()
     }
 }
@@ -151,7 +170,9 @@ struct RawComponent {
     #[serde(default)]
     key_value_stores: Vec<String>,
     #[serde(default)]
-    dependencies: toml::Table,
+    dependencies: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    dependencies_inherit_configuration: bool,
 }
 
 impl Manifest {
@@ -251,7 +272,15 @@ fn parse_component(id: &str, raw: RawComponent, dir: &Path) -> anyhow::Result<Co
         _ => bail!("only a local file `source = \"path.wasm\"` is supported by this host"),
     };
     ensure!(raw.files.is_empty(), "`files` mounts are not supported by this host");
-    ensure!(raw.dependencies.is_empty(), "component `dependencies` are not supported by this host");
+    ensure!(
+        !raw.dependencies_inherit_configuration,
+        "`dependencies_inherit_configuration = true` is not supported by this host: its dependencies inherit nothing"
+    );
+    let dependencies = raw
+        .dependencies
+        .into_iter()
+        .map(|(name, value)| parse_dependency(name, value, dir))
+        .collect::<anyhow::Result<_>>()?;
     for name in raw.variables.keys() {
         crate::spin::variables::validate_name(name)
             .map_err(|reason| anyhow::anyhow!("invalid component variable name {reason}"))?;
@@ -273,7 +302,41 @@ fn parse_component(id: &str, raw: RawComponent, dir: &Path) -> anyhow::Result<Co
         environment: raw.environment,
         allowed_outbound_hosts,
         key_value_stores: raw.key_value_stores,
+        dependencies,
     })
+}
+
+/// One dependency: a local `path`, an optional `export`, and
+/// `inherit_configuration` absent, `false` or `[]`.
+fn parse_dependency(name: String, value: toml::Value, dir: &Path) -> anyhow::Result<Dependency> {
+    let toml::Value::Table(mut table) = value else {
+        bail!(
+            "dependency {name:?}: only a local `{{ path = \"file.wasm\" }}` is supported by this host, not a registry version"
+        );
+    };
+    let path = match table.remove("path") {
+        Some(toml::Value::String(path)) => dir.join(path),
+        _ => bail!("dependency {name:?}: only a local `{{ path = \"file.wasm\" }}` is supported by this host"),
+    };
+    let export = match table.remove("export") {
+        None => None,
+        Some(toml::Value::String(export)) => Some(export),
+        Some(_) => bail!("dependency {name:?}: `export` must be a string"),
+    };
+    match table.remove("inherit_configuration") {
+        None | Some(toml::Value::Boolean(false)) => {}
+        Some(toml::Value::Array(list)) if list.is_empty() => {}
+        Some(_) => bail!(
+            "dependency {name:?}: `inherit_configuration` is not supported by this host (its dependencies inherit nothing)"
+        ),
+    }
+    if let Some(key) = table.keys().next() {
+        bail!(
+            "dependency {name:?}: `{key}` is not supported by this host (only `path`, `export` and `inherit_configuration = false`)"
+        );
+    }
+    crate::spin::compose::DependencyName::parse(&name).with_context(|| format!("dependency {name:?}"))?;
+    Ok(Dependency { name, path, export })
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! so the gateway can be served and tested on loopback: [`SpinApp::load`]
 //! reads a `spin.toml` ([`manifest`]), resolves variables as Spin does
 //! ([`variables`]), opens the key-value stores ([`key_value`]), parses each
-//! component's outbound grants ([`outbound`]) and compiles and links each
+//! component's outbound grants ([`outbound`]), composes each component with
+//! its `dependencies` as Spin does ([`compose`]) and compiles and links each
 //! component once; [`SpinApp::serve`] then answers HTTP on a listener
 //! ([`server`]) with a fresh store and instance per request, the model of
 //! `wasmtime serve`.
@@ -31,6 +32,7 @@ pub(crate) mod bindings {
     #![allow(missing_docs, clippy::pedantic)]
     include!(concat!(env!("OUT_DIR"), "/spin_bindings.rs"));
 }
+pub mod compose;
 pub mod key_value;
 pub mod log;
 pub mod manifest;
@@ -241,6 +243,8 @@ fn load_component(
     if !bytes.starts_with(b"\0asm") {
         bail!("{} is not a WebAssembly component (no `\\0asm` header)", decl.source.display());
     }
+    let bytes =
+        if decl.dependencies.is_empty() { bytes } else { compose::compose(&decl.id, bytes, &decl.dependencies)? };
     let component = Component::new(engine, &bytes)
         .map_err(anyhow::Error::from)
         .with_context(|| format!("compiling {}", decl.source.display()))?;

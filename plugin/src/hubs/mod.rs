@@ -43,7 +43,7 @@ impl HubOrder {
     /// own (see [`crate::ids`]) and the result routed to `result_base_url`.
     pub fn order_details(&self, hub: &str, lens_id: &str, locale: &str, result_base_url: &str) -> OrderDetails {
         let tenant = format!("{hub}:{}", self.tenant);
-        let result_id = crate::ids::stable_id("result", &[&tenant, &self.order_id]);
+        let result_id = result_id(hub, &self.tenant, &self.order_id, None);
         OrderDetails {
             recruitment: Recruitment {
                 id: crate::ids::stable_id("recruitment", &[&tenant, &self.job_id]),
@@ -57,6 +57,18 @@ impl HubOrder {
             result_update_url: format!("{}/{result_id}", result_base_url.trim_end_matches('/')),
             result_id,
         }
+    }
+}
+
+/// The result id [`HubOrder::order_details`] gives `order_id` of `tenant` at
+/// `hub`, or with `key` the keyed form of it ([`crate::ids::keyed_id`]): a
+/// gateway that holds a secret key hands out result ids nobody can compute
+/// from the hub's public ids.
+pub fn result_id(hub: &str, tenant: &str, order_id: &str, key: Option<&[u8]>) -> String {
+    let tenant = format!("{hub}:{tenant}");
+    match key {
+        Some(key) => crate::ids::keyed_id(key, "result", &[&tenant, order_id]),
+        None => crate::ids::stable_id("result", &[&tenant, order_id]),
     }
 }
 
