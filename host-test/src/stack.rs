@@ -104,6 +104,62 @@ pub struct StackOptions {
     pub retry: RetryPolicy,
     /// Per-request limits of the gateway.
     pub limits: RequestLimits,
+    /// The engine that serves the gateway.
+    pub engine: Engine,
+}
+
+/// Which engine serves the root `spin.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// This crate's Spin-compatible host, in this process: needs no Spin.
+    #[default]
+    Embedded,
+    /// Real Spin, the binary at this path (see [`crate::real_spin::find`]),
+    /// as a child process with its state in the stack's key-value
+    /// directory. Its own limits apply, not [`StackOptions::limits`].
+    Spin(PathBuf),
+}
+
+/// The gateway, served by one engine or the other.
+pub enum Gateway {
+    /// Served in this process.
+    Embedded(ServerHandle),
+    /// `spin up`, a child process.
+    Spin(crate::real_spin::SpinProcess),
+}
+
+impl Gateway {
+    /// `http://<addr><path>`.
+    pub fn url(&self, path: &str) -> String {
+        match self {
+            Self::Embedded(server) => server.url(path),
+            Self::Spin(spin) => spin.url(path),
+        }
+    }
+
+    /// Everything the gateway (and, on Spin, Spin itself) logged so far.
+    pub fn log_text(&self) -> String {
+        match self {
+            Self::Embedded(server) => server.log().text(),
+            Self::Spin(spin) => spin.log(),
+        }
+    }
+
+    /// The embedded host's log, line by line with its sources; `None` on
+    /// Spin, whose log is only text ([`Gateway::log_text`]).
+    pub fn app_log(&self) -> Option<crate::spin::AppLog> {
+        match self {
+            Self::Embedded(server) => Some(server.log()),
+            Self::Spin(_) => None,
+        }
+    }
+
+    async fn shutdown(self) {
+        match self {
+            Self::Embedded(server) => server.shutdown().await,
+            Self::Spin(spin) => drop(spin),
+        }
+    }
 }
 
 impl StackOptions {
@@ -115,6 +171,7 @@ impl StackOptions {
             auto_complete: Some(Duration::from_millis(300)),
             retry: RetryPolicy::default(),
             limits: RequestLimits::default(),
+            engine: Engine::Embedded,
         }
     }
 }
@@ -130,7 +187,7 @@ pub struct Stack {
     /// StackOne's simulator; its order events go to the gateway.
     pub stackone: StackOneSim,
     /// The gateway, served on loopback.
-    pub gateway: ServerHandle,
+    pub gateway: Gateway,
     client: HttpClient,
 }
 
@@ -226,18 +283,9 @@ impl Stack {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let spin_options = SpinOptions {
-            variables,
-            env: EnvSource::Map(BTreeMap::new()),
-            echo_logs: options.echo_logs,
-            limits: options.limits,
-            ..SpinOptions::new(&options.kv_dir)
-        };
-        let app = SpinApp::load(&manifest, spin_options).context("loading spin.toml")?;
-        let gateway = app.serve(listener)?;
+        let gateway = serve_gateway(&options, &manifest, listener, variables)?;
         Ok(Self { assessio, kombo, teamtailor, stackone, gateway, client: HttpClient::new(Duration::from_secs(30)) })
     }
-
     /// Calls an operator route of the gateway with the operator token.
     pub async fn operator(&self, method: &str, path: &str) -> anyhow::Result<ClientResponse> {
         let auth = format!("Bearer {}", secrets::OPERATOR_TOKEN);
@@ -250,7 +298,7 @@ impl Stack {
 
     /// Everything the gateway logged so far, as one text.
     pub fn gateway_log(&self) -> String {
-        self.gateway.log().text()
+        self.gateway.log_text()
     }
 
     /// Stops the gateway and every simulator.
@@ -261,4 +309,46 @@ impl Stack {
         self.teamtailor.shutdown();
         self.stackone.shutdown();
     }
+}
+
+/// Serves `manifest` with `variables` on the engine `options` names: in
+/// this process on `listener`, or `spin up` on its address.
+fn serve_gateway(
+    options: &StackOptions,
+    manifest: &std::path::Path,
+    listener: tokio::net::TcpListener,
+    variables: BTreeMap<String, String>,
+) -> anyhow::Result<Gateway> {
+    let addr = listener.local_addr()?;
+    Ok(match &options.engine {
+        Engine::Embedded => {
+            let spin_options = SpinOptions {
+                variables,
+                env: EnvSource::Map(BTreeMap::new()),
+                echo_logs: options.echo_logs,
+                limits: options.limits,
+                ..SpinOptions::new(&options.kv_dir)
+            };
+            let app = SpinApp::load(manifest, spin_options).context("loading spin.toml")?;
+            Gateway::Embedded(app.serve(listener)?)
+        }
+        Engine::Spin(bin) => {
+            drop(listener); // Spin binds the port itself.
+            let envs: Vec<(String, String)> = variables
+                .into_iter()
+                .map(|(name, value)| (format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()), value))
+                .collect();
+            let launch = crate::real_spin::SpinLaunch {
+                bin,
+                manifest,
+                listen: addr,
+                state_dir: &options.kv_dir,
+                envs: &envs,
+                runtime_config: None,
+            };
+            let spin = tokio::task::block_in_place(|| crate::real_spin::SpinProcess::start(&launch))
+                .context("starting spin.toml on real Spin")?;
+            Gateway::Spin(spin)
+        }
+    })
 }

@@ -286,7 +286,8 @@ async fn schemathesis_finds_no_answer_that_contradicts_the_openapi_file() {
     // where a newline would start a line that reads like the gateway's own.
     let raw: Vec<String> = stack
         .gateway
-        .log()
+        .app_log()
+        .expect("the API fuzz serves the gateway on this host")
         .lines()
         .into_iter()
         .filter(|l| l.text.chars().any(char::is_control))

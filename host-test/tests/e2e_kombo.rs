@@ -15,7 +15,7 @@ use assessio_host::sim::{
     AttemptOutcome, CandidateDetails, ClientResponse, DeliveryState, FaultAction, FaultPlan, HttpClient, NewOrder,
     OrderStatus, PackageType, Scores, WebhookOutcome, WebhookSignature, kombo_signature,
 };
-use assessio_host::stack::{INTEGRATION, LENS_ID, Stack, StackOptions, demo_package, secrets};
+use assessio_host::stack::{Engine, INTEGRATION, LENS_ID, Stack, StackOptions, demo_package, secrets};
 use assessio_plugin::hubs::package_id;
 use http::Method;
 use serde_json::{Value, json};
@@ -93,8 +93,19 @@ async fn sync_and_check_packages(stack: &Stack) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn happy_path_publishes_places_and_writes_the_result_back() {
+    happy_path(Engine::Embedded).await;
+}
+
+/// The same, with the root `spin.toml` on real Spin, which composes the gateway with the plugin component itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn happy_path_publishes_places_and_writes_the_result_back_on_real_spin() {
+    let Some(engine) = support::real_spin_engine() else { return };
+    happy_path(engine).await;
+}
+
+async fn happy_path(engine: Engine) {
     let kv = KvDir::new("kombo", "happy");
-    let stack = start(options(&kv)).await;
+    let stack = start(StackOptions { engine, ..options(&kv) }).await;
 
     sync_and_check_packages(&stack).await;
 
@@ -259,8 +270,19 @@ async fn webhooks_with_a_bad_or_missing_signature_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_delivered_three_times_places_one_order() {
+    redelivered(Engine::Embedded).await;
+}
+
+/// The same, with the root `spin.toml` on real Spin, which composes the gateway with the plugin component itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_delivered_three_times_places_one_order_on_real_spin() {
+    let Some(engine) = support::real_spin_engine() else { return };
+    redelivered(engine).await;
+}
+
+async fn redelivered(engine: Engine) {
     let kv = KvDir::new("kombo", "redeliver");
-    let stack = start(options(&kv)).await;
+    let stack = start(StackOptions { engine, ..options(&kv) }).await;
     let first = stack.kombo.place_order(NewOrder::example(INTEGRATION, &demo_package(), "thrice@example.com")).await;
     let first = first.unwrap();
     assert_eq!(webhook_status(&first), 200);

@@ -14,7 +14,7 @@
 use assessio_host::sim::assessio::route as assessio_route;
 use assessio_host::sim::stackone::{EventDetail, NewStackOneOrder, StackOneSignature, route as stackone_route};
 use assessio_host::sim::{FaultAction, FaultPlan, Scores};
-use assessio_host::stack::{LENS_ID, STACKONE_ACCOUNT, Stack, StackOptions, secrets};
+use assessio_host::stack::{Engine, LENS_ID, STACKONE_ACCOUNT, Stack, StackOptions, secrets};
 use assessio_plugin::hubs::package_id;
 use serde_json::json;
 use std::time::Duration;
@@ -41,8 +41,19 @@ fn answers(stack: &Stack) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_event_is_placed_and_the_result_patched_back_in_stackones_shape() {
+    happy_path(Engine::Embedded).await;
+}
+
+/// The same, with the root `spin.toml` on real Spin, which composes the gateway with the plugin component itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_event_is_placed_and_the_result_patched_back_in_stackones_shape_on_real_spin() {
+    let Some(engine) = support::real_spin_engine() else { return };
+    happy_path(engine).await;
+}
+
+async fn happy_path(engine: Engine) {
     let kv = KvDir::new("stackone", "happy");
-    let stack = start(StackOptions { auto_complete: None, ..options(&kv) }).await;
+    let stack = start(StackOptions { auto_complete: None, engine, ..options(&kv) }).await;
     let sent = stack.stackone.place_order(order("romain@example.com")).await.unwrap();
     assert!(sent.is_success(), "{:?} {}", sent.status, String::from_utf8_lossy(&sent.body));
 
@@ -126,8 +137,19 @@ async fn a_bad_or_missing_signature_is_refused_and_nothing_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_delivered_three_times_places_one_order_and_writes_once() {
+    redelivered(Engine::Embedded).await;
+}
+
+/// The same, with the root `spin.toml` on real Spin, which composes the gateway with the plugin component itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_delivered_three_times_places_one_order_and_writes_once_on_real_spin() {
+    let Some(engine) = support::real_spin_engine() else { return };
+    redelivered(engine).await;
+}
+
+async fn redelivered(engine: Engine) {
     let kv = KvDir::new("stackone", "duplicate");
-    let stack = start(options(&kv)).await;
+    let stack = start(StackOptions { engine, ..options(&kv) }).await;
     let sent = stack.stackone.place_order(order("thrice@example.com")).await.unwrap();
     assert!(sent.is_success());
     for _ in 0..2 {

@@ -15,7 +15,7 @@ use assessio_host::sim::teamtailor::{
     DialogError, NewTrigger, PartnerStatus, TriggerAuth, TriggerOptions, TriggerSignature,
 };
 use assessio_host::sim::{FaultAction, FaultPlan, Scores};
-use assessio_host::stack::{LENS_ID, Stack, StackOptions, TEAMTAILOR_COMPANY, secrets};
+use assessio_host::stack::{Engine, LENS_ID, Stack, StackOptions, TEAMTAILOR_COMPANY, secrets};
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::{KvDir, assert_no_secret, eventually, json_of, options, start};
@@ -46,8 +46,19 @@ fn answers(stack: &Stack) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dialog_the_trigger_and_the_result_land_in_teamtailor_exactly() {
+    happy_path(Engine::Embedded).await;
+}
+
+/// The same, with the root `spin.toml` on real Spin, which composes the gateway with the plugin component itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dialog_the_trigger_and_the_result_land_in_teamtailor_exactly_on_real_spin() {
+    let Some(engine) = support::real_spin_engine() else { return };
+    happy_path(engine).await;
+}
+
+async fn happy_path(engine: Engine) {
     let kv = KvDir::new("teamtailor", "happy");
-    let stack = start(StackOptions { auto_complete: None, ..options(&kv) }).await;
+    let stack = start(StackOptions { auto_complete: None, engine, ..options(&kv) }).await;
 
     // The dialog: the customer's organisation's lenses and locales.
     let dialog = stack.teamtailor.fetch_config(&stack.gateway.url(""), secrets::TEAMTAILOR_PROVIDER_KEY).await.unwrap();
@@ -176,8 +187,19 @@ async fn a_wrong_provider_key_or_signature_is_refused_and_nothing_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trigger_delivered_three_times_places_one_order() {
+    redelivered(Engine::Embedded).await;
+}
+
+/// The same, with the root `spin.toml` on real Spin, which composes the gateway with the plugin component itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trigger_delivered_three_times_places_one_order_on_real_spin() {
+    let Some(engine) = support::real_spin_engine() else { return };
+    redelivered(engine).await;
+}
+
+async fn redelivered(engine: Engine) {
     let kv = KvDir::new("teamtailor", "duplicate");
-    let stack = start(StackOptions { auto_complete: None, ..options(&kv) }).await;
+    let stack = start(StackOptions { auto_complete: None, engine, ..options(&kv) }).await;
     let sent = stack.teamtailor.place_trigger(trigger("twice@example.com")).await.unwrap();
     assert!(sent.is_success());
     for _ in 0..2 {

@@ -50,6 +50,12 @@ pub fn options(kv: &KvDir) -> StackOptions {
     StackOptions { retry: fast_retry(), ..StackOptions::new(&kv.0) }
 }
 
+/// Real Spin as the stack's engine, or `None` after a `SKIPPED:` line
+/// (a failure under `ASSESSIO_REQUIRE_SPIN=1`) where there is none.
+pub fn real_spin_engine() -> Option<assessio_host::stack::Engine> {
+    real_spin::RealSpin::binary_or_skip().map(assessio_host::stack::Engine::Spin)
+}
+
 /// Starts the stack, or fails the test.
 pub async fn start(options: StackOptions) -> Stack {
     Stack::start(options).await.expect("the stack starts")
