@@ -7,11 +7,38 @@
 //! API key, and an enabled hub must be configured completely, so that a
 //! deployment never half-serves a hub. At least one hub must be enabled.
 
+use crate::connector::{Connector as _, Plugin};
 use crate::hub::Hub;
 use crate::platform::Platform;
 use assessio_plugin::hubs::stackone::StackOneApi;
 use std::collections::BTreeMap;
 use std::fmt;
+
+/// Where Assessio sends results; a result id follows.
+pub const RESULTS_PREFIX: &str = "/assessio/results/";
+
+/// How long a finished order's record is kept when `record_retention_days`
+/// is not set: long enough for any hub to stop redelivering the order (Kombo
+/// and StackOne close it; Teamtailor never retries), short enough that the
+/// store does not grow without end.
+pub const DEFAULT_RETENTION_DAYS: i64 = 90;
+
+/// The retention of finished records, in seconds, from the
+/// `record_retention_days` setting; `None` keeps them forever (`0`). The
+/// error says what is wrong with the setting, never its value.
+pub fn retention(p: &impl Platform) -> Result<Option<i64>, String> {
+    let days = match p.variable(names::RECORD_RETENTION_DAYS) {
+        Ok(Some(v)) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (0..=36_500).contains(d))
+            .ok_or("must be a whole number of days from 0 (keep forever) to 36500")?,
+        Ok(_) => DEFAULT_RETENTION_DAYS,
+        Err(_) => return Err("could not be read from the runtime".into()),
+    };
+    Ok((days > 0).then_some(days * 24 * 3600))
+}
 
 /// Spin variable names, as declared in `spin.toml`.
 pub mod names {
@@ -161,6 +188,30 @@ pub struct TeamtailorHub {
     pub signature_secret: Option<String>,
     /// Teamtailor company `uuid` → provider key and organisation.
     pub tenants: BTreeMap<String, TeamtailorTenant>,
+}
+
+impl TeamtailorHub {
+    /// Whether the gateway may send to `url`: only under the configured
+    /// `teamtailor_url` (origin plus `/`), so a stored URL can never make the
+    /// gateway call another host with Teamtailor's API key.
+    pub fn allows_update_url(&self, url: &str) -> bool {
+        url.strip_prefix(self.base_url.as_str()).is_some_and(|rest| rest.starts_with('/'))
+    }
+
+    /// Whether `url` is exactly the update URL of partner result `result_id`
+    /// as Teamtailor documents it (`<teamtailor_url>/partner/v1/partner-results/<id>`,
+    /// `docs/vendor-apis.md`), and nothing else: not another result's, not a
+    /// path with dot segments, percent-escapes, a query or a fragment. The
+    /// gateway writes there with the partner-wide key, so a URL merely under
+    /// the origin would let one company's trigger name another company's
+    /// partner result.
+    pub fn is_update_url_of(&self, url: &str, result_id: &str) -> bool {
+        let plain = !result_id.is_empty()
+            && result_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && result_id != "."
+            && result_id != "..";
+        plain && url == format!("{}/partner/v1/partner-results/{result_id}", self.base_url)
+    }
 }
 
 /// StackOne, when enabled.
@@ -458,7 +509,7 @@ impl Config {
                 "is not set, and neither is `teamtailor_api_key` nor `stackone_api_key`: enable at least one hub",
             ));
         }
-        crate::records::retention(p).map_err(|problem| err(names::RECORD_RETENTION_DAYS, problem))?;
+        retention(p).map_err(|problem| err(names::RECORD_RETENTION_DAYS, problem))?;
         let order_endpoint = match optional(p, ASSESSIO_ORDER_ENDPOINT)?.as_deref() {
             None | Some("order") => assessio_plugin::OrderEndpoint::Order,
             Some("order-link") => assessio_plugin::OrderEndpoint::OrderLink,
@@ -480,7 +531,7 @@ impl Config {
     /// The result id of a hub's order: the key of its record, and the id
     /// Assessio echoes with the result. Keyed with `result_id_key` when set.
     pub fn result_id(&self, hub: Hub, tenant: &str, order_id: &str) -> String {
-        crate::place::result_id_with(self.result_id_key.as_deref(), hub, tenant, order_id)
+        Plugin::result_id(hub.as_str(), tenant, order_id, self.result_id_key.as_deref().map(str::as_bytes))
     }
 
     /// The organisation of a hub's customer, if configured.
@@ -533,7 +584,7 @@ impl Config {
 
     /// Where Assessio sends results: `resultUpdateUrl` = this + `/<result id>`.
     pub fn results_base_url(&self) -> String {
-        format!("{}{}", self.public_url, crate::routes::RESULTS_PREFIX.trim_end_matches('/'))
+        format!("{}{}", self.public_url, RESULTS_PREFIX.trim_end_matches('/'))
     }
 
     /// Which hubs are on, with how many customers each, for `/health`.

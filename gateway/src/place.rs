@@ -67,14 +67,7 @@ pub fn lens_and_locale(package_id: &str, tenant: &Tenant) -> Option<(String, Str
 /// The result id of a hub's order when no `result_id_key` is set (see
 /// [`Config::result_id`], which every flow uses).
 pub fn result_id(hub: Hub, tenant: &str, order_id: &str) -> String {
-    result_id_with(None, hub, tenant, order_id)
-}
-
-/// The result id of a hub's order: HMAC-SHA256 of its ids under `key`, or,
-/// without a key, SHA-256 (the plugin's `stable_id`, as hubs loading the
-/// plugin derive it).
-pub fn result_id_with(key: Option<&str>, hub: Hub, tenant: &str, order_id: &str) -> String {
-    Plugin::result_id(hub.as_str(), tenant, order_id, key.map(str::as_bytes))
+    Plugin::result_id(hub.as_str(), tenant, order_id, None)
 }
 
 /// What an order's record says, when that settles the answer without

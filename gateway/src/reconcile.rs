@@ -7,19 +7,40 @@
 //! places every kept order and writes back every kept result, deletes what is
 //! done, and gives up (deleting the candidate data) on what was kept longer
 //! than [`records::KEEP_SECONDS`]. Kombo keeps its own open orders, so for
-//! Kombo this runs [`kombo::reconcile_report`] as `POST /kombo/reconcile`
-//! does. Safe to run any number of times; meant for a scheduler.
+//! Kombo this runs Kombo's reconcile as `POST /kombo/reconcile` does. Safe
+//! to run any number of times; meant for a scheduler.
+//!
+//! The hubs' own flows are reached through one interface, [`HubFlows`],
+//! which [`crate::routes`] implements: a shared flow imports no hub module.
 
 use crate::config::Config;
 use crate::hub::Hub;
-use crate::place::{self, Placement};
+use crate::place::Placement;
 use crate::platform::Platform;
-use crate::records::{self, KEEP_SECONDS};
+use crate::records::{self, KEEP_SECONDS, PendingOrder};
 use crate::reply::Outgoing;
 use crate::results::{self, WriteBack};
-use crate::{kombo, stackone, teamtailor};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::future::Future;
+
+/// What reconcile needs of the hubs' own flows.
+pub trait HubFlows {
+    /// Places again an order a hub's flow kept for later (the one under
+    /// `result_id`), or gives it up.
+    fn retry_kept(
+        &self,
+        p: &impl Platform,
+        cfg: &Config,
+        result_id: &str,
+        pending: &PendingOrder,
+        give_up: bool,
+    ) -> impl Future<Output = Placement>;
+
+    /// Reconciles the hubs that keep their own open orders (Kombo): per hub,
+    /// whether its run was complete, and its report.
+    fn reconcile_open_orders(&self, p: &impl Platform, cfg: &Config) -> impl Future<Output = Vec<(Hub, bool, Value)>>;
+}
 
 /// Counts for one hub's kept orders and results.
 #[derive(Debug, Default, serde::Serialize)]
@@ -37,7 +58,7 @@ pub struct KeptTally {
 
 /// `POST /reconcile`. Answers 502 when the kept items could not be listed
 /// or Kombo's open orders could not be listed completely.
-pub async fn reconcile(p: &impl Platform, cfg: &Config) -> Outgoing {
+pub async fn reconcile(p: &impl Platform, cfg: &Config, hubs: &impl HubFlows) -> Outgoing {
     let mut tallies: BTreeMap<Hub, KeptTally> =
         Hub::ALL.into_iter().filter(|h| h.keeps_results()).map(|h| (h, KeptTally::default())).collect();
     let mut body = json!({});
@@ -46,7 +67,7 @@ pub async fn reconcile(p: &impl Platform, cfg: &Config) -> Outgoing {
         Ok(ids) => {
             let mut done = Vec::new();
             for rid in ids {
-                if reconcile_one(p, cfg, &rid, &mut tallies).await {
+                if reconcile_one(p, cfg, hubs, &rid, &mut tallies).await {
                     done.push(rid);
                 }
             }
@@ -62,11 +83,9 @@ pub async fn reconcile(p: &impl Platform, cfg: &Config) -> Outgoing {
     for (hub, tally) in tallies {
         body[hub.as_str()] = json!(tally);
     }
-    if let Some(hub) = &cfg.kombo {
-        let report = kombo::reconcile_report(p, hub, cfg).await;
-        let kombo_complete = report.values().all(kombo::Tally::is_complete);
-        complete &= kombo_complete;
-        body[kombo::HUB.as_str()] = json!({ "complete": kombo_complete, "integrations": report });
+    for (hub, hub_complete, report) in hubs.reconcile_open_orders(p, cfg).await {
+        complete &= hub_complete;
+        body[hub.as_str()] = json!({ "complete": hub_complete, "integrations": report });
     }
     body["complete"] = json!(complete);
     Outgoing::json(if complete { 200 } else { 502 }, &body)
@@ -74,7 +93,13 @@ pub async fn reconcile(p: &impl Platform, cfg: &Config) -> Outgoing {
 
 /// Works on what is kept for one result id; true when nothing is kept for
 /// it any more (so it leaves the index).
-async fn reconcile_one(p: &impl Platform, cfg: &Config, rid: &str, tallies: &mut BTreeMap<Hub, KeptTally>) -> bool {
+async fn reconcile_one(
+    p: &impl Platform,
+    cfg: &Config,
+    hubs: &impl HubFlows,
+    rid: &str,
+    tallies: &mut BTreeMap<Hub, KeptTally>,
+) -> bool {
     let now = p.now();
     match records::pending_order(p, rid) {
         Err(e) => {
@@ -83,12 +108,7 @@ async fn reconcile_one(p: &impl Platform, cfg: &Config, rid: &str, tallies: &mut
         }
         Ok(Some(pending)) => {
             let give_up = now - pending.kept_at >= KEEP_SECONDS;
-            let placement = match pending.hub {
-                Hub::Teamtailor => teamtailor::retry_kept(p, cfg, &pending, give_up).await,
-                Hub::StackOne => stackone::retry_kept(p, cfg, &pending, give_up).await,
-                // Kombo keeps its open orders itself; nothing of it is kept here.
-                Hub::Kombo => place::settle(p, rid, Placement::RetryLater("Kombo orders are not kept".into()), give_up),
-            };
+            let placement = hubs.retry_kept(p, cfg, rid, &pending, give_up).await;
             let tally = tallies.entry(pending.hub).or_default();
             match placement {
                 Placement::Placed { already: true } => tally.already_placed += 1,

@@ -101,29 +101,6 @@ fn key(result_id: &str) -> String {
     format!("order:{result_id}")
 }
 
-/// How long a finished order's record is kept when `record_retention_days`
-/// is not set: long enough for any hub to stop redelivering the order (Kombo
-/// and StackOne close it; Teamtailor never retries), short enough that the
-/// store does not grow without end.
-pub const DEFAULT_RETENTION_DAYS: i64 = 90;
-
-/// The retention of finished records, in seconds, from the
-/// `record_retention_days` setting; `None` keeps them forever (`0`). The
-/// error says what is wrong with the setting, never its value.
-pub fn retention(p: &impl Platform) -> Result<Option<i64>, String> {
-    let days = match p.variable(crate::config::names::RECORD_RETENTION_DAYS) {
-        Ok(Some(v)) if !v.trim().is_empty() => v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|d| (0..=36_500).contains(d))
-            .ok_or("must be a whole number of days from 0 (keep forever) to 36500")?,
-        Ok(_) => DEFAULT_RETENTION_DAYS,
-        Err(_) => return Err("could not be read from the runtime".into()),
-    };
-    Ok((days > 0).then_some(days * 24 * 3600))
-}
-
 /// Whether `record` is finished (nothing more will happen to it) and older
 /// than `retention` seconds at `now`.
 pub fn expired(record: &OrderRecord, now: i64, retention: Option<i64>) -> bool {
@@ -140,7 +117,11 @@ pub fn load(p: &impl Platform, result_id: &str) -> Result<Option<OrderRecord>, S
         return Ok(None);
     };
     let record: OrderRecord = serde_json::from_slice(&bytes).map_err(|e| format!("order record unreadable: {e}"))?;
-    if expired(&record, p.now(), retention(p).unwrap_or(Some(DEFAULT_RETENTION_DAYS * 24 * 3600))) {
+    if expired(
+        &record,
+        p.now(),
+        crate::config::retention(p).unwrap_or(Some(crate::config::DEFAULT_RETENTION_DAYS * 24 * 3600)),
+    ) {
         let gone = Tombstone { state: record.state, reason: record.reason };
         p.kv_set(&tombstone_key(result_id), &serde_json::to_vec(&gone).map_err(|e| e.to_string())?)?;
         p.kv_delete(&key(result_id))?;

@@ -20,7 +20,6 @@ use crate::hub::Hub;
 use crate::platform::Platform;
 use crate::records::{self, OrderRecord, State};
 use crate::reply::{Incoming, Outgoing};
-use crate::{kombo, stackone, teamtailor};
 use assessio_plugin::hubs::kombo::WriteOutcome;
 use assessio_plugin::{AssessmentResult, HttpRequest};
 use serde_json::json;
@@ -89,7 +88,7 @@ fn request_for(
     let off = |hub: Hub, setting: &str| WriteBack::Unavailable(format!("hub not configured: {hub} needs `{setting}`"));
     match record.hub {
         Hub::Kombo => {
-            let hub = cfg.kombo.as_ref().ok_or_else(|| off(kombo::HUB, crate::config::names::KOMBO_API_KEY))?;
+            let hub = cfg.kombo.as_ref().ok_or_else(|| off(Hub::Kombo, crate::config::names::KOMBO_API_KEY))?;
             Plugin::kombo_result_request(&hub.api(&record.tenant), &record.hub_order_id, result, now)
                 .map_err(unwritable)
         }
@@ -97,9 +96,9 @@ fn request_for(
             let hub = cfg
                 .teamtailor
                 .as_ref()
-                .ok_or_else(|| off(teamtailor::HUB, crate::config::names::TEAMTAILOR_API_KEY))?;
+                .ok_or_else(|| off(Hub::Teamtailor, crate::config::names::TEAMTAILOR_API_KEY))?;
             let url = record.update_url.as_deref().unwrap_or_default();
-            if !teamtailor::allowed_update_url(hub, url) {
+            if !hub.allows_update_url(url) {
                 return Err(WriteBack::Unwritable(format!(
                     "the order's update-url is not under `{}`",
                     crate::config::names::TEAMTAILOR_URL
@@ -109,7 +108,7 @@ fn request_for(
         }
         Hub::StackOne => {
             let hub =
-                cfg.stackone.as_ref().ok_or_else(|| off(stackone::HUB, crate::config::names::STACKONE_API_KEY))?;
+                cfg.stackone.as_ref().ok_or_else(|| off(Hub::StackOne, crate::config::names::STACKONE_API_KEY))?;
             Plugin::stackone_result_request(&hub.api(&record.tenant), &record.hub_order_id, result, now)
                 .map_err(unwritable)
         }

@@ -27,9 +27,6 @@ use crate::reply::{Incoming, Outgoing, percent_decode};
 use crate::{auth, kombo, place, reconcile, records, results, stackone, teamtailor};
 use serde_json::json;
 
-/// Where Assessio sends results; a result id follows.
-pub const RESULTS_PREFIX: &str = "/assessio/results/";
-
 /// Largest body the gateway reads from a caller (hub events are a few KiB).
 pub const MAX_BODY: usize = 1 << 20;
 
@@ -90,7 +87,7 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
             kombo::sync_packages(p, &cfg, only.as_deref()).await
         }
         ("POST", ["kombo", "reconcile"]) => kombo::reconcile(p, &cfg).await,
-        ("POST", ["reconcile"]) => reconcile::reconcile(p, &cfg).await,
+        ("POST", ["reconcile"]) => reconcile::reconcile(p, &cfg, &EveryHub).await,
         ("GET", ["orders", hub, tenant, order]) => order_status(p, &cfg, hub, tenant, order),
         ("POST", ["orders", hub, tenant, order, "settle"]) => settle(p, &cfg, req, hub, tenant, order),
         (
@@ -175,5 +172,37 @@ fn order_status(p: &impl Platform, cfg: &Config, hub: &str, tenant: &str, order_
         Ok(Some(record)) => Outgoing::json(200, &serde_json::to_value(&record).unwrap_or_default()),
         Ok(None) => Outgoing::error(404, "the gateway has not seen this order"),
         Err(e) => Outgoing::error(503, &format!("order store unavailable: {e}")),
+    }
+}
+
+/// Every hub's own flows, for [`reconcile`]: with the routes above, the one
+/// place that names each hub's module.
+struct EveryHub;
+
+impl reconcile::HubFlows for EveryHub {
+    async fn retry_kept(
+        &self,
+        p: &impl Platform,
+        cfg: &Config,
+        result_id: &str,
+        pending: &records::PendingOrder,
+        give_up: bool,
+    ) -> place::Placement {
+        match pending.hub {
+            Hub::Teamtailor => teamtailor::retry_kept(p, cfg, pending, give_up).await,
+            Hub::StackOne => stackone::retry_kept(p, cfg, pending, give_up).await,
+            // Kombo keeps its open orders itself; nothing of it is kept here.
+            Hub::Kombo => {
+                let later = place::Placement::RetryLater("Kombo orders are not kept".into());
+                place::settle(p, result_id, later, give_up)
+            }
+        }
+    }
+
+    async fn reconcile_open_orders(&self, p: &impl Platform, cfg: &Config) -> Vec<(Hub, bool, serde_json::Value)> {
+        let Some(hub) = &cfg.kombo else { return Vec::new() };
+        let report = kombo::reconcile_report(p, hub, cfg).await;
+        let complete = report.values().all(kombo::Tally::is_complete);
+        vec![(kombo::HUB, complete, json!(report))]
     }
 }

@@ -42,28 +42,6 @@ fn tenant_by_key<'a>(hub: &'a TeamtailorHub, authorization: Option<&str>) -> Opt
     found
 }
 
-/// Whether the gateway may send to `url`: only under the configured
-/// `teamtailor_url` (origin plus `/`), so a stored URL can never make the
-/// gateway call another host with Teamtailor's API key.
-pub fn allowed_update_url(hub: &TeamtailorHub, url: &str) -> bool {
-    url.strip_prefix(hub.base_url.as_str()).is_some_and(|rest| rest.starts_with('/'))
-}
-
-/// Whether `url` is exactly the update URL of partner result `result_id`
-/// as Teamtailor documents it (`<teamtailor_url>/partner/v1/partner-results/<id>`,
-/// `docs/vendor-apis.md`), and nothing else: not another result's, not a
-/// path with dot segments, percent-escapes, a query or a fragment. The
-/// gateway writes there with the partner-wide key, so a URL merely under
-/// the origin would let one company's trigger name another company's
-/// partner result.
-pub fn exact_update_url(hub: &TeamtailorHub, url: &str, result_id: &str) -> bool {
-    let plain = !result_id.is_empty()
-        && result_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && result_id != "."
-        && result_id != "..";
-    plain && url == format!("{}/partner/v1/partner-results/{result_id}", hub.base_url)
-}
-
 /// What the configuration endpoint answers: always 200 with a body in the
 /// shape Teamtailor documents, so that the dialog either offers the choices
 /// or shows the recruiter, in its red alert, why it cannot. Teamtailor
@@ -174,7 +152,7 @@ pub async fn trigger_webhook(p: &impl Platform, cfg: &Config, req: &Incoming) ->
         ));
         return Outgoing::text(403, "This provider key belongs to another Teamtailor company.");
     }
-    if !exact_update_url(hub, &trigger.update_url, &trigger.order.order_id) {
+    if !hub.is_update_url_of(&trigger.update_url, &trigger.order.order_id) {
         p.log(&format!(
             "teamtailor trigger refused: the update-url of partner result {} is not that result's under teamtailor_url",
             trigger.order.order_id
@@ -245,7 +223,7 @@ async fn unusable(p: &impl Platform, hub: &TeamtailorHub, company: &str, req: &I
     if let Some((event_id, update_url, result_id, sent_company)) = salvaged
         && !event_id.is_empty()
         && sent_company == company
-        && exact_update_url(hub, &update_url, &result_id)
+        && hub.is_update_url_of(&update_url, &result_id)
         && signature_ok(p, hub, req, &event_id)
     {
         progress(p, hub, &update_url, PartnerStatus::Failed, Some(&text)).await;
@@ -281,7 +259,7 @@ async fn progress(
     status: PartnerStatus,
     reason: Option<&str>,
 ) {
-    if !allowed_update_url(hub, update_url) {
+    if !hub.allows_update_url(update_url) {
         return;
     }
     let line = |what: &str| format!("teamtailor progress `{}`: {what}", status.as_str());

@@ -230,12 +230,8 @@ fn a_result_is_taken_only_with_the_key_of_the_orders_own_organisation() {
     );
     assert_eq!(
         rid,
-        assessio_gateway::place::result_id_with(
-            Some("result-id-key-xyz"),
-            assessio_gateway::hub::Hub::Kombo,
-            "int-1",
-            "ord-1"
-        )
+        assessio_plugin::hubs::result_id("kombo", "int-1", "ord-1", Some(b"result-id-key-xyz".as_slice())),
+        "the plugin's keyed id (its known answer is Python's hmac)"
     );
     let result = json!({"resultId": rid, "score": 71, "subscores": {"Grit": 60},
                         "assessmentReportUrl": "https://app.assessio.online/rep/1"})
@@ -418,7 +414,7 @@ fn a_sender_that_died_mid_send_leaves_the_order_uncertain_and_unsent() {
 /// signed webhook replayed after the retention places nothing.
 #[test]
 fn a_webhook_replayed_after_the_record_expired_places_nothing() {
-    use assessio_gateway::records::DEFAULT_RETENTION_DAYS;
+    use assessio_gateway::config::DEFAULT_RETENTION_DAYS;
     let p = fake();
     let rid = assessio_gateway::place::result_id(assessio_gateway::hub::Hub::Kombo, "int-1", "ord-1");
     let event = order("ord-1", Some("L"));

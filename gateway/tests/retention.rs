@@ -4,7 +4,8 @@
 
 mod support;
 
-use assessio_gateway::records::{self, DEFAULT_RETENTION_DAYS, OrderRecord, State};
+use assessio_gateway::config::DEFAULT_RETENTION_DAYS;
+use assessio_gateway::records::{self, OrderRecord, State};
 use assessio_gateway::reply::Incoming;
 use assessio_gateway::routes;
 use support::{Memory, NOW, block_on};
