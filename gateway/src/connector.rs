@@ -27,18 +27,19 @@ use assessio_plugin::{
     SignatureError, Verified,
 };
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "linked-connector")))]
 mod imported;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), feature = "linked-connector"))]
 pub mod linked;
 
 /// The connector this build talks to: the imported plugin component in
 /// WebAssembly, the linked crate natively.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "linked-connector")))]
 pub use imported::Imported as Plugin;
 /// The connector this build talks to: the imported plugin component in
-/// WebAssembly, the linked crate natively.
-#[cfg(not(target_arch = "wasm32"))]
+/// WebAssembly, the linked crate natively (and, with the feature
+/// `linked-connector`, in a WebAssembly build made only for comparison).
+#[cfg(any(not(target_arch = "wasm32"), feature = "linked-connector"))]
 pub use linked::Linked as Plugin;
 
 /// The `assessio:connector` functions the gateway calls (see

@@ -13,12 +13,14 @@
 //! (3) cold start, compiling against loading a serialized component;
 //! (4) the gateway under load on loopback against an empty handler served by
 //! the same host ([`load`]); (5) component sizes and the process's peak RSS
-//! during row 4. The HMAC rows are compared twice: with native code as built
+//! during row 4; (6) what the component boundary costs the gateway, composed
+//! against linked, on this host and on real Spin ([`boundary`]). The HMAC rows are compared twice: with native code as built
 //! (SHA-NI when the CPU has it) and with native code built with software
 //! SHA-256 ([`soft_sha`]), the like-for-like baseline.
 
 #![allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
+mod boundary;
 pub mod load;
 mod native;
 mod soft_sha;
@@ -46,7 +48,7 @@ pub struct BenchOptions {
     pub out: PathBuf,
     /// The plugin component; default: build it from this checkout.
     pub plugin: Option<PathBuf>,
-    /// Only these rows (1 to 5); empty: all. For profiling one row.
+    /// Only these rows (1 to 6); empty: all. For profiling one row.
     pub only: Vec<u8>,
 }
 
@@ -283,7 +285,7 @@ pub fn run(options: &BenchOptions, progress: &mut dyn Write) -> anyhow::Result<R
     let wanted = |r: u8| options.only.is_empty() || options.only.contains(&r);
 
     if wanted(1) {
-        let _ = writeln!(progress, "[1/5] plugin exports on a reused instance vs native (hardware and software SHA)");
+        let _ = writeln!(progress, "[1/6] plugin exports on a reused instance vs native (hardware and software SHA)");
         let soft = match soft_sha::measure(&timer, &inputs.secret, inputs.timestamp, &inputs.body) {
             Ok(t) => Some(t),
             Err(e) => {
@@ -294,11 +296,11 @@ pub fn run(options: &BenchOptions, progress: &mut dyn Write) -> anyhow::Result<R
         reused_rows(&connector, &inputs, &timer, soft, &mut rows)?;
     }
     if wanted(2) {
-        let _ = writeln!(progress, "[2/5] a fresh instance per call (default and pooling allocators)");
+        let _ = writeln!(progress, "[2/6] a fresh instance per call (default and pooling allocators)");
         fresh_rows(&connector, &plugin_path, &inputs, &timer, &mut rows)?;
     }
     if wanted(3) {
-        let _ = writeln!(progress, "[3/5] cold start: compile vs load a serialized component");
+        let _ = writeln!(progress, "[3/6] cold start: compile vs load a serialized component");
         cold_rows(&plugin_path, options.quick, &mut rows)?;
     }
     let load_options = if options.quick {
@@ -314,7 +316,7 @@ pub fn run(options: &BenchOptions, progress: &mut dyn Write) -> anyhow::Result<R
     if wanted(4) {
         let _ = writeln!(
             progress,
-            "[4/5] gateway on loopback, {} connections: /empty, then order and result webhooks (store on tmpfs, then on disk)",
+            "[4/6] gateway on loopback, {} connections: /empty, then order and result webhooks (store on tmpfs, then on disk)",
             load_options.concurrency
         );
         match load::run(&load_options) {
@@ -327,8 +329,14 @@ pub fn run(options: &BenchOptions, progress: &mut dyn Write) -> anyhow::Result<R
         }
     }
     if wanted(5) {
-        let _ = writeln!(progress, "[5/5] component sizes and peak memory");
+        let _ = writeln!(progress, "[5/6] component sizes and peak memory");
         size_rows(&plugin_path, gateway_load.as_ref(), &mut rows)?;
+    }
+    if wanted(6) {
+        let _ = writeln!(progress, "[6/6] the component boundary: the gateway composed with the plugin vs linked");
+        if let Err(e) = boundary_rows(if options.quick { 3 } else { 60 }, &mut rows, &mut not_measured) {
+            not_measured.push(format!("row 6: the component boundary: {e:#}"));
+        }
     }
 
     let report = Report {
@@ -640,6 +648,39 @@ fn load_rows(g: &load::GatewayLoad, rows: &mut Vec<Row>) {
         rows.push(counted(row(4, format!("{name}: p50 latency"), f.p50_ms, "ms").against("/empty", e.p50_ms), f));
         rows.push(counted(row(4, format!("{name}: p99 latency"), f.p99_ms, "ms").against("/empty", e.p99_ms), f));
     }
+}
+
+/// Row 6: order and result webhooks, one at a time, through the composed
+/// gateway and the linked one, on each engine there is.
+fn boundary_rows(orders: usize, rows: &mut Vec<Row>, not_measured: &mut Vec<String>) -> anyhow::Result<()> {
+    locate::ensure_app_built()?;
+    let linked = boundary::build_linked_gateway()?;
+    let work = std::env::temp_dir().join(format!("assessio-bench-boundary-{}", std::process::id()));
+    let linked_manifest = boundary::linked_manifest(&work.join("linked"), &linked)?;
+    let mut engines = vec![("this host", crate::stack::Engine::Embedded)];
+    match crate::real_spin::find() {
+        Some(bin) => engines.push(("real Spin", crate::stack::Engine::Spin(bin))),
+        None => not_measured.push("row 6 on real Spin: no Spin found (set SPIN_BIN or put `spin` on PATH)".into()),
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    for (name, engine) in engines {
+        let kv = work.join("kv");
+        let composed = runtime.block_on(boundary::measure(&engine, None, &kv, orders))?;
+        let linked = runtime.block_on(boundary::measure(&engine, Some(linked_manifest.clone()), &kv, orders))?;
+        for (path, c, l) in [("order webhook", composed.0, linked.0), ("result webhook", composed.1, linked.1)] {
+            let what = |q: &str| format!("{path} on {name}, {q}, composed (plugin imported), {orders} one at a time");
+            rows.push(row(6, what("p50"), c.0, "ms").against("linked (plugin crate in the gateway)", l.0));
+            rows.push(row(6, what("p99"), c.1, "ms").against("linked (plugin crate in the gateway)", l.1));
+        }
+    }
+    let linked_size = std::fs::metadata(&linked)?.len() as f64;
+    let composed_size = std::fs::metadata(locate::component_path("assessio-gateway", "release"))?.len() as f64;
+    rows.push(
+        row(6, "gateway component size, importing the connector", composed_size, "bytes")
+            .against("the same gateway with the plugin crate linked in", linked_size),
+    );
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(())
 }
 
 fn size_rows(plugin_path: &Path, gateway_load: Option<&load::GatewayLoad>, rows: &mut Vec<Row>) -> anyhow::Result<()> {

@@ -30,10 +30,17 @@ pub fn plugin_path() -> PathBuf {
     target_dir(&root).join(ARTIFACT)
 }
 
-/// Newest modification time among the files the component is built from.
+/// Newest modification time among the files the component is built from
+/// (not the crate's tests: cargo does not rewrite a fresh artifact for them,
+/// so they would make it look stale for ever).
 fn newest_source(root: &Path) -> Option<SystemTime> {
     let mut newest = None;
-    let mut stack = vec![root.join("plugin"), root.join("wit")];
+    for file in ["plugin/Cargo.toml", "plugin/build.rs"] {
+        if let Ok(modified) = std::fs::metadata(root.join(file)).and_then(|m| m.modified()) {
+            newest = newest.max(Some(modified));
+        }
+    }
+    let mut stack = vec![root.join("plugin/src"), root.join("wit")];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).ok()?.flatten() {
             let path = entry.path();

@@ -152,7 +152,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Only these rows, e.g. `--only 1,4` (to profile one). Default: all.
-        #[arg(long, value_name = "ROWS", value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=5))]
+        #[arg(long, value_name = "ROWS", value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=6))]
         only: Vec<u8>,
     },
 }

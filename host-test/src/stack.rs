@@ -106,6 +106,9 @@ pub struct StackOptions {
     pub limits: RequestLimits,
     /// The engine that serves the gateway.
     pub engine: Engine,
+    /// Another manifest than the root `spin.toml` (a variant of it, built
+    /// by the caller), with the same variables.
+    pub manifest: Option<PathBuf>,
 }
 
 /// Which engine serves the root `spin.toml`.
@@ -172,6 +175,7 @@ impl StackOptions {
             retry: RetryPolicy::default(),
             limits: RequestLimits::default(),
             engine: Engine::Embedded,
+            manifest: None,
         }
     }
 }
@@ -195,12 +199,16 @@ impl Stack {
     /// Builds the gateway component if needed, starts both simulators, and
     /// serves `spin.toml` with variables that point the gateway at them.
     pub async fn start(options: StackOptions) -> anyhow::Result<Self> {
-        let built = locate::ensure_app_built()?;
-        let manifest = locate::workspace_root().join("spin.toml");
-        anyhow::ensure!(
-            built == locate::workspace_root().join("target/wasm32-wasip2/release/assessio_gateway.wasm"),
-            "spin.toml loads the gateway from target/; unset CARGO_TARGET_DIR to run the stack"
-        );
+        let manifest = if let Some(manifest) = &options.manifest {
+            manifest.clone()
+        } else {
+            let built = locate::ensure_app_built()?;
+            anyhow::ensure!(
+                built == locate::workspace_root().join("target/wasm32-wasip2/release/assessio_gateway.wasm"),
+                "spin.toml loads the gateway from target/; unset CARGO_TARGET_DIR to run the stack"
+            );
+            locate::workspace_root().join("spin.toml")
+        };
         let api_key = secrets::INTEGRATOR_API_KEY;
         let organisations = vec![
             Organisation::example(secrets::PROVIDER_KEY, Some(secrets::INTEGRATOR_SECRET), api_key),

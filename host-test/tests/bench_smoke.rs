@@ -13,14 +13,24 @@ fn quick_bench_produces_every_row_and_its_json() {
     let mut progress = Vec::new();
     let report = run(&options, &mut progress).expect("the quick bench runs");
 
-    for row in 1..=5u8 {
+    for row in 1..=6u8 {
         let produced = report.rows.iter().any(|r| r.row == row);
         let explained = report.not_measured.iter().any(|n| n.starts_with(&format!("row {row}:")));
         assert!(produced || explained, "row {row} is neither measured nor explained");
     }
-    assert!(report.not_measured.is_empty(), "not measured: {:?}", report.not_measured);
+    // Row 6 runs on real Spin only where it is installed; say so when not.
+    let without_spin = |n: &&String| n.starts_with("row 6 on real Spin") && assessio_host::real_spin::find().is_none();
+    if let Some(skipped) = report.not_measured.iter().find(without_spin) {
+        assert!(
+            std::env::var("ASSESSIO_REQUIRE_SPIN").ok().as_deref() != Some("1"),
+            "ASSESSIO_REQUIRE_SPIN=1 but {skipped}"
+        );
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED: {skipped}\n").as_bytes());
+    }
+    let not_measured: Vec<&String> = report.not_measured.iter().filter(|n| !without_spin(n)).collect();
+    assert!(not_measured.is_empty(), "not measured: {not_measured:?}");
     assert!(report.notes.is_empty(), "notes: {:?}", report.notes);
-    for row in 1..=5u8 {
+    for row in 1..=6u8 {
         assert!(report.rows.iter().any(|r| r.row == row), "row {row} missing");
     }
     for r in &report.rows {
