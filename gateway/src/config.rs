@@ -496,20 +496,32 @@ fn load_stackone(p: &impl Platform) -> Result<Option<StackOneHub>, ConfigError> 
 impl Config {
     /// Reads and checks every setting, reporting the first problem.
     pub fn load(p: &impl Platform) -> Result<Self, ConfigError> {
+        Self::load_for(p, None)
+    }
+
+    /// As [`Config::load`], but with `Some(hub)` only that hub's settings
+    /// and the shared ones: the other hubs read as off. A hub's own routes
+    /// load this way, so a request reads the settings it uses and parses one
+    /// tenant table, not three, and one hub's broken setting does not stop
+    /// another hub's orders (`/health` still checks every setting).
+    pub fn load_for(p: &impl Platform, only: Option<Hub>) -> Result<Self, ConfigError> {
         use names::{
             ASSESSIO_INTEGRATOR_API_KEY, ASSESSIO_ORDER_ENDPOINT, ASSESSIO_URL, KOMBO_API_KEY, OPERATOR_TOKEN,
             PUBLIC_URL,
         };
-        let kombo = load_kombo(p)?;
-        let teamtailor = load_teamtailor(p)?;
-        let stackone = load_stackone(p)?;
-        if kombo.is_none() && teamtailor.is_none() && stackone.is_none() {
-            return Err(err(
-                KOMBO_API_KEY,
-                "is not set, and neither is `teamtailor_api_key` nor `stackone_api_key`: enable at least one hub",
-            ));
+        let wanted = |hub: Hub| only.is_none_or(|o| o == hub);
+        let kombo = if wanted(Hub::Kombo) { load_kombo(p)? } else { None };
+        let teamtailor = if wanted(Hub::Teamtailor) { load_teamtailor(p)? } else { None };
+        let stackone = if wanted(Hub::StackOne) { load_stackone(p)? } else { None };
+        if only.is_none() {
+            if kombo.is_none() && teamtailor.is_none() && stackone.is_none() {
+                return Err(err(
+                    KOMBO_API_KEY,
+                    "is not set, and neither is `teamtailor_api_key` nor `stackone_api_key`: enable at least one hub",
+                ));
+            }
+            retention(p).map_err(|problem| err(names::RECORD_RETENTION_DAYS, problem))?;
         }
-        retention(p).map_err(|problem| err(names::RECORD_RETENTION_DAYS, problem))?;
         let order_endpoint = match optional(p, ASSESSIO_ORDER_ENDPOINT)?.as_deref() {
             None | Some("order") => assessio_plugin::OrderEndpoint::Order,
             Some("order-link") => assessio_plugin::OrderEndpoint::OrderLink,

@@ -48,7 +48,14 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
         return Outgoing::error(400, "the path is not valid percent-encoded UTF-8");
     };
     let path: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let config = Config::load(p);
+    // A hub's own routes read that hub's settings only.
+    let only = match path[..] {
+        ["kombo", "webhook"] => Some(Hub::Kombo),
+        ["teamtailor", "config" | "webhook"] => Some(Hub::Teamtailor),
+        ["stackone", "webhook" | "packages"] => Some(Hub::StackOne),
+        _ => None,
+    };
+    let config = Config::load_for(p, only);
     if let ["health"] = path[..] {
         return match (&req.method[..], config) {
             ("GET", Ok(c)) => health(p, &c),

@@ -304,6 +304,25 @@ fn a_missing_setting_is_named_on_health_and_on_every_route_but_its_value_never_a
     assert!(!String::from_utf8_lossy(&health.body).contains("12345678"));
 }
 
+/// A hub's routes read that hub's settings only: another hub's broken
+/// setting leaves its orders flowing, while `/health` and the routes that
+/// read every setting still name it.
+#[test]
+fn another_hubs_broken_setting_stops_no_order_of_this_hub_and_health_names_it() {
+    let mut p = fake();
+    p.vars.insert("stackone_api_key".into(), "so-api-key-xyz".into());
+    p.vars.insert("stackone_tenants".into(), "not json".into());
+    let health = block_on(routes::handle(&p, &request("GET", "/health", &[], b"")));
+    assert_eq!(health.status, 503);
+    assert_eq!(json_of(&health)["setting"], "stackone_tenants");
+    let out = webhook(&p, &order("ord-1", Some("Lovelace")));
+    assert_eq!(out.status, 200, "{}", String::from_utf8_lossy(&out.body));
+    assert_eq!(assessio_orders(&p).len(), 1);
+    let auth = format!("Bearer {OPERATOR}");
+    let reconcile = block_on(routes::handle(&p, &request("POST", "/reconcile", &[("authorization", &auth)], b"")));
+    assert_eq!(reconcile.status, 503, "{}", String::from_utf8_lossy(&reconcile.body));
+}
+
 #[test]
 fn no_secret_appears_in_any_answer_or_log_line() {
     let p = fake();
