@@ -327,6 +327,19 @@ pub fn run(options: &BenchOptions, progress: &mut dyn Write) -> anyhow::Result<R
             }
             Err(e) => not_measured.push(format!("row 4: the gateway under load: {e:#}")),
         }
+        match crate::real_spin::find() {
+            Some(bin) => {
+                let _ = writeln!(progress, "[4/6] the same on real Spin ({}), with GET /health", bin.display());
+                match load::run_on_spin(&load_options, &bin) {
+                    Ok(s) => {
+                        spin_load_rows(&s, load_options.concurrency, &mut rows);
+                        notes.extend(s.failures().into_iter().map(|f| format!("row 4: {f}")));
+                    }
+                    Err(e) => not_measured.push(format!("row 4 on real Spin: {e:#}")),
+                }
+            }
+            None => not_measured.push("row 4 on real Spin: no Spin found (set SPIN_BIN or put `spin` on PATH)".into()),
+        }
     }
     if wanted(5) {
         let _ = writeln!(progress, "[5/6] component sizes and peak memory");
@@ -647,6 +660,37 @@ fn load_rows(g: &load::GatewayLoad, rows: &mut Vec<Row>) {
         rows.push(counted(r, f));
         rows.push(counted(row(4, format!("{name}: p50 latency"), f.p50_ms, "ms").against("/empty", e.p50_ms), f));
         rows.push(counted(row(4, format!("{name}: p99 latency"), f.p99_ms, "ms").against("/empty", e.p99_ms), f));
+    }
+}
+
+/// Row 4 on real Spin: each scenario against Spin's own `/empty`.
+fn spin_load_rows(s: &load::SpinLoad, c: usize, rows: &mut Vec<Row>) {
+    let counted = |mut r: Row, f: &load::LoadFigures| {
+        r.requests = Some(f.requests);
+        r.failed = Some(f.failed);
+        r
+    };
+    let e = &s.empty;
+    let mut r =
+        row(4, format!("real Spin: GET /empty (spin-probe), {c} keep-alive connections: throughput"), e.rps, "req/s");
+    r.target = Some("the baseline of the real-Spin lines below".into());
+    rows.push(counted(r, e));
+    rows.push(counted(row(4, "real Spin: GET /empty: p50 latency", e.p50_ms, "ms"), e));
+    rows.push(counted(row(4, "real Spin: GET /empty: p99 latency", e.p99_ms, "ms"), e));
+    for (name, f) in [
+        ("real Spin: GET /health", &s.health),
+        ("real Spin: POST /kombo/webhook, a new order placed each", &s.order),
+        ("real Spin: POST /assessio/results/{id}, each written back to Kombo", &s.result),
+    ] {
+        rows.push(counted(row(4, format!("{name}: throughput"), f.rps, "req/s").against("Spin's /empty", e.rps), f));
+        rows.push(counted(
+            row(4, format!("{name}: p50 latency"), f.p50_ms, "ms").against("Spin's /empty", e.p50_ms),
+            f,
+        ));
+        rows.push(counted(
+            row(4, format!("{name}: p99 latency"), f.p99_ms, "ms").against("Spin's /empty", e.p99_ms),
+            f,
+        ));
     }
 }
 

@@ -21,6 +21,12 @@
 //!   credentials; the gateway must answer `written`, not `already`. The
 //!   window also ends when the placed orders run out.
 //!
+//! Where real Spin is installed ([`crate::real_spin::find`]), the same
+//! scenarios run again on it, with `GET /health` beside them ([`run_on_spin`]):
+//! the probe's `/empty` and the root `spin.toml` each under `spin up`, the
+//! store Spin's default (`SQLite`, in a tmpfs state directory), the same
+//! client and concurrency.
+//!
 //! The host's key-value store appends and syncs one record on every write
 //! (see `spin::key_value`), so where that file lives still weighs on the
 //! gateway's figure. Both scenarios therefore run twice: with the store
@@ -148,6 +154,85 @@ struct Prepared {
 type Next = Arc<dyn Fn() -> anyhow::Result<Option<Prepared>> + Send + Sync>;
 type Check = fn(&ClientResponse) -> Result<(), String>;
 
+/// Row 4's scenarios on real Spin, keep-alive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpinLoad {
+    /// The probe's `/empty` under `spin up`: Spin's ceiling.
+    pub empty: LoadFigures,
+    /// The gateway's `GET /health`.
+    pub health: LoadFigures,
+    /// `POST /kombo/webhook`, each a new order placed.
+    pub order: LoadFigures,
+    /// `POST /assessio/results/{id}`, each written back.
+    pub result: LoadFigures,
+}
+
+impl SpinLoad {
+    /// One line per scenario that had failures, with the first.
+    pub fn failures(&self) -> Vec<String> {
+        [
+            ("/empty", &self.empty),
+            ("/health", &self.health),
+            ("order webhook", &self.order),
+            ("result webhook", &self.result),
+        ]
+        .into_iter()
+        .filter(|(_, f)| f.failed > 0)
+        .map(|(name, f)| {
+            format!(
+                "on real Spin, {name}: {} of {} failed; first: {}",
+                f.failed,
+                f.requests,
+                f.first_failure.as_deref().unwrap_or("?")
+            )
+        })
+        .collect()
+    }
+}
+
+/// Row 4 on real Spin (the binary `bin`), on a runtime of its own.
+pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<SpinLoad> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    runtime.block_on(async {
+        let client = HttpClient::new(Duration::from_mins(1));
+        let probe_dir = TempDir::in_dir(&memory_dir(), "spin-probe")?;
+        let manifest = probe_manifest(&probe_dir.0)?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let envs = [("SPIN_VARIABLE_API_KEY".to_string(), "bench-probe-key".to_string())];
+        let launch = crate::real_spin::SpinLaunch {
+            bin,
+            manifest: &manifest,
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+            state_dir: &probe_dir.0.join("state"),
+            envs: &envs,
+            runtime_config: None,
+        };
+        let probe = tokio::task::block_in_place(|| crate::real_spin::SpinProcess::start(&launch))?;
+        let url = probe.url("/empty");
+        let empty = drive(&client, options, get_requests(url), check_empty, None).await?;
+        drop(probe);
+
+        let kv = TempDir::in_dir(&memory_dir(), "spin-gateway")?;
+        let engine = crate::stack::Engine::Spin(bin.to_path_buf());
+        let stack = Stack::start(StackOptions { auto_complete: None, engine, ..StackOptions::new(&kv.0) })
+            .await
+            .context("starting the simulators and the gateway on real Spin")?;
+        let stack = Arc::new(stack);
+        let health = drive(&client, options, get_requests(stack.gateway.url("/health")), check_health, None).await?;
+        let placed = Arc::new(Mutex::new(Vec::new()));
+        let order = drive(&client, options, order_requests(&stack), check_order, Some(Arc::clone(&placed))).await?;
+        let result = drive(&client, options, result_requests(&stack, &placed), check_result, None).await?;
+        if let Ok(stack) = Arc::try_unwrap(stack) {
+            stack.shutdown().await;
+        }
+        Ok(SpinLoad { empty, health, order, result })
+    })
+}
+
+fn check_health(r: &ClientResponse) -> Result<(), String> {
+    if r.status == 200 { Ok(()) } else { Err(format!("/health answered {}: {}", r.status, r.text())) }
+}
+
 /// Runs row 4 on a runtime of its own.
 pub fn run(options: &LoadOptions) -> anyhow::Result<GatewayLoad> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
@@ -259,6 +344,15 @@ fn fs_type(path: &Path) -> String {
 
 /// Serves the probe's own manifest, its `source` pointed at the build.
 async fn serve_probe(dir: &Path) -> anyhow::Result<ServerHandle> {
+    let path = probe_manifest(dir)?;
+    let variables = BTreeMap::from([("api_key".to_string(), "bench-probe-key".to_string())]);
+    let options = SpinOptions { variables, env: EnvSource::Map(BTreeMap::new()), ..SpinOptions::new(dir.join("kv")) };
+    SpinApp::load(&path, options)?.serve_loopback().await
+}
+
+/// The probe's own manifest, written to `dir` with its `source` pointed at
+/// the build.
+fn probe_manifest(dir: &Path) -> anyhow::Result<PathBuf> {
     let built = locate::ensure_component_built("spin-probe", "release")?;
     let fixture = locate::workspace_root().join("host-test/fixtures/spin-probe/spin.toml");
     let text = std::fs::read_to_string(&fixture).with_context(|| format!("reading {}", fixture.display()))?;
@@ -271,13 +365,15 @@ async fn serve_probe(dir: &Path) -> anyhow::Result<ServerHandle> {
     component.insert("source".into(), toml::Value::String(built.to_string_lossy().into_owned()));
     let path = dir.join("spin.toml");
     std::fs::write(&path, toml::to_string(&manifest)?)?;
-    let variables = BTreeMap::from([("api_key".to_string(), "bench-probe-key".to_string())]);
-    let options = SpinOptions { variables, env: EnvSource::Map(BTreeMap::new()), ..SpinOptions::new(dir.join("kv")) };
-    SpinApp::load(&path, options)?.serve_loopback().await
+    Ok(path)
 }
 
 fn empty_requests(probe: &ServerHandle) -> Next {
-    let url = probe.url("/empty");
+    get_requests(probe.url("/empty"))
+}
+
+/// The same `GET` every time.
+fn get_requests(url: String) -> Next {
     Arc::new(move || {
         Ok(Some(Prepared { method: Method::GET, url: url.clone(), headers: Vec::new(), body: Bytes::new(), tag: None }))
     })
