@@ -43,7 +43,9 @@ impl DependencyName {
     pub fn parse(name: &str) -> anyhow::Result<Self> {
         if !name.contains(':') {
             let kebab = !name.is_empty()
-                && name.split('-').all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()));
+                && name
+                    .split('-')
+                    .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
             anyhow::ensure!(
                 kebab,
                 "{name:?} is neither a package pattern (`ns:pkg/iface@version`) nor a kebab-case name"
