@@ -100,6 +100,12 @@ pub fn ensure_plugin_built() -> anyhow::Result<PathBuf> {
     if !path.is_file() {
         bail!("cargo finished but {} is not there", path.display());
     }
+    // Cargo leaves a fresh artifact untouched when what changed does not
+    // reach the component (a dev-dependency, a comment in a test): mark it
+    // checked, or every later start would ask cargo again.
+    if let Ok(file) = std::fs::File::options().append(true).open(&path) {
+        let _ = file.set_modified(SystemTime::now());
+    }
     Ok(path)
 }
 

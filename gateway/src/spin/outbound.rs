@@ -30,10 +30,20 @@ const WRITE_CHUNK: usize = 4096;
 pub fn send(request: &HttpRequest) -> Result<Reply, SendError> {
     let outgoing = build(request)?;
     let body = outgoing.body().map_err(|()| SendError::not_sent("the request body could not be opened"))?;
-    let pending = outgoing_handler::handle(outgoing, Some(options()?)).map_err(|e| classify(&e))?;
-    // The body goes after the request is handed over, as the runtime reads
-    // it while connecting; a write that fails is judged by the answer below.
-    let written = write_body(body, &request.body);
+    // A body that fits one write goes, finished, before the request is
+    // handed over: the runtime's client then has head and body at once and
+    // sends them together. Handed over first, the head left alone, and
+    // Spin's client (no TCP_NODELAY) held the body until the upstream's
+    // delayed ACK, about 40 ms later (docs/performance.md). A larger body
+    // must follow the hand-over: the runtime reads it only while sending.
+    let (pending, written) = if request.body.len() <= WRITE_CHUNK {
+        let written = write_body(body, &request.body);
+        (outgoing_handler::handle(outgoing, Some(options()?)).map_err(|e| classify(&e))?, written)
+    } else {
+        let pending = outgoing_handler::handle(outgoing, Some(options()?)).map_err(|e| classify(&e))?;
+        // A write that fails is judged by the answer below.
+        (pending, write_body(body, &request.body))
+    };
     pending.subscribe().block();
     let response = match pending.get() {
         Some(Ok(Ok(response))) => response,
