@@ -628,20 +628,36 @@ fn cold_rows(plugin_path: &Path, quick: bool, rows: &mut Vec<Row>) -> anyhow::Re
 /// fresh-instance-per-request model and the upstream waits of the gateway.
 pub const LOAD_CONCURRENCY: usize = 8;
 
-fn load_rows(g: &load::GatewayLoad, rows: &mut Vec<Row>) {
-    let c = g.concurrency;
-    let e = &g.empty;
-    let counted = |mut r: Row, f: &load::LoadFigures| {
+/// Throughput, p50 and p99 of one load scenario, each against `base` when
+/// given, with the answers counted; `target` shapes the throughput row.
+fn scenario_rows(
+    rows: &mut Vec<Row>,
+    name: &str,
+    f: &load::LoadFigures,
+    base: Option<(&str, &load::LoadFigures)>,
+    target: impl FnOnce(Row) -> Row,
+) {
+    let counted = |mut r: Row| {
         r.requests = Some(f.requests);
         r.failed = Some(f.failed);
         r
     };
-    let mut r =
-        row(4, format!("GET /empty (spin-probe, the host's ceiling), {c} connections: throughput"), e.rps, "req/s");
-    r.target = Some("the baseline of the lines below".into());
-    rows.push(counted(r, e));
-    rows.push(counted(row(4, "GET /empty: p50 latency", e.p50_ms, "ms"), e));
-    rows.push(counted(row(4, "GET /empty: p99 latency", e.p99_ms, "ms"), e));
+    let vs = |r: Row, pick: fn(&load::LoadFigures) -> f64| match base {
+        Some((what, b)) => r.against(what, pick(b)),
+        None => r,
+    };
+    rows.push(counted(target(vs(row(4, format!("{name}: throughput"), f.rps, "req/s"), |x| x.rps))));
+    rows.push(counted(vs(row(4, format!("{name}: p50 latency"), f.p50_ms, "ms"), |x| x.p50_ms)));
+    rows.push(counted(vs(row(4, format!("{name}: p99 latency"), f.p99_ms, "ms"), |x| x.p99_ms)));
+}
+
+fn load_rows(g: &load::GatewayLoad, rows: &mut Vec<Row>) {
+    let e = &g.empty;
+    let empty = format!("GET /empty (spin-probe, the host's ceiling), {} connections", g.concurrency);
+    scenario_rows(rows, &empty, e, None, |mut r| {
+        r.target = Some("the baseline of the lines below".into());
+        r
+    });
     let mem = format!("store on {}", g.memory_store.fs);
     let disk = format!("store on {}, fsync per write", g.disk_store.fs);
     for (name, f, target) in [
@@ -650,47 +666,30 @@ fn load_rows(g: &load::GatewayLoad, rows: &mut Vec<Row>) {
         (format!("POST /kombo/webhook, {disk}"), &g.order_disk, false),
         (format!("POST /assessio/results/{{id}}, {disk}"), &g.result_disk, false),
     ] {
-        let mut r = row(4, format!("{name}: throughput"), f.rps, "req/s").against("/empty", e.rps);
-        r = if target {
-            r.ratio_at_least(0.7, "≥ 70 % of /empty")
-        } else {
-            r.target = Some("informative: the store's fsync, see notes".into());
-            r
-        };
-        rows.push(counted(r, f));
-        rows.push(counted(row(4, format!("{name}: p50 latency"), f.p50_ms, "ms").against("/empty", e.p50_ms), f));
-        rows.push(counted(row(4, format!("{name}: p99 latency"), f.p99_ms, "ms").against("/empty", e.p99_ms), f));
+        scenario_rows(rows, &name, f, Some(("/empty", e)), |mut r| {
+            if target {
+                r.ratio_at_least(0.7, "≥ 70 % of /empty")
+            } else {
+                r.target = Some("informative: the store's fsync, see notes".into());
+                r
+            }
+        });
     }
 }
 
 /// Row 4 on real Spin: each scenario against Spin's own `/empty`.
 fn spin_load_rows(s: &load::SpinLoad, c: usize, rows: &mut Vec<Row>) {
-    let counted = |mut r: Row, f: &load::LoadFigures| {
-        r.requests = Some(f.requests);
-        r.failed = Some(f.failed);
+    let empty = format!("real Spin: GET /empty (spin-probe), {c} keep-alive connections");
+    scenario_rows(rows, &empty, &s.empty, None, |mut r| {
+        r.target = Some("the baseline of the real-Spin lines below".into());
         r
-    };
-    let e = &s.empty;
-    let mut r =
-        row(4, format!("real Spin: GET /empty (spin-probe), {c} keep-alive connections: throughput"), e.rps, "req/s");
-    r.target = Some("the baseline of the real-Spin lines below".into());
-    rows.push(counted(r, e));
-    rows.push(counted(row(4, "real Spin: GET /empty: p50 latency", e.p50_ms, "ms"), e));
-    rows.push(counted(row(4, "real Spin: GET /empty: p99 latency", e.p99_ms, "ms"), e));
+    });
     for (name, f) in [
         ("real Spin: GET /health", &s.health),
         ("real Spin: POST /kombo/webhook, a new order placed each", &s.order),
         ("real Spin: POST /assessio/results/{id}, each written back to Kombo", &s.result),
     ] {
-        rows.push(counted(row(4, format!("{name}: throughput"), f.rps, "req/s").against("Spin's /empty", e.rps), f));
-        rows.push(counted(
-            row(4, format!("{name}: p50 latency"), f.p50_ms, "ms").against("Spin's /empty", e.p50_ms),
-            f,
-        ));
-        rows.push(counted(
-            row(4, format!("{name}: p99 latency"), f.p99_ms, "ms").against("Spin's /empty", e.p99_ms),
-            f,
-        ));
+        scenario_rows(rows, name, f, Some(("Spin's /empty", &s.empty)), |r| r);
     }
 }
 
