@@ -36,7 +36,9 @@ fn uuid_shaped(digest: &[u8]) -> String {
     let mut b: [u8; 16] = crate::never_fails(digest[..16].try_into(), "SHA-256 has 32 bytes");
     b[6] = (b[6] & 0x0f) | 0x80; // version 8
     b[8] = (b[8] & 0x3f) | 0x80; // RFC 9562 variant
-    let x = hex::encode(b);
+    let mut x = [0u8; 32];
+    crate::never_fails(hex::encode_to_slice(b, &mut x), "16 bytes are 32 hex digits");
+    let x = crate::never_fails(core::str::from_utf8(&x), "hex digits are ASCII");
     alloc::format!("{}-{}-{}-{}-{}", &x[..8], &x[8..12], &x[12..16], &x[16..20], &x[20..])
 }
 

@@ -67,7 +67,7 @@ fn package_link(body: &[u8]) -> Option<String> {
 fn reason(status: u16, body: &[u8]) -> String {
     let from_json = json::parse_object("body", body).ok().and_then(|obj| {
         ["message", "error", "detail", "title"].iter().find_map(|key| match obj.get(key) {
-            Some(Json::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+            Some(Json::String(s)) if !s.trim().is_empty() => Some(String::from(&**s)),
             Some(Json::Object(inner)) => json::opt_str(inner, "message").ok().flatten().map(String::from),
             _ => None,
         })

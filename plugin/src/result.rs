@@ -208,19 +208,25 @@ pub fn parse_result(body: &[u8]) -> Result<AssessmentResult, InputError> {
             members
                 .0
                 .iter()
-                .map(|(name, v)| {
-                    let path = format!("subscores.{name}");
-                    let name = name.trim();
+                .map(|(sent, v)| {
+                    // The path `subscores.<name as sent>` is written only
+                    // when there is an error to name it in.
+                    let at = |e: InputError| match e {
+                        InputError::Invalid(p) => InputError::invalid(format!("subscores.{sent}"), p.problem),
+                        other => other,
+                    };
+                    let name = sent.trim();
                     if name.is_empty() {
                         return Err(InputError::invalid("subscores", "has a competency with an empty name"));
                     }
                     // The reader refuses duplicate keys as sent; names that
                     // differ only in surrounding spaces are the same competency.
                     if seen.contains(&name) {
-                        return Err(InputError::invalid(path, "names a competency twice (ignoring spaces)"));
+                        return Err(at(InputError::invalid("", "names a competency twice (ignoring spaces)")));
                     }
                     seen.push(name);
-                    Ok(Subscore { name: validate::plain_text(&path, name)?.into(), score: subscore_value(&path, v)? })
+                    let name = validate::plain_text("", name).map_err(at)?;
+                    Ok(Subscore { name: name.into(), score: subscore_value("", v).map_err(at)? })
                 })
                 .collect::<Result<_, _>>()?
         }

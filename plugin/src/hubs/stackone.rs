@@ -223,7 +223,7 @@ fn opt_id(obj: &Object, key: &str, path: &str) -> Result<Option<String>, InputEr
 }
 
 /// An optional object member; `null` is absent.
-fn opt_object<'a>(obj: &'a Object, key: &str, path: &str) -> Result<Option<&'a Object>, InputError> {
+fn opt_object<'a, 'b>(obj: &'a Object<'b>, key: &str, path: &str) -> Result<Option<&'a Object<'b>>, InputError> {
     match obj.get(key) {
         None | Some(Json::Null) => Ok(None),
         Some(Json::Object(o)) => Ok(Some(o)),
@@ -259,7 +259,7 @@ fn candidate_email(c: &Object, prefix: &str) -> Result<String, InputError> {
         Some(Json::Array(list)) => {
             for (i, item) in list.iter().enumerate() {
                 let value = match item {
-                    Json::String(s) => s.clone(),
+                    Json::String(s) => String::from(&**s),
                     Json::Object(e) => json::nullable_str(e, "value", &format!("{}.value", indexed(&path, i)))?,
                     Json::Null => String::new(),
                     other => {
@@ -635,7 +635,7 @@ fn is_transient(status: u16) -> bool {
 /// where there is none.
 fn error_rejection(status: u16, body: &[u8]) -> Rejection {
     let message = json::parse_object("body", body).ok().and_then(|o| match o.get("message") {
-        Some(Json::String(m)) if !m.trim().is_empty() => Some(m.clone()),
+        Some(Json::String(m)) if !m.trim().is_empty() => Some(String::from(&**m)),
         Some(Json::Array(items)) => {
             let parts: Vec<&str> = items
                 .iter()
