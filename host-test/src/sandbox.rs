@@ -174,6 +174,11 @@ impl Sandbox {
     /// when the sandbox is dropped.
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
         let mut config = Config::new();
+        // `ASSESSIO_PERF_MAP=1`: write /tmp/perf-<pid>.map so that `perf`
+        // names the guest's functions (docs/performance.md, "Profiling").
+        if std::env::var_os("ASSESSIO_PERF_MAP").is_some_and(|v| v == "1") {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         config.epoch_interruption(true);
         config.max_wasm_stack(1 << 20);
         let engine = Engine::new(&config)?;

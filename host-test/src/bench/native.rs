@@ -1,5 +1,5 @@
-//! The timer and the native HMAC measurements, kept free of everything but
-//! `std` and `assessio_plugin`.
+//! The timer, row 1's inputs and its native measurements, kept free of
+//! everything but `std`, `serde_json` and `assessio_plugin`.
 //!
 //! Why so bare: sha2 0.11 picks its SHA-256 backend when it is compiled
 //! (`--cfg sha2_backend="soft"` forces the portable one; otherwise SHA-NI is
@@ -63,21 +63,70 @@ pub fn low_percentile(samples: &mut [f64]) -> f64 {
     }
 }
 
-/// The HMAC figures of one native build.
+/// The native figures of one build: every export row 1 compares.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HmacTimes {
+pub struct NativeTimes {
     /// `sign_request`, ns per call.
     pub sign_ns: f64,
     /// `verify_signature` of that signature, ns per call.
     pub verify_ns: f64,
+    /// `parse_result` of the seed payload, ns per call.
+    pub parse_result_ns: f64,
+    /// `build_order` of the `examples/calls` order (it signs the body it
+    /// builds, so it too depends on the SHA-256 backend), ns per call.
+    pub build_order_ns: f64,
     /// Whether this build was compiled with `--cfg sha2_backend="soft"`.
     pub soft: bool,
 }
 
-impl HmacTimes {
+impl NativeTimes {
     /// One line of JSON, what the helper prints (no serde in the helper).
     pub fn to_json(self) -> String {
-        format!(r#"{{"sign_ns":{},"verify_ns":{},"soft":{}}}"#, self.sign_ns, self.verify_ns, self.soft)
+        format!(
+            r#"{{"sign_ns":{},"verify_ns":{},"parse_result_ns":{},"build_order_ns":{},"soft":{}}}"#,
+            self.sign_ns, self.verify_ns, self.parse_result_ns, self.build_order_ns, self.soft
+        )
+    }
+}
+
+/// What row 1 calls, natively and in the component alike.
+pub struct Inputs {
+    /// The HMAC secret.
+    pub secret: String,
+    /// The signed timestamp.
+    pub timestamp: i64,
+    /// The 1 KiB body that is signed and verified.
+    pub body: Vec<u8>,
+    /// Assessio's result webhook body (`examples/payloads/result-webhook.json`).
+    pub result_body: Vec<u8>,
+    /// The order call (`examples/calls/build-order.json`): account, order, now.
+    pub account: assessio_plugin::Account,
+    /// The order to build.
+    pub order: assessio_plugin::OrderDetails,
+    /// The order call's clock.
+    pub now: i64,
+}
+
+impl Inputs {
+    /// Reads the two example files; the signed body is the result payload
+    /// repeated and cut to 1 KiB, so it looks like JSON bytes.
+    pub fn read(build_order_call: &std::path::Path, result_body: &std::path::Path) -> Result<Self, String> {
+        let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| format!("reading {}: {e}", p.display()));
+        let result_body = read(result_body)?;
+        let call: serde_json::Value = serde_json::from_slice(&read(build_order_call)?)
+            .map_err(|e| format!("{}: {e}", build_order_call.display()))?;
+        let account = serde_json::from_value(call["account"].clone()).map_err(|e| format!("its account: {e}"))?;
+        let order = serde_json::from_value(call["order"].clone()).map_err(|e| format!("its order: {e}"))?;
+        let now = call["now"].as_i64().ok_or("its `now` is not a whole number")?;
+        Ok(Self {
+            secret: "whsec_bench_secret_0123456789abcdef".to_string(),
+            timestamp: 1_700_000_000,
+            body: result_body.iter().copied().cycle().take(1024).collect(),
+            result_body,
+            account,
+            order,
+            now,
+        })
     }
 }
 
@@ -88,48 +137,54 @@ pub fn sha_is_soft() -> bool {
     cfg!(any(sha2_backend = "soft", sha2_256_backend = "soft"))
 }
 
-/// Times `sign_request` and `verify_signature` natively on `body`.
-pub fn hmac_times(timer: &Timer, secret: &str, timestamp: i64, body: &[u8]) -> Result<HmacTimes, String> {
-    let header = assessio_plugin::sign_request(secret, timestamp, body)
-        .map_err(|e| format!("sign_request refused the bench input: {e}"))?
-        .value;
-    assessio_plugin::verify_signature(Some(&header), body, secret, timestamp, None)
+/// Times the four calls natively, each checked once first.
+pub fn native_times(timer: &Timer, i: &Inputs) -> Result<NativeTimes, String> {
+    use assessio_plugin as p;
+    let (secret, t, body) = (i.secret.as_str(), i.timestamp, i.body.as_slice());
+    let header =
+        p::sign_request(secret, t, body).map_err(|e| format!("sign_request refused the bench input: {e}"))?.value;
+    p::verify_signature(Some(&header), body, secret, t, None)
         .map_err(|e| format!("verify_signature refused the bench input: {e}"))?;
-    let sign_ns = timer.ns_per_op(|| {
-        black_box(assessio_plugin::sign_request(secret, timestamp, black_box(body)).ok());
-    });
-    let verify_ns = timer.ns_per_op(|| {
-        black_box(assessio_plugin::verify_signature(Some(&header), black_box(body), secret, timestamp, None).ok());
-    });
-    Ok(HmacTimes { sign_ns, verify_ns, soft: sha_is_soft() })
+    p::parse_result(&i.result_body).map_err(|e| format!("parse_result refused the bench input: {e}"))?;
+    let endpoint = p::OrderEndpoint::Order;
+    p::build_order(&i.account, &i.order, endpoint, i.now)
+        .map_err(|e| format!("build_order refused the bench input: {e}"))?;
+    Ok(NativeTimes {
+        sign_ns: timer.ns_per_op(|| {
+            black_box(p::sign_request(secret, t, black_box(body)).ok());
+        }),
+        verify_ns: timer.ns_per_op(|| {
+            black_box(p::verify_signature(Some(&header), black_box(body), secret, t, None).ok());
+        }),
+        parse_result_ns: timer.ns_per_op(|| {
+            black_box(p::parse_result(black_box(&i.result_body)).ok());
+        }),
+        build_order_ns: timer.ns_per_op(|| {
+            black_box(p::build_order(&i.account, black_box(&i.order), endpoint, i.now).ok());
+        }),
+        soft: sha_is_soft(),
+    })
 }
 
-/// The helper binary's `main`: arguments `<secret> <timestamp> <budget ms>
-/// <warm-up ms>`, the body on stdin, one JSON line on stdout.
+/// The helper binary's `main`: arguments `<budget ms> <warm-up ms>
+/// <build-order call file> <result body file>`, one JSON line on stdout.
 #[allow(dead_code)] // Called only by the helper built from this file.
 pub fn helper_main() -> std::process::ExitCode {
-    use std::io::{Read as _, Write as _};
+    use std::io::Write as _;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let parsed = match args.as_slice() {
-        [secret, timestamp, budget, warmup] => {
-            match (timestamp.parse::<i64>(), budget.parse::<u64>(), warmup.parse::<u64>()) {
-                (Ok(t), Ok(b), Ok(w)) => Some((secret.as_str(), t, b, w)),
-                _ => None,
-            }
-        }
+        [budget, warmup, call, result] => match (budget.parse::<u64>(), warmup.parse::<u64>()) {
+            (Ok(b), Ok(w)) => Some((b, w, call, result)),
+            _ => None,
+        },
         _ => None,
     };
-    let Some((secret, timestamp, budget, warmup)) = parsed else {
-        eprintln!("usage: <secret> <timestamp> <budget ms> <warm-up ms>, body on stdin");
+    let Some((budget, warmup, call, result)) = parsed else {
+        eprintln!("usage: <budget ms> <warm-up ms> <build-order call file> <result body file>");
         return std::process::ExitCode::from(2);
     };
-    let mut body = Vec::new();
-    if let Err(e) = std::io::stdin().read_to_end(&mut body) {
-        eprintln!("reading the body: {e}");
-        return std::process::ExitCode::from(2);
-    }
     let timer = Timer { budget: Duration::from_millis(budget), warmup: Duration::from_millis(warmup) };
-    match hmac_times(&timer, secret, timestamp, &body) {
+    match Inputs::read(call.as_ref(), result.as_ref()).and_then(|inputs| native_times(&timer, &inputs)) {
         Ok(figures) => {
             let _ = writeln!(std::io::stdout().lock(), "{}", figures.to_json());
             std::process::ExitCode::SUCCESS

@@ -1,4 +1,4 @@
-//! The native baseline with software SHA-256, for the HMAC rows.
+//! The native baseline with software SHA-256, for row 1.
 //!
 //! The component has no SHA instructions to use, so comparing it with a
 //! native build that uses SHA-NI mostly measures the CPU's SHA unit. sha2
@@ -12,10 +12,9 @@
 //! target dir of its own. The first build takes a minute or so; later runs
 //! reuse it.
 
-use super::native::{HmacTimes, Timer};
+use super::native::{NativeTimes, Timer};
 use crate::locate;
 use anyhow::{Context as _, bail};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -64,11 +63,11 @@ fn build_helper() -> anyhow::Result<PathBuf> {
         "# Written by `assessio bench` (host-test/src/bench/soft_sha.rs); rewritten on each run.\n\
          [package]\nname = \"assessio-bench-soft-sha\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
          [[bin]]\nname = \"soft-sha\"\npath = \"main.rs\"\n\n\
-         [dependencies]\nassessio-plugin = {{ path = {} }}\n\n[workspace]\n",
+         [dependencies]\nassessio-plugin = {{ path = {} }}\nserde_json = \"1\"\n\n[workspace]\n",
         toml_str(&plugin.to_string_lossy())
     );
     let main = format!(
-        "//! Written by `assessio bench`: the native HMAC timings with software SHA-256.\n\
+        "//! Written by `assessio bench`: row 1's native timings with software SHA-256.\n\
          #[path = {}]\nmod native;\n\nfn main() -> std::process::ExitCode {{\n    native::helper_main()\n}}\n",
         toml_str(&native.to_string_lossy())
     );
@@ -108,28 +107,28 @@ fn build_helper() -> anyhow::Result<PathBuf> {
     Ok(exe)
 }
 
-/// Builds the helper if needed and runs it on the bench's HMAC input.
-pub fn measure(timer: &Timer, secret: &str, timestamp: i64, body: &[u8]) -> anyhow::Result<HmacTimes> {
+/// Builds the helper if needed and runs it on row 1's input files.
+pub fn measure(timer: &Timer, build_order_call: &Path, result_body: &Path) -> anyhow::Result<NativeTimes> {
     let exe = build_helper()?;
-    let mut child = Command::new(&exe)
-        .args([secret, &timestamp.to_string()])
+    let out = Command::new(&exe)
         .arg(timer.budget.as_millis().to_string())
         .arg(timer.warmup.as_millis().to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("starting {}", exe.display()))?;
-    child.stdin.take().context("the helper's stdin")?.write_all(body)?;
-    let out = child.wait_with_output()?;
+        .arg(build_order_call)
+        .arg(result_body)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running {}", exe.display()))?;
     if !out.status.success() {
         bail!("the software-SHA helper failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim());
     }
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).context("the helper's JSON")?;
-    let figures = HmacTimes {
-        sign_ns: v["sign_ns"].as_f64().context("sign_ns")?,
-        verify_ns: v["verify_ns"].as_f64().context("verify_ns")?,
-        soft: v["soft"].as_bool().context("soft")?,
+    let field = |name: &str| v[name].as_f64().with_context(|| format!("the helper's `{name}`"));
+    let figures = NativeTimes {
+        sign_ns: field("sign_ns")?,
+        verify_ns: field("verify_ns")?,
+        parse_result_ns: field("parse_result_ns")?,
+        build_order_ns: field("build_order_ns")?,
+        soft: v["soft"].as_bool().context("the helper's `soft`")?,
     };
     anyhow::ensure!(figures.soft, "the helper was not built with {SOFT_FLAG}");
     Ok(figures)
