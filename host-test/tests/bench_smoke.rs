@@ -47,8 +47,8 @@ fn quick_bench_produces_every_row_and_its_json() {
     for w in wanted {
         assert!(report.rows.iter().any(|r| r.row == 1 && r.what.contains(w)), "row 1 lacks {w}");
     }
-    // The HMAC rows twice: against native as built and against software SHA.
-    for w in ["sign-request", "verify-signature"] {
+    // Every export twice: against native as built and against software SHA.
+    for w in ["sign-request", "verify-signature", "parse-result", "build-order"] {
         let baselines: Vec<&str> = report
             .rows
             .iter()
@@ -58,16 +58,32 @@ fn quick_bench_produces_every_row_and_its_json() {
         assert_eq!(baselines.len(), 2, "{w}: {baselines:?}");
         assert!(baselines[1].contains("software SHA"), "{w}: {baselines:?}");
     }
-    // Row 4: the ceiling and both webhooks, each answered as the real path answers.
-    for w in ["GET /empty", "POST /kombo/webhook", "POST /assessio/results"] {
+    // Row 4: the ceiling, /health, orders placed and redelivered, results,
+    // on keep-alive and new connections, each answered as the real path answers.
+    for w in [
+        "GET /empty (spin-probe, the ceiling), 4 keep-alive",
+        "GET /empty (spin-probe, the ceiling), a new connection per request",
+        "GET /health, keep-alive",
+        "GET /health, a new connection per request",
+        "POST /kombo/webhook, a new order placed each",
+        "POST /kombo/webhook, placed orders redelivered",
+        "POST /kombo/webhook, redelivered, a new connection per request",
+        "POST /assessio/results",
+    ] {
         let rows: Vec<_> = report.rows.iter().filter(|r| r.row == 4 && r.what.contains(w)).collect();
         assert!(rows.iter().any(|r| r.unit == "req/s"), "row 4 lacks {w}'s throughput");
+        assert!(rows.iter().any(|r| r.what.ends_with("p90 latency")), "row 4 lacks {w}'s p90");
         for r in rows {
             assert!(r.requests.is_some_and(|n| n > 0), "{}: no requests", r.what);
             assert_eq!(r.failed, Some(0), "{}: failures", r.what);
         }
     }
     assert!(report.rows.iter().any(|r| r.row == 5 && r.what.starts_with("peak RSS during row 4")));
+    // Row 5's parts of the plugin add up to the whole.
+    let whole = report.rows.iter().find(|r| r.what == "plugin component size").expect("the plugin's size").measured;
+    let parts: f64 =
+        report.rows.iter().filter(|r| r.row == 5 && r.what.starts_with("plugin: ")).map(|r| r.measured).sum();
+    assert!((parts - whole).abs() < 0.5, "the plugin's parts add up to {parts}, not {whole}");
 
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&out).expect("the JSON report is written")).expect("it parses");

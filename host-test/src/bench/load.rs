@@ -14,24 +14,32 @@
 //! window. Every scenario takes the real path, and an answer that says
 //! otherwise counts as a failure:
 //!
+//! - `/health`: the gateway's own check of its settings, no upstream;
 //! - orders: each request is a new Kombo order (its own id and candidate
 //!   email, created in Kombo's simulator first so the later write-back finds
 //!   it), correctly signed; the gateway must answer `placed`, not `already`;
+//! - redeliveries: the webhooks of orders already placed, sent again as Kombo
+//!   retries them; the gateway must answer `placed` with `already`, from its
+//!   store, without calling Assessio;
 //! - results: one result per order the order scenario placed, with Assessio's
 //!   credentials; the gateway must answer `written`, not `already`. The
 //!   window also ends when the placed orders run out.
 //!
+//! `/empty`, `/health` and redelivery run twice: on keep-alive connections,
+//! and with a new connection per request (a client without a pool, each
+//! connection closed after its answer), each against `/empty` the same way.
+//!
 //! Where real Spin is installed ([`crate::real_spin::find`]), the same
-//! scenarios run again on it, with `GET /health` beside them ([`run_on_spin`]):
+//! scenarios run again on it ([`run_on_spin`]):
 //! the probe's `/empty` and the root `spin.toml` each under `spin up`, the
 //! store Spin's default (`SQLite`, in a tmpfs state directory), the same
 //! client and concurrency.
 //!
 //! The host's key-value store appends and syncs one record on every write
 //! (see `spin::key_value`), so where that file lives still weighs on the
-//! gateway's figure. Both scenarios therefore run twice: with the store
-//! on tmpfs (`/dev/shm`), which measures the host and the gateway, and on
-//! the disk under `target/`, where `assessio up` keeps it.
+//! gateway's figure. Orders and results therefore run again with the store
+//! on the disk under `target/`, where `assessio up` keeps it, beside the
+//! run with it on tmpfs (`/dev/shm`), which measures the host and the gateway.
 
 #![allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
@@ -75,20 +83,75 @@ pub struct LoadFigures {
     pub rps: f64,
     /// Median latency, in ms.
     pub p50_ms: f64,
+    /// 90th-percentile latency, in ms.
+    pub p90_ms: f64,
     /// 99th-percentile latency, in ms.
     pub p99_ms: f64,
 }
 
-/// Everything row 4 measured.
+/// Row 4's scenarios on one engine.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GatewayLoad {
-    /// The probe's `/empty`, served by the same host: the ceiling.
+pub struct EngineLoad {
+    /// The probe's `/empty` on keep-alive connections: the ceiling.
     pub empty: LoadFigures,
+    /// `/empty` with a new connection per request.
+    pub empty_fresh: LoadFigures,
+    /// The gateway's `GET /health`, keep-alive.
+    pub health: LoadFigures,
+    /// `GET /health`, a new connection per request.
+    pub health_fresh: LoadFigures,
     /// `POST /kombo/webhook`, each a new order placed at Assessio.
     pub order: LoadFigures,
+    /// `POST /kombo/webhook` again for placed orders, keep-alive.
+    pub redelivery: LoadFigures,
+    /// Redeliveries, a new connection per request.
+    pub redelivery_fresh: LoadFigures,
     /// `POST /assessio/results/{id}`, each written back to Kombo.
     pub result: LoadFigures,
-    /// Where the gateway's key-value store was for those two.
+}
+
+impl EngineLoad {
+    /// Every scenario with its name.
+    pub fn named(&self) -> [(&'static str, &LoadFigures); 8] {
+        [
+            ("/empty", &self.empty),
+            ("/empty, new connections", &self.empty_fresh),
+            ("/health", &self.health),
+            ("/health, new connections", &self.health_fresh),
+            ("order webhook", &self.order),
+            ("order redelivery", &self.redelivery),
+            ("order redelivery, new connections", &self.redelivery_fresh),
+            ("result webhook", &self.result),
+        ]
+    }
+
+    /// One line per scenario that had failures, with the first.
+    pub fn failures(&self, engine: &str) -> Vec<String> {
+        failure_lines(engine, &self.named())
+    }
+}
+
+fn failure_lines(engine: &str, scenarios: &[(&str, &LoadFigures)]) -> Vec<String> {
+    scenarios
+        .iter()
+        .filter(|(_, f)| f.failed > 0)
+        .map(|(name, f)| {
+            format!(
+                "{engine}, {name}: {} of {} answers were not the real path's; first: {}",
+                f.failed,
+                f.requests,
+                f.first_failure.as_deref().unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
+/// Everything row 4 measured on this crate's host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatewayLoad {
+    /// Every scenario, the store on `memory_store`.
+    pub host: EngineLoad,
+    /// Where the gateway's key-value store was for those.
     pub memory_store: Store,
     /// The order scenario again, with the store on disk, where `assessio
     /// up` keeps it (under `target/`).
@@ -97,7 +160,7 @@ pub struct GatewayLoad {
     pub result_disk: LoadFigures,
     /// Where that store was.
     pub disk_store: Store,
-    /// The concurrency all three ran at.
+    /// The concurrency all of them ran at.
     pub concurrency: usize,
     /// This process's resident memory before row 4, in KiB.
     pub rss_before_kib: Option<f64>,
@@ -111,24 +174,13 @@ pub struct GatewayLoad {
 impl GatewayLoad {
     /// One line per scenario that had failures, with the first.
     pub fn failures(&self) -> Vec<String> {
-        [
-            ("/empty", &self.empty),
-            ("order webhook", &self.order),
-            ("result webhook", &self.result),
+        let mut lines = self.host.failures("this host");
+        let disk = [
             ("order webhook (store on disk)", &self.order_disk),
             ("result webhook (store on disk)", &self.result_disk),
-        ]
-        .into_iter()
-        .filter(|(_, f)| f.failed > 0)
-        .map(|(name, f)| {
-            format!(
-                "{name}: {} of {} answers were not the real path's; first: {}",
-                f.failed,
-                f.requests,
-                f.first_failure.as_deref().unwrap_or("?")
-            )
-        })
-        .collect()
+        ];
+        lines.extend(failure_lines("this host", &disk));
+        lines
     }
 }
 
@@ -147,54 +199,29 @@ struct Prepared {
     url: String,
     headers: Vec<(&'static str, String)>,
     body: Bytes,
-    /// What the scenario keeps of a success (the Kombo order id).
-    tag: Option<String>,
+    /// What the scenario keeps of a success (the order it placed).
+    tag: Option<Placed>,
 }
+
+/// An order the order scenario placed: what the redelivery and result
+/// scenarios send about it.
+#[derive(Clone)]
+struct Placed {
+    order_id: String,
+    body: Bytes,
+    signature: String,
+}
+
+type PlacedList = Arc<Mutex<Vec<Placed>>>;
 
 type Next = Arc<dyn Fn() -> anyhow::Result<Option<Prepared>> + Send + Sync>;
 type Check = fn(&ClientResponse) -> Result<(), String>;
 
-/// Row 4's scenarios on real Spin, keep-alive.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpinLoad {
-    /// The probe's `/empty` under `spin up`: Spin's ceiling.
-    pub empty: LoadFigures,
-    /// The gateway's `GET /health`.
-    pub health: LoadFigures,
-    /// `POST /kombo/webhook`, each a new order placed.
-    pub order: LoadFigures,
-    /// `POST /assessio/results/{id}`, each written back.
-    pub result: LoadFigures,
-}
-
-impl SpinLoad {
-    /// One line per scenario that had failures, with the first.
-    pub fn failures(&self) -> Vec<String> {
-        [
-            ("/empty", &self.empty),
-            ("/health", &self.health),
-            ("order webhook", &self.order),
-            ("result webhook", &self.result),
-        ]
-        .into_iter()
-        .filter(|(_, f)| f.failed > 0)
-        .map(|(name, f)| {
-            format!(
-                "on real Spin, {name}: {} of {} failed; first: {}",
-                f.failed,
-                f.requests,
-                f.first_failure.as_deref().unwrap_or("?")
-            )
-        })
-        .collect()
-    }
-}
-
 /// Row 4 on real Spin (the binary `bin`), on a runtime of its own.
-pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<SpinLoad> {
+pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<EngineLoad> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
     runtime.block_on(async {
-        let client = HttpClient::new(Duration::from_mins(1));
+        let clients = Clients::new();
         let probe_dir = TempDir::in_dir(&memory_dir(), "spin-probe")?;
         let manifest = probe_manifest(&probe_dir.0)?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -208,8 +235,7 @@ pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<SpinLoad
             runtime_config: None,
         };
         let probe = tokio::task::block_in_place(|| crate::real_spin::SpinProcess::start(&launch))?;
-        let url = probe.url("/empty");
-        let empty = drive(&client, options, get_requests(url), check_empty, None).await?;
+        let empty = both_ways(&clients, options, get_requests(probe.url("/empty")), check_empty).await?;
         drop(probe);
 
         let kv = TempDir::in_dir(&memory_dir(), "spin-gateway")?;
@@ -217,16 +243,60 @@ pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<SpinLoad
         let stack = Stack::start(StackOptions { auto_complete: None, engine, ..StackOptions::new(&kv.0) })
             .await
             .context("starting the simulators and the gateway on real Spin")?;
-        let stack = Arc::new(stack);
-        let health = drive(&client, options, get_requests(stack.gateway.url("/health")), check_health, None).await?;
-        let placed = Arc::new(Mutex::new(Vec::new()));
-        let order = drive(&client, options, order_requests(&stack), check_order, Some(Arc::clone(&placed))).await?;
-        let result = drive(&client, options, result_requests(&stack, &placed), check_result, None).await?;
-        if let Ok(stack) = Arc::try_unwrap(stack) {
-            stack.shutdown().await;
-        }
-        Ok(SpinLoad { empty, health, order, result })
+        every_scenario(&clients, options, empty, stack).await
     })
+}
+
+/// The two clients: one pooling keep-alive connections, one opening a new
+/// connection per request.
+struct Clients {
+    keep: HttpClient,
+    fresh: HttpClient,
+}
+
+impl Clients {
+    fn new() -> Self {
+        Self {
+            keep: HttpClient::new(Duration::from_mins(1)),
+            fresh: HttpClient::fresh_connections(Duration::from_mins(1)),
+        }
+    }
+}
+
+/// A scenario on keep-alive connections, then with new ones.
+async fn both_ways(
+    clients: &Clients,
+    options: &LoadOptions,
+    next: Next,
+    check: Check,
+) -> anyhow::Result<(LoadFigures, LoadFigures)> {
+    let keep = drive(&clients.keep, options, Arc::clone(&next), check, None).await?;
+    let fresh = drive(&clients.fresh, options, next, check, None).await?;
+    Ok((keep, fresh))
+}
+
+/// The gateway's scenarios on `stack`, in the order that feeds them:
+/// `/health`, orders placed, those orders redelivered, their results.
+async fn every_scenario(
+    clients: &Clients,
+    options: &LoadOptions,
+    (empty, empty_fresh): (LoadFigures, LoadFigures),
+    stack: Stack,
+) -> anyhow::Result<EngineLoad> {
+    let stack = Arc::new(stack);
+    let (health, health_fresh) =
+        both_ways(clients, options, get_requests(stack.gateway.url("/health")), check_health).await?;
+    let placed: PlacedList = Arc::new(Mutex::new(Vec::new()));
+    let order = drive(&clients.keep, options, order_requests(&stack), check_order, Some(Arc::clone(&placed))).await?;
+    let snapshot = placed.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let (redelivery, redelivery_fresh) =
+        both_ways(clients, options, redelivery_requests(&stack, snapshot)?, check_redelivery).await?;
+    let result = drive(&clients.keep, options, result_requests(&stack, &placed), check_result, None).await?;
+    // The request makers held the stack; they are gone once `drive` returns.
+    if let Ok(stack) = Arc::try_unwrap(stack) {
+        stack.shutdown().await;
+    }
+    Ok(EngineLoad { empty, empty_fresh, health, health_fresh, order, redelivery, redelivery_fresh, result })
 }
 
 fn check_health(r: &ClientResponse) -> Result<(), String> {
@@ -266,25 +336,23 @@ impl Drop for TempDir {
 async fn run_async(options: &LoadOptions) -> anyhow::Result<GatewayLoad> {
     let rss_before_kib = proc_status_kib("VmRSS:");
     let peak_reset = reset_peak_rss();
-    let client = HttpClient::new(Duration::from_mins(1));
+    let clients = Clients::new();
 
     let probe_dir = TempDir::new("probe")?;
     let probe = serve_probe(&probe_dir.0).await.context("serving the probe component")?;
-    let empty = drive(&client, options, empty_requests(&probe), check_empty, None).await?;
+    let empty = both_ways(&clients, options, empty_requests(&probe), check_empty).await?;
     probe.shutdown().await;
 
     let memory = TempDir::in_dir(&memory_dir(), "gateway-kv")?;
-    let (order, result) = gateway_scenarios(&client, options, &memory.0).await?;
+    let host = every_scenario(&clients, options, empty, start_stack(&memory.0).await?).await?;
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| locate::workspace_root().join("target"), PathBuf::from);
     let disk = TempDir::in_dir(&target, "gateway-kv")?;
-    let (order_disk, result_disk) = gateway_scenarios(&client, options, &disk.0).await?;
+    let (order_disk, result_disk) = orders_and_results(&clients.keep, options, &disk.0).await?;
 
     let peak_rss_kib = proc_status_kib("VmHWM:");
     Ok(GatewayLoad {
-        empty,
-        order,
-        result,
+        host,
         memory_store: Store { fs: fs_type(&memory.0), dir: memory.0.clone() },
         order_disk,
         result_disk,
@@ -296,23 +364,26 @@ async fn run_async(options: &LoadOptions) -> anyhow::Result<GatewayLoad> {
     })
 }
 
+/// The simulators and the gateway on this crate's host, the gateway's
+/// store in `kv_dir`. Upstreams answer at once: no simulated candidate
+/// completing (the results are this bench's to send), no faults.
+async fn start_stack(kv_dir: &Path) -> anyhow::Result<Stack> {
+    Stack::start(StackOptions { auto_complete: None, ..StackOptions::new(kv_dir) })
+        .await
+        .context("starting the simulators and the gateway")
+}
+
 /// The order scenario, then the result scenario on the orders it placed,
 /// against a gateway whose key-value store is in `kv_dir`.
-async fn gateway_scenarios(
+async fn orders_and_results(
     client: &HttpClient,
     options: &LoadOptions,
     kv_dir: &Path,
 ) -> anyhow::Result<(LoadFigures, LoadFigures)> {
-    // Upstreams answer at once: no simulated candidate completing (the
-    // results are this bench's to send), no faults.
-    let stack = Stack::start(StackOptions { auto_complete: None, ..StackOptions::new(kv_dir) })
-        .await
-        .context("starting the simulators and the gateway")?;
-    let stack = Arc::new(stack);
-    let placed = Arc::new(Mutex::new(Vec::new()));
+    let stack = Arc::new(start_stack(kv_dir).await?);
+    let placed: PlacedList = Arc::new(Mutex::new(Vec::new()));
     let order = drive(client, options, order_requests(&stack), check_order, Some(Arc::clone(&placed))).await?;
     let result = drive(client, options, result_requests(&stack, &placed), check_result, None).await?;
-    // The request makers held the stack; they are gone once `drive` returns.
     if let Ok(stack) = Arc::try_unwrap(stack) {
         stack.shutdown().await;
     }
@@ -396,20 +467,38 @@ fn order_requests(stack: &Arc<Stack>) -> Next {
             .kombo
             .create_order(NewOrder::example(INTEGRATION, &package, &email))
             .map_err(|e| anyhow::anyhow!("creating a Kombo order: {e}"))?;
-        let body = super::kombo_event(&format!("bench-event-{n:012}"), &order_id, &package, &email);
-        let signature = kombo_signature(secrets::KOMBO_WEBHOOK_SECRET, body.as_bytes());
+        let body = Bytes::from(super::kombo_event(&format!("bench-event-{n:012}"), &order_id, &package, &email));
+        let signature = kombo_signature(secrets::KOMBO_WEBHOOK_SECRET, &body);
         Ok(Some(Prepared {
             method: Method::POST,
             url: url.clone(),
-            headers: vec![("content-type", "application/json".into()), ("x-kombo-signature", signature)],
-            body: Bytes::from(body),
-            tag: Some(order_id),
+            headers: vec![("content-type", "application/json".into()), ("x-kombo-signature", signature.clone())],
+            body: body.clone(),
+            tag: Some(Placed { order_id, body, signature }),
         }))
     })
 }
 
-fn json_answer(r: &ClientResponse, status: &str) -> Result<(), String> {
-    let expected = serde_json::json!({ "status": status, "already": false });
+/// The webhooks of `placed`, sent again in turn, byte for byte.
+fn redelivery_requests(stack: &Stack, placed: Vec<Placed>) -> anyhow::Result<Next> {
+    anyhow::ensure!(!placed.is_empty(), "the order scenario placed no order to redeliver");
+    let url = stack.gateway.url("/kombo/webhook");
+    let counter = AtomicU64::new(0);
+    Ok(Arc::new(move || {
+        let n = counter.fetch_add(1, Ordering::Relaxed) as usize;
+        let p = &placed[n % placed.len()];
+        Ok(Some(Prepared {
+            method: Method::POST,
+            url: url.clone(),
+            headers: vec![("content-type", "application/json".into()), ("x-kombo-signature", p.signature.clone())],
+            body: p.body.clone(),
+            tag: None,
+        }))
+    }))
+}
+
+fn json_answer(r: &ClientResponse, status: &str, already: bool) -> Result<(), String> {
+    let expected = serde_json::json!({ "status": status, "already": already });
     match r.json() {
         Some(v) if r.status == 200 && v == expected => Ok(()),
         _ => Err(format!("HTTP {}: {}", r.status, r.text())),
@@ -417,20 +506,24 @@ fn json_answer(r: &ClientResponse, status: &str) -> Result<(), String> {
 }
 
 fn check_order(r: &ClientResponse) -> Result<(), String> {
-    json_answer(r, "placed")
+    json_answer(r, "placed", false)
+}
+
+fn check_redelivery(r: &ClientResponse) -> Result<(), String> {
+    json_answer(r, "placed", true)
 }
 
 fn check_result(r: &ClientResponse) -> Result<(), String> {
-    json_answer(r, "written")
+    json_answer(r, "written", false)
 }
 
 /// One result per placed order, as Assessio delivers it.
-fn result_requests(stack: &Stack, placed: &Arc<Mutex<Vec<String>>>) -> Next {
+fn result_requests(stack: &Stack, placed: &PlacedList) -> Next {
     let base = stack.gateway.url("/assessio/results/");
     let placed = Arc::clone(placed);
     let bearer = format!("Bearer {}", secrets::INTEGRATOR_API_KEY);
     Arc::new(move || {
-        let Some(order_id) = placed.lock().unwrap_or_else(PoisonError::into_inner).pop() else {
+        let Some(Placed { order_id, .. }) = placed.lock().unwrap_or_else(PoisonError::into_inner).pop() else {
             return Ok(None);
         };
         let result_id = assessio_plugin::ids::stable_id("result", &[&format!("kombo:{INTEGRATION}"), &order_id]);
@@ -466,7 +559,7 @@ async fn drive(
     options: &LoadOptions,
     next: Next,
     check: Check,
-    keep: Option<Arc<Mutex<Vec<String>>>>,
+    keep: Option<PlacedList>,
 ) -> anyhow::Result<LoadFigures> {
     let start = Instant::now();
     let window_start = start + options.warmup;
@@ -527,6 +620,7 @@ async fn drive(
         seconds,
         rps: t.requests as f64 / seconds,
         p50_ms: percentile(&t.latencies_us, 0.50) / 1000.0,
+        p90_ms: percentile(&t.latencies_us, 0.90) / 1000.0,
         p99_ms: percentile(&t.latencies_us, 0.99) / 1000.0,
     })
 }

@@ -730,6 +730,13 @@ impl HttpClient {
         Self { inner, timeout, simulator: None }
     }
 
+    /// A client that opens a new connection for every request and closes
+    /// it after the answer (no pool), as a fleet of one-off senders does.
+    pub fn fresh_connections(timeout: Duration) -> Self {
+        let inner = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build_http();
+        Self { inner, timeout, simulator: None }
+    }
+
     /// This client, as `simulator`'s: what it sends and reads is checked
     /// against that vendor's rows of [`SCHEMA_ROUTES`].
     #[must_use]
