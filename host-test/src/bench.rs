@@ -326,7 +326,7 @@ pub fn run(options: &BenchOptions, progress: &mut dyn Write) -> anyhow::Result<R
     if wanted(4) {
         let _ = writeln!(
             progress,
-            "[4/6] gateway on loopback, {} connections: /empty, then order and result webhooks (store on tmpfs, then on disk)",
+            "[4/6] gateway on loopback, {} connections: /empty, /health, orders placed and redelivered, results, keep-alive and new connections (store on tmpfs; orders and results again on disk)",
             load_options.concurrency
         );
         match load::run(&load_options) {
@@ -339,11 +339,12 @@ pub fn run(options: &BenchOptions, progress: &mut dyn Write) -> anyhow::Result<R
         }
         match crate::real_spin::find() {
             Some(bin) => {
-                let _ = writeln!(progress, "[4/6] the same on real Spin ({}), with GET /health", bin.display());
+                let _ =
+                    writeln!(progress, "[4/6] the same on real Spin ({}), and what its host calls cost", bin.display());
                 match load::run_on_spin(&load_options, &bin) {
                     Ok(s) => {
                         spin_load_rows(&s, load_options.concurrency, &mut rows);
-                        notes.extend(s.failures("real Spin").into_iter().map(|f| format!("row 4: {f}")));
+                        notes.extend(s.failures().into_iter().map(|f| format!("row 4: {f}")));
                     }
                     Err(e) => not_measured.push(format!("row 4 on real Spin: {e:#}")),
                 }
@@ -695,8 +696,13 @@ fn load_rows(g: &load::GatewayLoad, rows: &mut Vec<Row>) {
 }
 
 /// Row 4 on real Spin: each scenario against Spin's own `/empty`.
-fn spin_load_rows(s: &load::EngineLoad, c: usize, rows: &mut Vec<Row>) {
-    engine_rows("real Spin: ", "", s, c, false, rows);
+fn spin_load_rows(s: &load::SpinLoad, c: usize, rows: &mut Vec<Row>) {
+    engine_rows("real Spin: ", "", &s.gateway, c, false, rows);
+    let base = Some(("/empty, keep-alive", &s.gateway.empty));
+    for (name, f) in &s.host_calls {
+        let note = Targets { share: false, p90_ms: None, note: Some("informative: what one host call costs") };
+        scenario_rows(rows, &format!("real Spin, probe: {name}, keep-alive"), f, base, Some(note));
+    }
 }
 
 /// One engine's scenarios, each against that engine's `/empty` over the

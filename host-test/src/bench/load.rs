@@ -218,7 +218,7 @@ type Next = Arc<dyn Fn() -> anyhow::Result<Option<Prepared>> + Send + Sync>;
 type Check = fn(&ClientResponse) -> Result<(), String>;
 
 /// Row 4 on real Spin (the binary `bin`), on a runtime of its own.
-pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<EngineLoad> {
+pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<SpinLoad> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
     runtime.block_on(async {
         let clients = Clients::new();
@@ -236,6 +236,7 @@ pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<EngineLo
         };
         let probe = tokio::task::block_in_place(|| crate::real_spin::SpinProcess::start(&launch))?;
         let empty = both_ways(&clients, options, get_requests(probe.url("/empty")), check_empty).await?;
+        let host_calls = host_calls(&clients.keep, options, &probe).await?;
         drop(probe);
 
         let kv = TempDir::in_dir(&memory_dir(), "spin-gateway")?;
@@ -243,8 +244,79 @@ pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<EngineLo
         let stack = Stack::start(StackOptions { auto_complete: None, engine, ..StackOptions::new(&kv.0) })
             .await
             .context("starting the simulators and the gateway on real Spin")?;
-        every_scenario(&clients, options, empty, stack).await
+        let gateway = every_scenario(&clients, options, empty, stack).await?;
+        Ok(SpinLoad { gateway, host_calls })
     })
+}
+
+/// Row 4 on real Spin: the gateway's scenarios, and what Spin's host calls
+/// cost on their own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpinLoad {
+    /// The same scenarios as on this crate's host.
+    pub gateway: EngineLoad,
+    /// The probe's routes that each make one host call, keep-alive, named;
+    /// compared with `gateway.empty` they say what a request pays per call.
+    pub host_calls: Vec<(&'static str, LoadFigures)>,
+}
+
+impl SpinLoad {
+    /// One line per scenario that had failures, with the first.
+    pub fn failures(&self) -> Vec<String> {
+        let mut lines = self.gateway.failures("real Spin");
+        let calls: Vec<(&str, &LoadFigures)> = self.host_calls.iter().map(|(n, f)| (*n, f)).collect();
+        lines.extend(failure_lines("real Spin, probe", &calls));
+        lines
+    }
+}
+
+/// The probe's one-call routes under load: a variable read, a key-value
+/// read, write and increment (Spin's `SQLite` store: the increment and the
+/// write are each a transaction), and an outbound request (to the probe's
+/// own `/empty`, so it also serves that request).
+async fn host_calls(
+    client: &HttpClient,
+    options: &LoadOptions,
+    probe: &crate::real_spin::SpinProcess,
+) -> anyhow::Result<Vec<(&'static str, LoadFigures)>> {
+    let key = probe.url("/kv/bench-key");
+    let answer = client.request(Method::PUT, &key, &[], Bytes::from_static(b"0123456789abcdef")).await;
+    anyhow::ensure!(answer.is_ok_and(|r| r.status == 200), "the probe did not store its key");
+    let fetch = probe.url(&format!("/fetch?url={}", probe.url("/empty")));
+    let put = {
+        let key = key.clone();
+        Arc::new(move || {
+            let body = Bytes::from_static(b"0123456789abcdef");
+            Ok(Some(Prepared { method: Method::PUT, url: key.clone(), headers: Vec::new(), body, tag: None }))
+        }) as Next
+    };
+    let incr = {
+        let url = probe.url("/incr/bench-counter?by=0");
+        Arc::new(move || {
+            Ok(Some(Prepared {
+                method: Method::POST,
+                url: url.clone(),
+                headers: Vec::new(),
+                body: Bytes::new(),
+                tag: None,
+            }))
+        }) as Next
+    };
+    let mut figures = Vec::new();
+    for (name, next) in [
+        ("GET /var/greeting: one variable read", get_requests(probe.url("/var/greeting"))),
+        ("GET /kv/<key>: one key-value read", get_requests(key.clone())),
+        ("PUT /kv/<key>: one key-value write", put),
+        ("POST /incr/<key>?by=0: one atomic increment", incr),
+        ("GET /fetch?url=<its /empty>: one outbound request", get_requests(fetch.clone())),
+    ] {
+        figures.push((name, drive(client, options, next, check_ok, None).await?));
+    }
+    Ok(figures)
+}
+
+fn check_ok(r: &ClientResponse) -> Result<(), String> {
+    if r.status == 200 { Ok(()) } else { Err(format!("HTTP {}: {}", r.status, r.text())) }
 }
 
 /// The two clients: one pooling keep-alive connections, one opening a new
