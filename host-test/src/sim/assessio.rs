@@ -21,7 +21,7 @@
 use crate::sim::common::lock;
 use crate::sim::faults::{Faults, XorShift64};
 use crate::sim::http::{Handler, HttpClient, Server, ShutdownSignal, SimRequest, SimResponse};
-use assessio_plugin::{Account, DEFAULT_TOLERANCE, Environment, Lens, OrderEndpoint, verify_signature};
+use assessio_plugin::{Account, Environment, Lens, OrderEndpoint};
 use bytes::Bytes;
 use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
@@ -211,7 +211,7 @@ impl Default for AssessioConfig {
         Self {
             organisations: Vec::new(),
             clock: SimClock::system(),
-            tolerance: DEFAULT_TOLERANCE,
+            tolerance: SIGNATURE_TOLERANCE,
             auto_complete: None,
             retry: RetryPolicy::default(),
             delivery_timeout: Duration::from_secs(2),
@@ -968,8 +968,7 @@ impl AssessioHandler {
         };
         if let Some(secret) = org.integrator_secret.as_deref() {
             let header = request.headers.get("signature").map(|v| v.to_str().unwrap_or("\u{0}"));
-            if let Err(e) = verify_signature(header, &request.body, secret, shared.clock.now(), Some(shared.tolerance))
-            {
+            if let Err(e) = check_signature(header, &request.body, secret, shared.clock.now(), shared.tolerance) {
                 return message(StatusCode::UNAUTHORIZED, &format!("Invalid signature: {e}"));
             }
         }
@@ -1091,9 +1090,115 @@ fn schedule_completion(shared: &Arc<Shared>, order: AcceptedOrder, recruitment_u
     });
 }
 
+/// Assessio's clock-skew allowance: "Assessio rejects timestamps more than
+/// 300 s away from its clock" (`docs/hub-apis.md`), on both sides.
+pub const SIGNATURE_TOLERANCE: u32 = 300;
+
+/// Assessio's check of a `Signature: t=<unix>,signature=<hex>` header, as
+/// its reference describes it: HMAC-SHA256 keyed with the integrator-secret's
+/// UTF-8 bytes over `"<t>." + body`, lowercase hex, the timestamp within the
+/// tolerance of Assessio's clock. Written here from that description with
+/// `hmac` and `sha2` directly, never with the connector's verifier, so the
+/// connector's signing is checked against an oracle and not against itself.
+///
+/// Where the reference is silent, assumed: elements are separated by
+/// commas with optional spaces; unknown keys are ignored; more than one
+/// `signature=` is accepted if any one matches (key rotation, as Stripe
+/// does); hex in either case is read. The answer says which check failed,
+/// never the expected signature.
+pub fn check_signature(
+    header: Option<&str>,
+    body: &[u8],
+    secret: &str,
+    now: i64,
+    tolerance: u32,
+) -> Result<(), String> {
+    use hmac::{Hmac, KeyInit, Mac};
+    let header = header.filter(|h| !h.trim().is_empty()).ok_or("the Signature header is missing")?;
+    let mut t: Option<&str> = None;
+    let mut signatures = Vec::new();
+    for element in header.split(',') {
+        let Some((key, value)) = element.trim().split_once('=') else {
+            return Err(format!("`{}` is not key=value", element.trim()));
+        };
+        match key {
+            "t" if t.is_some() => return Err("more than one `t`".into()),
+            "t" => t = Some(value),
+            "signature" => signatures.push(value),
+            _ => {}
+        }
+    }
+    let t_digits = t.ok_or("no `t=` timestamp")?;
+    let signed_at: i64 = t_digits
+        .parse()
+        .ok()
+        .filter(|_| !t_digits.is_empty() && t_digits.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or("`t` is not Unix seconds")?;
+    if signatures.is_empty() {
+        return Err("no `signature=`".into());
+    }
+    let mut data = Vec::with_capacity(t_digits.len() + 1 + body.len());
+    data.extend_from_slice(t_digits.as_bytes());
+    data.push(b'.');
+    data.extend_from_slice(body);
+    let matches = signatures.iter().any(|sig| {
+        let Ok(raw) = hex::decode(sig) else { return false };
+        let Ok(mut mac) = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) else { return false };
+        mac.update(&data);
+        // `verify_slice` compares in constant time.
+        mac.verify_slice(&raw).is_ok()
+    });
+    if !matches {
+        return Err("no signature matches the body".into());
+    }
+    let skew = now.abs_diff(signed_at);
+    if skew > u64::from(tolerance) {
+        let when = if signed_at < now { "ago" } else { "ahead of Assessio's clock" };
+        return Err(format!("signed {skew} s {when}, more than the {tolerance} s allowed"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `printf '%s' '1700000000.{"a":1}' | openssl dgst -sha256 -hmac example-integrator-secret`
+    const OPENSSL_SIG: &str = "3058f38a49d2651418917b7cf6a0f29c628974be240887538bc889c05906f2a4";
+
+    #[test]
+    fn the_signature_check_accepts_openssls_hmac_and_refuses_the_rest() {
+        let (body, secret, t) = (br#"{"a":1}"#.as_slice(), "example-integrator-secret", 1_700_000_000);
+        let good = format!("t={t},signature={OPENSSL_SIG}");
+        assert_eq!(check_signature(Some(&good), body, secret, t, 300), Ok(()));
+        let upper = format!("t={t}, signature={}", OPENSSL_SIG.to_uppercase());
+        assert_eq!(check_signature(Some(&upper), body, secret, t + 300, 300), Ok(()));
+        let rotated = format!("t={t},signature={},signature={OPENSSL_SIG}", "0".repeat(64));
+        assert_eq!(check_signature(Some(&rotated), body, secret, t - 300, 300), Ok(()));
+        for (header, now, why) in [
+            (None, t, "missing"),
+            (Some(good.as_str()), t + 301, "signed 301 s ago"),
+            (Some(good.as_str()), t - 301, "signed 301 s ahead"),
+            (Some(&format!("signature={OPENSSL_SIG}")), t, "no `t=`"),
+            (Some(&format!("t=1x,signature={OPENSSL_SIG}")), t, "Unix seconds"),
+            (Some(&format!("t={t}")), t, "no `signature=`"),
+            (Some(&format!("t={t},signature={}", &OPENSSL_SIG[1..])), t, "no signature matches"),
+        ] {
+            let e = check_signature(header, body, secret, now, 300).unwrap_err();
+            assert!(e.contains(why), "{header:?} at {now}: {e}");
+            assert!(!e.contains(OPENSSL_SIG), "{e}");
+        }
+        assert!(check_signature(Some(&good), br#"{"a":2}"#, secret, t, 300).is_err());
+        assert!(check_signature(Some(&good), body, "another-secret", t, 300).is_err());
+    }
+
+    /// The connector's signing, checked by this independent reading.
+    #[test]
+    fn the_connectors_signature_passes_the_oracle() {
+        let body = br#"{"recruitment":{"id":"r"}}"#;
+        let header = assessio_plugin::sign_request("s3cret", 1_700_000_123, body).unwrap().value;
+        assert_eq!(check_signature(Some(&header), body, "s3cret", 1_700_000_000, 300), Ok(()));
+    }
 
     #[test]
     fn backoff_doubles_and_caps() {
