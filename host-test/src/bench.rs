@@ -203,7 +203,7 @@ impl Inputs {
             account: n.account,
             order: n.order,
             now: n.now,
-            kombo_event: kombo_event(
+            kombo_event: load::kombo_event(
                 "3bTsTcVk2YyXDqC5VPbDq5s8",
                 "PZKtnH1fUJmWyHqBmsPQnZ6P",
                 &crate::stack::demo_package(),
@@ -227,37 +227,6 @@ impl Inputs {
             now: self.now,
         }
     }
-}
-
-/// A full `assessment:order-received` event, in the shape Kombo's simulator
-/// sends (seed 004's example), for the simulated integration.
-fn kombo_event(event_id: &str, order_id: &str, package_id: &str, email: &str) -> String {
-    serde_json::json!({
-        "id": event_id,
-        "type": "assessment:order-received",
-        "data": {
-            "id": order_id,
-            "package_id": package_id,
-            "status": "OPEN",
-            "integration_id": crate::stack::INTEGRATION,
-            "candidate": {
-                "remote_id": "26vafvWSRmbhNcxJYqjCzuJg", "email": email,
-                "first_name": "John", "last_name": "Doe", "phone": "+1 123 456 7890",
-            },
-            "application": { "remote_id": "HAQ9uCfC1zi3TLbB1n5cyHgP" },
-            "job": {
-                "remote_id": "A1KQKhAgTv6ZwzrfAbqbhcde", "name": "Engineering Manager", "job_code": "EM-1",
-                "description": "Leads a team of engineers.",
-                "location": { "city": "San Francisco", "country": "United States" },
-                "hiring_team": [{
-                    "remote_id": "26vafvWSRmbhNcxJYqjCzuJr", "email": "jane.doe@example.com",
-                    "first_name": "Jane", "last_name": "Doe", "hiring_team_roles": ["RECRUITER"],
-                }],
-            },
-            "remote_data": { "upstream_webhook_body": {}, "/assessment-orders": {} },
-        },
-    })
-    .to_string()
 }
 
 /// Re-arms the deadline of a reused store before each call, as a host that

@@ -16,18 +16,8 @@ use std::path::Path;
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
-/// Host bindings generated from this repository's own `wit/`.
-mod bindings {
-    #![allow(missing_docs, clippy::pedantic)]
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "plugin",
-    });
-}
-
-use bindings::PluginPre;
-pub(crate) use bindings::exports::assessio::connector::assessio as wit;
-pub(crate) use bindings::exports::assessio::connector::types as wt;
+use crate::plugin_bindings::PluginPre;
+pub(crate) use crate::plugin_bindings::wit;
 
 /// What a call gives back: the connector's own answer (which may be a typed
 /// refusal), or the reason the guest was stopped.

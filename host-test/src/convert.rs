@@ -3,7 +3,7 @@
 //! Converting to the crate's types lets every caller (the CLI's JSON, the
 //! tests comparing with native calls, the gateway later) use one set of types.
 
-use crate::connector::{wit, wt};
+use crate::plugin_bindings::{wit, wt};
 use assessio_plugin as core_api;
 
 pub(crate) fn to_wit_account(a: &core_api::Account) -> wit::Account {

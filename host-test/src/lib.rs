@@ -13,6 +13,7 @@ pub mod demo;
 pub mod dynamic;
 pub mod load;
 pub mod locate;
+mod plugin_bindings;
 pub mod real_spin;
 pub mod sandbox;
 pub mod sim;

@@ -9,8 +9,9 @@
 //! one test that checks the real process environment in a child process).
 
 use assessio_host::locate;
+use assessio_host::spin::server::ServerHandle;
 use assessio_host::spin::variables::EnvSource;
-use assessio_host::spin::{LogSource, RequestLimits, ServerHandle, SpinApp, SpinOptions};
+use assessio_host::spin::{LogSource, RequestLimits, SpinApp, SpinOptions};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Body, Frame};

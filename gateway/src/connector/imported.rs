@@ -8,7 +8,7 @@
 // The generated import glue is unsafe by nature.
 #![allow(unsafe_code)]
 
-use super::Connector;
+use super::api::Connector;
 use assessio_plugin::hubs::kombo::{KomboApi, OpenOrders, OrderEvent as KomboEvent};
 use assessio_plugin::hubs::stackone::{
     LookupKind, LookupOutcome, OrderEvent as StackOneEvent, PackagesQuery, StackOneApi,

@@ -3,7 +3,7 @@
 //! method is the crate function the plugin component exports under that
 //! WIT name.
 
-use super::Connector;
+use super::api::Connector;
 use assessio_plugin::hubs::kombo::{self, KomboApi, OpenOrders, OrderEvent as KomboEvent};
 use assessio_plugin::hubs::stackone::{
     self, LookupKind, LookupOutcome, OrderEvent as StackOneEvent, PackagesQuery, StackOneApi,

@@ -45,8 +45,9 @@
 
 use crate::locate;
 use crate::sim::{ClientResponse, HttpClient, NewOrder, kombo_signature};
+use crate::spin::server::ServerHandle;
 use crate::spin::variables::EnvSource;
-use crate::spin::{ServerHandle, SpinApp, SpinOptions};
+use crate::spin::{SpinApp, SpinOptions};
 use crate::stack::{INTEGRATION, Stack, StackOptions, demo_package, secrets};
 use anyhow::Context as _;
 use bytes::Bytes;
@@ -539,7 +540,7 @@ fn order_requests(stack: &Arc<Stack>) -> Next {
             .kombo
             .create_order(NewOrder::example(INTEGRATION, &package, &email))
             .map_err(|e| anyhow::anyhow!("creating a Kombo order: {e}"))?;
-        let body = Bytes::from(super::kombo_event(&format!("bench-event-{n:012}"), &order_id, &package, &email));
+        let body = Bytes::from(kombo_event(&format!("bench-event-{n:012}"), &order_id, &package, &email));
         let signature = kombo_signature(secrets::KOMBO_WEBHOOK_SECRET, &body);
         Ok(Some(Prepared {
             method: Method::POST,
@@ -567,6 +568,37 @@ fn redelivery_requests(stack: &Stack, placed: Vec<Placed>) -> anyhow::Result<Nex
             tag: None,
         }))
     }))
+}
+
+/// A full `assessment:order-received` event, in the shape Kombo's simulator
+/// sends (seed 004's example), for the simulated integration.
+pub(super) fn kombo_event(event_id: &str, order_id: &str, package_id: &str, email: &str) -> String {
+    serde_json::json!({
+        "id": event_id,
+        "type": "assessment:order-received",
+        "data": {
+            "id": order_id,
+            "package_id": package_id,
+            "status": "OPEN",
+            "integration_id": crate::stack::INTEGRATION,
+            "candidate": {
+                "remote_id": "26vafvWSRmbhNcxJYqjCzuJg", "email": email,
+                "first_name": "John", "last_name": "Doe", "phone": "+1 123 456 7890",
+            },
+            "application": { "remote_id": "HAQ9uCfC1zi3TLbB1n5cyHgP" },
+            "job": {
+                "remote_id": "A1KQKhAgTv6ZwzrfAbqbhcde", "name": "Engineering Manager", "job_code": "EM-1",
+                "description": "Leads a team of engineers.",
+                "location": { "city": "San Francisco", "country": "United States" },
+                "hiring_team": [{
+                    "remote_id": "26vafvWSRmbhNcxJYqjCzuJr", "email": "jane.doe@example.com",
+                    "first_name": "Jane", "last_name": "Doe", "hiring_team_roles": ["RECRUITER"],
+                }],
+            },
+            "remote_data": { "upstream_webhook_body": {}, "/assessment-orders": {} },
+        },
+    })
+    .to_string()
 }
 
 fn json_answer(r: &ClientResponse, status: &str, already: bool) -> Result<(), String> {

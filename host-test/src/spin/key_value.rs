@@ -21,15 +21,37 @@ pub mod store;
 mod wasi;
 
 use crate::spin::bindings::fermyon::spin::key_value::{self, Error};
-use crate::spin::state::RequestState;
 use anyhow::Context as _;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
-use wasmtime::component::Resource;
+use wasmtime::component::{HasData, Resource, ResourceTable};
+
+/// What the key-value interfaces (`fermyon:spin/key-value` and
+/// `wasi:keyvalue`) may touch of one request: its resource table, the
+/// labels its component may open, and the host's stores. The request's
+/// state hands this view down; nothing here knows the state.
+pub(crate) struct KeyValueHost<'a> {
+    pub table: &'a mut ResourceTable,
+    pub allowed: &'a BTreeSet<String>,
+    pub stores: &'a Stores,
+}
+
+/// The key-value interfaces' data, for `add_to_linker`.
+pub(crate) struct KeyValueData;
+
+impl HasData for KeyValueData {
+    type Data<'a> = KeyValueHost<'a>;
+}
 
 pub use store::{FileStore, StoreOptions};
-pub use wasi::CasHandle;
+/// A compare-and-swap in progress (`wasi:keyvalue/atomics`): the store, the
+/// key, and the value it held when the handle was made.
+pub struct CasHandle {
+    store: Arc<FileStore>,
+    key: String,
+    seen: Option<Vec<u8>>,
+}
 
 /// An open store, as the guest holds it.
 pub struct StoreHandle {
@@ -82,7 +104,7 @@ fn io_error(e: &std::io::Error) -> Error {
     Error::Other(format!("the key-value store could not be written: {e}"))
 }
 
-impl RequestState {
+impl KeyValueHost<'_> {
     fn kv_store(&self, handle: &Resource<StoreHandle>) -> Result<Arc<FileStore>, Error> {
         self.table
             .get(handle)
@@ -91,14 +113,14 @@ impl RequestState {
     }
 }
 
-impl key_value::Host for RequestState {}
+impl key_value::Host for KeyValueHost<'_> {}
 
-impl key_value::HostStore for RequestState {
+impl key_value::HostStore for KeyValueHost<'_> {
     fn open(&mut self, label: String) -> Result<Resource<StoreHandle>, Error> {
-        if !self.component.key_value_stores.contains(&label) {
+        if !self.allowed.contains(&label) {
             return Err(Error::AccessDenied);
         }
-        let store = self.component.stores.get(&label).ok_or(Error::NoSuchStore)?;
+        let store = self.stores.get(&label).ok_or(Error::NoSuchStore)?;
         self.table.push(StoreHandle { store }).map_err(|_| Error::StoreTableFull)
     }
 

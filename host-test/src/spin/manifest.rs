@@ -195,7 +195,7 @@ impl Manifest {
 
         let mut variables = BTreeMap::new();
         for (name, var) in raw.variables {
-            crate::spin::variables::validate_name(&name)
+            crate::spin::names::validate_name(&name)
                 .map_err(|reason| anyhow::anyhow!("invalid variable name {reason}"))?;
             ensure!(
                 var.required ^ var.default.is_some(),
@@ -282,7 +282,7 @@ fn parse_component(id: &str, raw: RawComponent, dir: &Path) -> anyhow::Result<Co
         .map(|(name, value)| parse_dependency(name, value, dir))
         .collect::<anyhow::Result<_>>()?;
     for name in raw.variables.keys() {
-        crate::spin::variables::validate_name(name)
+        crate::spin::names::validate_name(name)
             .map_err(|reason| anyhow::anyhow!("invalid component variable name {reason}"))?;
     }
     let mut allowed_outbound_hosts = raw.allowed_outbound_hosts;
@@ -335,7 +335,7 @@ fn parse_dependency(name: String, value: toml::Value, dir: &Path) -> anyhow::Res
             "dependency {name:?}: `{key}` is not supported by this host (only `path`, `export` and `inherit_configuration = false`)"
         );
     }
-    crate::spin::compose::DependencyName::parse(&name).with_context(|| format!("dependency {name:?}"))?;
+    crate::spin::names::DependencyName::parse(&name).with_context(|| format!("dependency {name:?}"))?;
     Ok(Dependency { name, path, export })
 }
 

@@ -28,14 +28,12 @@
 //! server goes on serving. Everything the app writes is kept in an
 //! [`AppLog`] so tests can check what it printed.
 
-pub(crate) mod bindings {
-    #![allow(missing_docs, clippy::pedantic)]
-    include!(concat!(env!("OUT_DIR"), "/spin_bindings.rs"));
-}
+pub(crate) mod bindings;
 pub mod compose;
 pub mod key_value;
 pub mod log;
 pub mod manifest;
+pub mod names;
 pub mod outbound;
 pub mod routes;
 pub mod server;
@@ -60,7 +58,6 @@ use wasmtime::{Config, Engine};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 pub use log::{AppLog, LogLine, LogSource};
-pub use server::ServerHandle;
 
 /// What one request may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,6 +271,7 @@ fn load_component(
 /// WASI and `wasi:http` always; each `fermyon:spin` and `wasi:keyvalue`
 /// interface only if the component imports it.
 fn linker_for(engine: &Engine, component: &Component) -> anyhow::Result<Linker<RequestState>> {
+    use self::key_value::KeyValueData;
     use bindings::fermyon::spin::{key_value, llm, mqtt, mysql, postgres, rdbms_types, redis, sqlite, variables};
     type D = HasSelf<RequestState>;
     fn this(state: &mut RequestState) -> &mut RequestState {
@@ -286,10 +284,10 @@ fn linker_for(engine: &Engine, component: &Component) -> anyhow::Result<Linker<R
         component.component_type().imports(engine).map(|(name, _)| name.to_string()).collect();
     let imported = |interface: &str| imports.contains(&format!("fermyon:spin/{interface}@2.0.0"));
     if imported("variables") {
-        variables::add_to_linker::<_, D>(&mut linker, this)?;
+        variables::add_to_linker::<_, self::variables::VariablesData>(&mut linker, RequestState::variables)?;
     }
     if imported("key-value") {
-        key_value::add_to_linker::<_, D>(&mut linker, this)?;
+        key_value::add_to_linker::<_, KeyValueData>(&mut linker, RequestState::key_value)?;
     }
     if imported("llm") {
         llm::add_to_linker::<_, D>(&mut linker, this)?;
@@ -314,13 +312,13 @@ fn linker_for(engine: &Engine, component: &Component) -> anyhow::Result<Linker<R
     }
     let wasi_keyvalue = |interface: &str| imports.contains(&format!("wasi:keyvalue/{interface}@0.2.0-draft2"));
     if wasi_keyvalue("store") {
-        bindings::wasi::keyvalue::store::add_to_linker::<_, D>(&mut linker, this)?;
+        bindings::wasi::keyvalue::store::add_to_linker::<_, KeyValueData>(&mut linker, RequestState::key_value)?;
     }
     if wasi_keyvalue("atomics") {
-        bindings::wasi::keyvalue::atomics::add_to_linker::<_, D>(&mut linker, this)?;
+        bindings::wasi::keyvalue::atomics::add_to_linker::<_, KeyValueData>(&mut linker, RequestState::key_value)?;
     }
     if wasi_keyvalue("batch") {
-        bindings::wasi::keyvalue::batch::add_to_linker::<_, D>(&mut linker, this)?;
+        bindings::wasi::keyvalue::batch::add_to_linker::<_, KeyValueData>(&mut linker, RequestState::key_value)?;
     }
     Ok(linker)
 }

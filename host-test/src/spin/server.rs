@@ -23,9 +23,10 @@
 //! for the guest: a 500 with an empty body, here too.
 
 use crate::sandbox::deadline_ticks;
+use crate::spin::SpinApp;
+use crate::spin::log::AppLog;
 use crate::spin::routes::RouteMatch;
 use crate::spin::state::{ComponentRuntime, RequestState};
-use crate::spin::{AppLog, SpinApp};
 use bytes::Bytes;
 use http::uri::Authority;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};

@@ -7,10 +7,10 @@
 //! is visible to the next except through the key-value stores.
 
 use crate::sandbox::Guard;
-use crate::spin::key_value::Stores;
+use crate::spin::key_value::{KeyValueHost, Stores};
 use crate::spin::log::{AppLog, LogSource};
 use crate::spin::outbound::{OutboundHooks, OutboundPolicy};
-use crate::spin::variables::ComponentVariables;
+use crate::spin::variables::{ComponentVariables, VariablesHost};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -63,6 +63,22 @@ impl RequestState {
             guard: Guard::new(memory_cap),
             component: Arc::clone(component),
         }
+    }
+}
+
+impl RequestState {
+    /// The key-value interfaces' view of this request.
+    pub fn key_value(&mut self) -> KeyValueHost<'_> {
+        KeyValueHost {
+            table: &mut self.table,
+            allowed: &self.component.key_value_stores,
+            stores: &self.component.stores,
+        }
+    }
+
+    /// The variables interface's view of this request.
+    pub fn variables(&mut self) -> VariablesHost<'_> {
+        VariablesHost(&self.component.variables)
     }
 }
 

@@ -12,25 +12,16 @@
 //! compare-and-swap a caller can trust; `docs/reliability.md`), so the
 //! gateway uses `increment` alone, and never reads a counter with `get`.
 
-use super::StoreHandle;
+use super::{CasHandle, KeyValueHost, StoreHandle};
 use crate::spin::bindings::wasi::keyvalue::{atomics, batch, store};
-use crate::spin::state::RequestState;
 use std::sync::Arc;
 use wasmtime::component::Resource;
-
-/// A compare-and-swap in progress: the store, the key, and the value it held
-/// when the handle was made.
-pub struct CasHandle {
-    store: Arc<super::FileStore>,
-    key: String,
-    seen: Option<Vec<u8>>,
-}
 
 fn io_error(e: &std::io::Error) -> store::Error {
     store::Error::Other(format!("the key-value store could not be written: {e}"))
 }
 
-impl RequestState {
+impl KeyValueHost<'_> {
     fn bucket(&self, handle: &Resource<StoreHandle>) -> Result<Arc<super::FileStore>, store::Error> {
         self.table
             .get(handle)
@@ -39,17 +30,17 @@ impl RequestState {
     }
 }
 
-impl store::Host for RequestState {
+impl store::Host for KeyValueHost<'_> {
     fn open(&mut self, identifier: String) -> Result<Resource<StoreHandle>, store::Error> {
-        if !self.component.key_value_stores.contains(&identifier) {
+        if !self.allowed.contains(&identifier) {
             return Err(store::Error::AccessDenied);
         }
-        let store = self.component.stores.get(&identifier).ok_or(store::Error::NoSuchStore)?;
+        let store = self.stores.get(&identifier).ok_or(store::Error::NoSuchStore)?;
         self.table.push(StoreHandle { store }).map_err(|e| store::Error::Other(format!("too many open buckets: {e}")))
     }
 }
 
-impl store::HostBucket for RequestState {
+impl store::HostBucket for KeyValueHost<'_> {
     fn get(&mut self, bucket: Resource<StoreHandle>, key: String) -> Result<Option<Vec<u8>>, store::Error> {
         Ok(self.bucket(&bucket)?.get(&key))
     }
@@ -82,7 +73,7 @@ impl store::HostBucket for RequestState {
     }
 }
 
-impl atomics::Host for RequestState {
+impl atomics::Host for KeyValueHost<'_> {
     fn increment(&mut self, bucket: Resource<StoreHandle>, key: String, delta: i64) -> Result<i64, store::Error> {
         self.bucket(&bucket)?.increment(&key, delta).map_err(|e| store::Error::Other(format!("increment: {e}")))
     }
@@ -106,7 +97,7 @@ impl atomics::Host for RequestState {
     }
 }
 
-impl atomics::HostCas for RequestState {
+impl atomics::HostCas for KeyValueHost<'_> {
     fn new(&mut self, bucket: Resource<StoreHandle>, key: String) -> Result<Resource<CasHandle>, store::Error> {
         let store = self.bucket(&bucket)?;
         let seen = store.get(&key);
@@ -126,7 +117,7 @@ impl atomics::HostCas for RequestState {
     }
 }
 
-impl batch::Host for RequestState {
+impl batch::Host for KeyValueHost<'_> {
     fn get_many(
         &mut self,
         bucket: Resource<StoreHandle>,
