@@ -101,8 +101,11 @@ class TheComponent(unittest.TestCase):
     def test_each_call_runs_under_a_memory_cap_and_a_fuel_budget(self):
         big = b'{"resultId":"x","pad":"' + b"a" * 1_000_000 + b'"}'
         self.assertEqual(PLUGIN.assessio.parse_result(big)["result-id"], "x")
+        # The plugin reads strings in place, so the body itself must outgrow
+        # the cap: 4 MB of it cannot be copied into 3 MiB.
+        huge = b'{"resultId":"x","pad":"' + b"a" * 4_000_000 + b'"}'
         with self.assertRaisesRegex(Stopped, "parse-result trapped"):
-            Connector.load(memory_mib=3).assessio.parse_result(big)
+            Connector.load(memory_mib=3).assessio.parse_result(huge)
         with self.assertRaisesRegex(Stopped, "parse-result ran out of fuel"):
             Connector.load(fuel=10_000).assessio.parse_result(payload("result-webhook.json"))
         # The plugin is not left broken: every call has its own instance.
