@@ -169,16 +169,11 @@ impl Row {
     }
 }
 
-/// The inputs every row uses, read from `examples/`.
+/// The inputs every row uses, read from `examples/`: what the native side
+/// times too, and what only the component rows need.
 struct Inputs {
-    secret: String,
-    body: Vec<u8>,
-    timestamp: i64,
+    native: native::Inputs,
     header: String,
-    result_body: Vec<u8>,
-    account: core_api::Account,
-    order: core_api::OrderDetails,
-    now: i64,
     kombo_event: Vec<u8>,
     /// The files the native side reads them from.
     build_order_call: PathBuf,
@@ -190,42 +185,18 @@ impl Inputs {
         let root = locate::workspace_root();
         let build_order_call = root.join("examples/calls/build-order.json");
         let result_file = root.join("examples/payloads/result-webhook.json");
-        let n = native::Inputs::read(&build_order_call, &result_file).map_err(anyhow::Error::msg)?;
-        let header = core_api::sign_request(&n.secret, n.timestamp, &n.body)
+        let native = native::Inputs::read(&build_order_call, &result_file).map_err(anyhow::Error::msg)?;
+        let header = core_api::sign_request(&native.secret, native.timestamp, &native.body)
             .map_err(|e| anyhow::anyhow!("signing the bench body: {e:?}"))?
             .value;
-        Ok(Self {
-            secret: n.secret,
-            body: n.body,
-            timestamp: n.timestamp,
-            header,
-            result_body: n.result_body,
-            account: n.account,
-            order: n.order,
-            now: n.now,
-            kombo_event: load::kombo_event(
-                "3bTsTcVk2YyXDqC5VPbDq5s8",
-                "PZKtnH1fUJmWyHqBmsPQnZ6P",
-                &crate::stack::demo_package(),
-                "john.doe@example.com",
-            )
-            .into_bytes(),
-            build_order_call,
-            result_file,
-        })
-    }
-
-    /// The part the native side times.
-    fn native(&self) -> native::Inputs {
-        native::Inputs {
-            secret: self.secret.clone(),
-            timestamp: self.timestamp,
-            body: self.body.clone(),
-            result_body: self.result_body.clone(),
-            account: self.account.clone(),
-            order: self.order.clone(),
-            now: self.now,
-        }
+        let kombo_event = load::kombo_event(
+            "3bTsTcVk2YyXDqC5VPbDq5s8",
+            "PZKtnH1fUJmWyHqBmsPQnZ6P",
+            &crate::stack::demo_package(),
+            "john.doe@example.com",
+        )
+        .into_bytes();
+        Ok(Self { native, header, kombo_event, build_order_call, result_file })
     }
 }
 
@@ -357,48 +328,49 @@ fn reused_rows(
     soft: Option<native::NativeTimes>,
     rows: &mut Vec<Row>,
 ) -> anyhow::Result<()> {
+    let n = &i.native;
     let limits = connector.limits();
     let mut store = connector.sandbox().store();
     let plugin = connector.pre().instantiate(&mut store).map_err(anyhow::Error::from)?;
     let guest: &wit::Guest = plugin.assessio_connector_assessio();
 
-    check("sign-request", guest.call_sign_request(&mut store, &i.secret, i.timestamp, &i.body))?;
+    check("sign-request", guest.call_sign_request(&mut store, &n.secret, n.timestamp, &n.body))?;
     let sign_wasm = timer.ns_per_op(|| {
         arm(&mut store, limits);
-        black_box(guest.call_sign_request(&mut store, &i.secret, i.timestamp, black_box(&i.body)).ok());
+        black_box(guest.call_sign_request(&mut store, &n.secret, n.timestamp, black_box(&n.body)).ok());
     });
     arm(&mut store, limits);
     check(
         "verify-signature",
-        guest.call_verify_signature(&mut store, Some(&i.header), &i.body, &i.secret, i.timestamp, None),
+        guest.call_verify_signature(&mut store, Some(&i.header), &n.body, &n.secret, n.timestamp, None),
     )?;
     let verify_wasm = timer.ns_per_op(|| {
         arm(&mut store, limits);
         black_box(
             guest
-                .call_verify_signature(&mut store, Some(&i.header), black_box(&i.body), &i.secret, i.timestamp, None)
+                .call_verify_signature(&mut store, Some(&i.header), black_box(&n.body), &n.secret, n.timestamp, None)
                 .ok(),
         );
     });
     // Native as built, with the same calls and timer the software-SHA helper uses.
     arm(&mut store, limits);
-    check("parse-result", guest.call_parse_result(&mut store, &i.result_body))?;
+    check("parse-result", guest.call_parse_result(&mut store, &n.result_body))?;
     let parse_wasm = timer.ns_per_op(|| {
         arm(&mut store, limits);
-        black_box(guest.call_parse_result(&mut store, black_box(&i.result_body)).ok());
+        black_box(guest.call_parse_result(&mut store, black_box(&n.result_body)).ok());
     });
 
-    let (wit_account, wit_order) = (crate::convert::to_wit_account(&i.account), crate::convert::to_wit_order(&i.order));
+    let (wit_account, wit_order) = (crate::convert::to_wit_account(&n.account), crate::convert::to_wit_order(&n.order));
     let endpoint = crate::convert::to_wit_endpoint(core_api::OrderEndpoint::Order);
     arm(&mut store, limits);
-    check("build-order", guest.call_build_order(&mut store, &wit_account, &wit_order, endpoint, i.now))?;
+    check("build-order", guest.call_build_order(&mut store, &wit_account, &wit_order, endpoint, n.now))?;
     let build_wasm = timer.ns_per_op(|| {
         arm(&mut store, limits);
-        black_box(guest.call_build_order(&mut store, &wit_account, &wit_order, endpoint, i.now).ok());
+        black_box(guest.call_build_order(&mut store, &wit_account, &wit_order, endpoint, n.now).ok());
     });
 
     // Native as built, with the same calls and timer the software-SHA helper uses.
-    let built = native::native_times(timer, &i.native()).map_err(anyhow::Error::msg)?;
+    let built = native::native_times(timer, n).map_err(anyhow::Error::msg)?;
     let built_what = if built.soft {
         "native, software SHA (this build forces it)"
     } else if cpu_has_sha() {
@@ -490,13 +462,15 @@ fn fresh_rows(
     let plugin = connector.pre().instantiate(&mut store).map_err(anyhow::Error::from)?;
     let reused = timer.ns_per_op(|| {
         arm(&mut store, limits);
-        black_box(plugin.assessio_connector_assessio().call_parse_result(&mut store, black_box(&i.result_body)).ok());
+        black_box(
+            plugin.assessio_connector_assessio().call_parse_result(&mut store, black_box(&i.native.result_body)).ok(),
+        );
     });
     drop(store);
 
     // Default allocator: the Connector's own engine and InstancePre.
     let inst_default = measure_instantiate(timer, || sandbox.store(), connector.pre())?;
-    let total_default = measure_total(timer, || sandbox.store(), connector.pre(), &i.result_body)?;
+    let total_default = measure_total(timer, || sandbox.store(), connector.pre(), &i.native.result_body)?;
 
     // Pooling allocator with copy-on-write init: a separate engine, its own
     // ticker (a Sandbox's stops when it drops), the same component and limits.
@@ -514,7 +488,7 @@ fn fresh_rows(
         store
     };
     let inst_pool = measure_instantiate(timer, pooled_store, &pre)?;
-    let total_pool = measure_total(timer, pooled_store, &pre, &i.result_body)?;
+    let total_pool = measure_total(timer, pooled_store, &pre, &i.native.result_body)?;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
 
     let us = |ns: f64| ns / 1000.0;
@@ -685,7 +659,7 @@ fn engine_rows(engine: &str, store: &str, e: &load::EngineLoad, c: usize, upstre
     let fresh = format!("a new connection per request, {c} at once");
     for (name, f) in [(&keep, &e.empty), (&fresh, &e.empty_fresh)] {
         let name = format!("{engine}GET /empty (spin-probe, the ceiling), {name}");
-        scenario_rows(rows, &name, f, None, Targets::baseline());
+        scenario_rows(rows, &name, f, None, None);
     }
     let on_keep = ("/empty, keep-alive", &e.empty);
     let on_fresh = ("/empty, new connections", &e.empty_fresh);
@@ -713,13 +687,6 @@ struct Targets {
     p90_ms: Option<f64>,
     /// What the throughput line says instead of a target.
     note: Option<&'static str>,
-}
-
-impl Targets {
-    /// A baseline's lines: the lines below are against it.
-    fn baseline() -> Option<Self> {
-        None
-    }
 }
 
 /// Row 6: order and result webhooks, one at a time, through the composed
