@@ -8,7 +8,7 @@
 #   scripts/api-fuzz.sh
 #
 # Installs schemathesis from PyPI into target/api-fuzz-venv (once; again when
-# the requirements change), then runs host-test/tests/api_fuzz.rs, which
+# the requirements change), then runs host-test/cli/tests/api_fuzz.rs, which
 # starts the stack and runs schemathesis. Needs Python 3.10 or newer and the
 # wasm32-wasip2 target (installed through rustup when missing). Reports,
 # the generated config and the gateway's log land in target/api-fuzz/.
@@ -45,7 +45,7 @@ if ! rustup target list --installed | grep -qx wasm32-wasip2; then
   rustup target add wasm32-wasip2
 fi
 
-step "the gateway on loopback, fuzzed by schemathesis (host-test/tests/api_fuzz.rs)"
+step "the gateway on loopback, fuzzed by schemathesis (host-test/cli/tests/api_fuzz.rs)"
 log="target/api-fuzz.log"
 status=0
 SCHEMATHESIS="$PWD/$venv/bin/st" \

@@ -1,4 +1,4 @@
-"""Schemathesis hooks for the gateway's API fuzzing (host-test/tests/api_fuzz.rs).
+"""Schemathesis hooks for the gateway's API fuzzing (host-test/cli/tests/api_fuzz.rs).
 
 Two jobs, both so that generated requests get past the front door and reach
 the code that reads an order, places it and writes a result back:
@@ -47,7 +47,7 @@ import schemathesis
 def _env(name: str) -> str:
     value = os.environ.get(name)
     if not value:
-        raise RuntimeError(f"{name} is not set: host-test/tests/api_fuzz.rs runs schemathesis with these hooks")
+        raise RuntimeError(f"{name} is not set: host-test/cli/tests/api_fuzz.rs runs schemathesis with these hooks")
     return value
 
 

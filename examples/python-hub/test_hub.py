@@ -1,5 +1,5 @@
 """The plugin loaded by wasmtime-py, against the same known answers as the
-Rust tests (host-test/tests/exports.rs, exports_hubs.rs).
+Rust tests (host-test/harness/tests/exports.rs, exports_hubs.rs).
 
     python -m unittest -v test_hub      (run.sh does it in a venv)
 """

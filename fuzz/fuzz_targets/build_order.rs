@@ -1,5 +1,5 @@
 //! `build_order` on structured order details and accounts (`src/order.rs`);
-//! the invariants are `check_build_order` in `fuzz/harness.rs`.
+//! the invariants are `check_build_order` in `host-test/fuzz-harness/src/lib.rs`.
 #![no_main]
 
 use assessio_fuzz::harness::check_build_order;

@@ -1,4 +1,4 @@
-//! `kombo_parse_open_orders` on raw bytes; the body and its invariants are in `fuzz/harness.rs`.
+//! `kombo_parse_open_orders` on raw bytes; the body and its invariants are in `host-test/fuzz-harness/src/lib.rs`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| assessio_fuzz::harness::kombo_parse_open_orders(data));

@@ -1,4 +1,4 @@
-//! `teamtailor_verify_signature` on raw bytes; the body and its invariants are in `fuzz/harness.rs`.
+//! `teamtailor_verify_signature` on raw bytes; the body and its invariants are in `host-test/fuzz-harness/src/lib.rs`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| assessio_fuzz::harness::teamtailor_verify_signature(data));

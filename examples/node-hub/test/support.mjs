@@ -1,5 +1,5 @@
 // Shared by the tests: the known answers of the Rust tests
-// (host-test/tests/exports.rs, exports_hubs.rs), and JSON helpers.
+// (host-test/harness/tests/exports.rs, exports_hubs.rs), and JSON helpers.
 
 import { readFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
