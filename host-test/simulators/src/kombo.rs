@@ -43,7 +43,8 @@
 
 use crate::assessio::http_url;
 pub use crate::common::WebhookSignature;
-use crate::common::{WebhookAnswer, hmac_sha256, is_rfc3339, lock, post_json};
+use crate::common::{WebhookAnswer, hmac_sha256, is_rfc3339, lock};
+use crate::delivery::{self, Attempts, Event, Outbox};
 use crate::faults::{Faults, XorShift64};
 use crate::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
 use base64::Engine as _;
@@ -435,19 +436,22 @@ impl fmt::Display for KomboSimError {
 
 impl std::error::Error for KomboSimError {}
 
-#[derive(Debug)]
-struct StoredOrder {
-    seq: u64,
-    record: KomboOrder,
-    /// The webhook body as first sent, so redeliveries are byte-identical.
-    webhook_body: Option<Bytes>,
+impl Event for KomboOrder {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn event_id(&self) -> &str {
+        &self.event_id
+    }
 }
 
 #[derive(Debug)]
 struct State {
     packages: HashMap<String, Vec<Package>>,
     package_puts: usize,
-    orders: Vec<StoredOrder>,
+    /// The orders, in order of creation; an order's cursor position is its
+    /// place in it, from 1.
+    orders: Outbox<KomboOrder>,
     sends: Vec<WebhookSend>,
     calls: Vec<ApiCall>,
     rng: XorShift64,
@@ -507,7 +511,7 @@ impl KomboSim {
             state: Mutex::new(State {
                 packages: HashMap::new(),
                 package_puts: 0,
-                orders: Vec::new(),
+                orders: Outbox::default(),
                 sends: Vec::new(),
                 calls: Vec::new(),
                 // Fixed seed: the same test run gives the same ids.
@@ -575,20 +579,15 @@ impl KomboSim {
         let mut state = lock(&self.shared.state);
         let id = kombo_id(&mut state.rng);
         let event_id = kombo_id(&mut state.rng);
-        let seq = state.orders.len() as u64 + 1;
-        state.orders.push(StoredOrder {
-            seq,
-            record: KomboOrder {
-                id: id.clone(),
-                event_id,
-                integration_id: order.integration_id.clone(),
-                package_id: order.package_id.clone(),
-                status: OrderStatus::Open,
-                rejection_message: None,
-                result_writes: Vec::new(),
-                order,
-            },
-            webhook_body: None,
+        state.orders.create(KomboOrder {
+            id: id.clone(),
+            event_id,
+            integration_id: order.integration_id.clone(),
+            package_id: order.package_id.clone(),
+            status: OrderStatus::Open,
+            rejection_message: None,
+            result_writes: Vec::new(),
+            order,
         });
         Ok(id)
     }
@@ -633,47 +632,44 @@ impl KomboSim {
                 Some(url) => url.to_owned(),
                 None => state.webhook_url.clone().ok_or(KomboSimError::NoWebhookUrl)?,
             };
-            let stored = state
+            let (event_id, body) = state
                 .orders
-                .iter_mut()
-                .find(|o| o.record.id == order_id)
-                .ok_or_else(|| KomboSimError::UnknownOrder(order_id.to_owned()))?;
-            let body = stored
-                .webhook_body
-                .get_or_insert_with(|| {
+                .body(order_id, |order| {
                     let envelope = json!({
-                        "id": stored.record.event_id,
+                        "id": order.event_id,
                         "type": ORDER_RECEIVED,
-                        "data": order_json(&stored.record, Shape::Webhook),
+                        "data": order_json(order, Shape::Webhook),
                     });
                     Bytes::from(envelope.to_string())
                 })
-                .clone();
-            (url, stored.record.event_id.clone(), body)
+                .ok_or_else(|| KomboSimError::UnknownOrder(order_id.to_owned()))?;
+            (url, event_id, body)
         };
         let header = signature.header_value(&self.shared.webhook_secret, |secret| kombo_signature(secret, &body));
         let extra: Vec<_> = header.iter().map(|h| (SIGNATURE_HEADER, h.as_str())).collect();
-        let WebhookAnswer { status, body: response_body, error, .. } =
-            post_json(&self.shared.client, &url, &extra, body.clone()).await;
+        let record = |_, answer: &WebhookAnswer| {
+            lock(&self.shared.state).sends.push(WebhookSend {
+                order_id: order_id.to_owned(),
+                event_id: event_id.clone(),
+                signature: signature.clone(),
+                signature_header: header.clone(),
+                body: body.clone(),
+                status: answer.status,
+                response_body: answer.body.clone(),
+                error: answer.error.clone(),
+            });
+        };
+        let (WebhookAnswer { status, body: response_body, error, .. }, _) =
+            delivery::send(&self.shared.client, &url, &extra, &body, Attempts::ONCE, record).await;
         let rejection = status.and_then(|s| rejection_message(s, &response_body));
         let mut state = lock(&self.shared.state);
-        state.sends.push(WebhookSend {
-            order_id: order_id.to_owned(),
-            event_id: event_id.clone(),
-            signature,
-            signature_header: header,
-            body,
-            status,
-            response_body: response_body.clone(),
-            error: error.clone(),
-        });
-        let order_status = match state.orders.iter_mut().find(|o| o.record.id == order_id) {
-            Some(stored) => {
-                if let (Some(message), OrderStatus::Open) = (rejection, stored.record.status) {
-                    stored.record.status = OrderStatus::Rejected;
-                    stored.record.rejection_message = Some(message);
+        let order_status = match state.orders.get_mut(order_id) {
+            Some(order) => {
+                if let (Some(message), OrderStatus::Open) = (rejection, order.status) {
+                    order.status = OrderStatus::Rejected;
+                    order.rejection_message = Some(message);
                 }
-                stored.record.status
+                order.status
             }
             None => OrderStatus::Open,
         };
@@ -683,23 +679,19 @@ impl KomboSim {
     /// Sets an order's status, as if the ATS changed it (e.g. cancelled it).
     pub fn set_order_status(&self, order_id: &str, status: OrderStatus) -> Result<(), KomboSimError> {
         let mut state = lock(&self.shared.state);
-        let stored = state
-            .orders
-            .iter_mut()
-            .find(|o| o.record.id == order_id)
-            .ok_or_else(|| KomboSimError::UnknownOrder(order_id.to_owned()))?;
-        stored.record.status = status;
+        let order = state.orders.get_mut(order_id).ok_or_else(|| KomboSimError::UnknownOrder(order_id.to_owned()))?;
+        order.status = status;
         Ok(())
     }
 
     /// One order.
     pub fn order(&self, order_id: &str) -> Option<KomboOrder> {
-        lock(&self.shared.state).orders.iter().find(|o| o.record.id == order_id).map(|o| o.record.clone())
+        lock(&self.shared.state).orders.get(order_id).cloned()
     }
 
     /// Every order, in order of creation.
     pub fn orders(&self) -> Vec<KomboOrder> {
-        lock(&self.shared.state).orders.iter().map(|o| o.record.clone()).collect()
+        lock(&self.shared.state).orders.records().cloned().collect()
     }
 
     /// The accepted result writes of one order (empty for an unknown one).
@@ -995,18 +987,18 @@ impl KomboHandler {
             }
         }
         let state = lock(&self.0.state);
-        let mut matching = state.orders.iter().filter(|o| {
-            o.record.integration_id == integration
-                && statuses.as_ref().is_none_or(|s| s.contains(o.record.status.as_str()))
-                && cursor.is_none_or(|after| o.seq > after)
+        let mut matching = (1..).zip(state.orders.records()).filter(|(seq, o)| {
+            o.integration_id == integration
+                && statuses.as_ref().is_none_or(|s| s.contains(o.status.as_str()))
+                && cursor.is_none_or(|after| *seq > after)
         });
-        let page: Vec<&StoredOrder> = matching.by_ref().take(page_size as usize).collect();
+        let page: Vec<(u64, &KomboOrder)> = matching.by_ref().take(page_size as usize).collect();
         let more = matching.next().is_some();
         let next = match page.last() {
-            Some(last) if more => Value::String(encode_cursor(last.seq)),
+            Some((seq, _)) if more => Value::String(encode_cursor(*seq)),
             _ => Value::Null,
         };
-        let results: Vec<Value> = page.iter().map(|o| order_json(&o.record, Shape::Listed)).collect();
+        let results: Vec<Value> = page.iter().map(|(_, o)| order_json(o, Shape::Listed)).collect();
         Ok(success(&json!({ "next": next, "results": results })))
     }
 
@@ -1022,30 +1014,23 @@ impl KomboHandler {
             title: "The assessment order was not found.",
             message: format!("No assessment order with the ID {order_id:?} exists for this integration."),
         };
-        let known = lock(&self.0.state)
-            .orders
-            .iter()
-            .any(|o| o.record.id == order_id && o.record.integration_id == integration);
+        let known = lock(&self.0.state).orders.get(order_id).is_some_and(|o| o.integration_id == integration);
         if !known {
             return Err(not_found());
         }
         let body = Self::json_body(request)?;
         let status = validate_result(&body).map_err(KomboError::input)?;
         let mut state = lock(&self.0.state);
-        let stored = state
-            .orders
-            .iter_mut()
-            .find(|o| o.record.id == order_id && o.record.integration_id == integration)
-            .ok_or_else(not_found)?;
-        let current = stored.record.status;
+        let order = state.orders.get_mut(order_id).filter(|o| o.integration_id == integration).ok_or_else(not_found)?;
+        let current = order.status;
         if current != OrderStatus::Open && current != status {
             return Err(KomboError::input(format!(
                 "status can only be changed while the order is OPEN; it is {}.",
                 current.as_str()
             )));
         }
-        stored.record.status = status;
-        stored.record.result_writes.push(Value::Object(body));
+        order.status = status;
+        order.result_writes.push(Value::Object(body));
         Ok(success(&json!({})))
     }
 }

@@ -10,6 +10,8 @@
 //!   that builds the trigger's dialog.
 //! - [`stackone`]: `StackOne`'s unified ATS assessments API (result
 //!   write-back) and its `ats_assessments.created` webhook.
+//! - `delivery` (internal): the webhook-delivery state machine the three
+//!   hubs share: create, send once with a frozen body, redeliver, retry.
 //! - [`faults`]: per-route latency, error statuses, dropped connections and
 //!   hangs, deterministic and changeable while a test runs.
 //! - [`http`]: the small server and client all are built on, and the table
@@ -30,6 +32,7 @@
 
 pub mod assessio;
 mod common;
+mod delivery;
 pub mod faults;
 pub mod http;
 pub mod kombo;

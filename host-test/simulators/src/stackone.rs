@@ -30,6 +30,7 @@
 
 use crate::assessio::{SimClock, http_url};
 use crate::common::{WebhookAnswer, WebhookSignature, hmac_sha256, is_2xx, is_rfc3339, lock, post_json, uuid_shaped};
+use crate::delivery::{self, Attempts, Event, Outbox};
 use crate::faults::{Faults, XorShift64};
 use crate::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
 use base64::Engine as _;
@@ -366,16 +367,18 @@ impl fmt::Display for StackOneSimError {
 
 impl std::error::Error for StackOneSimError {}
 
-#[derive(Debug)]
-struct StoredOrder {
-    record: StackOneOrder,
-    /// The webhook body as first sent, so redeliveries are byte-identical.
-    webhook_body: Option<Bytes>,
+impl Event for StackOneOrder {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn event_id(&self) -> &str {
+        &self.event_id
+    }
 }
 
 #[derive(Debug)]
 struct State {
-    orders: Vec<StoredOrder>,
+    orders: Outbox<StackOneOrder>,
     sends: Vec<StackOneWebhookSend>,
     calls: Vec<StackOneCall>,
     rng: XorShift64,
@@ -428,7 +431,7 @@ impl StackOneSim {
             clock: config.clock,
             client: HttpClient::new(config.webhook_timeout).for_simulator(crate::http::Simulator::StackOne),
             state: Mutex::new(State {
-                orders: Vec::new(),
+                orders: Outbox::default(),
                 sends: Vec::new(),
                 calls: Vec::new(),
                 // Fixed seed: the same test run gives the same ids.
@@ -489,16 +492,13 @@ impl StackOneSim {
             Some(given) => given.clone(),
             None => format!("evt_{}", stackone_id(&mut state.rng)),
         };
-        state.orders.push(StoredOrder {
-            record: StackOneOrder {
-                id: id.clone(),
-                event_id,
-                account_id: order.account_id.clone(),
-                package_id: order.package_id.clone(),
-                result_writes: Vec::new(),
-                order,
-            },
-            webhook_body: None,
+        state.orders.create(StackOneOrder {
+            id: id.clone(),
+            event_id,
+            account_id: order.account_id.clone(),
+            package_id: order.package_id.clone(),
+            result_writes: Vec::new(),
+            order,
         });
         Ok(id)
     }
@@ -526,22 +526,17 @@ impl StackOneSim {
             let mut state = lock(&self.shared.state);
             let url = state.webhook_url.clone().ok_or(StackOneSimError::NoWebhookUrl)?;
             let detail = state.event_detail;
-            let stored = state
-                .orders
-                .iter_mut()
-                .find(|o| o.record.id == order_id)
-                .ok_or_else(|| StackOneSimError::UnknownOrder(order_id.to_owned()))?;
             let now = self.shared.clock.now();
-            let body = stored.webhook_body.get_or_insert_with(|| webhook_body(&stored.record, detail, now)).clone();
-            (url, stored.record.event_id.clone(), body)
+            let (event_id, body) = state
+                .orders
+                .body(order_id, |order| webhook_body(order, detail, now))
+                .ok_or_else(|| StackOneSimError::UnknownOrder(order_id.to_owned()))?;
+            (url, event_id, body)
         };
         let header = signature.header_value(&self.shared.webhook_secret, |secret| stackone_signature(secret, &body));
         let extra: Vec<_> = header.iter().map(|h| (SIGNATURE_HEADER, h.as_str())).collect();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let WebhookAnswer { status, body: response_body, error, .. } =
-                post_json(&self.shared.client, &url, &extra, body.clone()).await;
+        let retry = Attempts { retries: self.shared.retry.max_retries, delay: self.shared.retry.delay };
+        let record = |attempt, answer: &WebhookAnswer| {
             lock(&self.shared.state).sends.push(StackOneWebhookSend {
                 order_id: order_id.to_owned(),
                 event_id: event_id.clone(),
@@ -549,33 +544,31 @@ impl StackOneSim {
                 signature: signature.clone(),
                 signature_header: header.clone(),
                 body: body.clone(),
-                status,
-                response_body: response_body.clone(),
-                error: error.clone(),
+                status: answer.status,
+                response_body: answer.body.clone(),
+                error: answer.error.clone(),
             });
-            let failed = status.is_none_or(|s| s >= 500);
-            if !failed || attempt > self.shared.retry.max_retries {
-                return Ok(StackOneWebhookOutcome {
-                    order_id: order_id.to_owned(),
-                    event_id,
-                    status,
-                    body: response_body,
-                    error,
-                    attempts: attempt,
-                });
-            }
-            tokio::time::sleep(self.shared.retry.delay).await;
-        }
+        };
+        let (WebhookAnswer { status, body: response_body, error, .. }, attempts) =
+            delivery::send(&self.shared.client, &url, &extra, &body, retry, record).await;
+        Ok(StackOneWebhookOutcome {
+            order_id: order_id.to_owned(),
+            event_id,
+            status,
+            body: response_body,
+            error,
+            attempts,
+        })
     }
 
     /// One order.
     pub fn order(&self, order_id: &str) -> Option<StackOneOrder> {
-        lock(&self.shared.state).orders.iter().find(|o| o.record.id == order_id).map(|o| o.record.clone())
+        lock(&self.shared.state).orders.get(order_id).cloned()
     }
 
     /// Every order, in order of creation.
     pub fn orders(&self) -> Vec<StackOneOrder> {
-        lock(&self.shared.state).orders.iter().map(|o| o.record.clone()).collect()
+        lock(&self.shared.state).orders.records().cloned().collect()
     }
 
     /// The accepted result writes of one order (empty for an unknown one).
@@ -849,7 +842,7 @@ impl StackOneHandler {
             return Err(StackOneError::new(StatusCode::NOT_FOUND, "Not found"));
         };
         let state = lock(&self.0.state);
-        let orders = state.orders.iter().map(|o| &o.record).filter(|r| r.account_id == account);
+        let orders = state.orders.records().filter(|r| r.account_id == account);
         let found = orders.into_iter().find_map(|r| {
             let o = &r.order;
             match kind {
@@ -894,7 +887,7 @@ impl StackOneHandler {
                 "Content-Type must be application/json.",
             ));
         }
-        let known = lock(&self.0.state).orders.iter().any(|o| o.record.id == id && o.record.account_id == account);
+        let known = lock(&self.0.state).orders.get(&id).is_some_and(|o| o.account_id == account);
         if !known {
             return Err(StackOneError::new(StatusCode::NOT_FOUND, format!("Assessment order {id:?} not found.")));
         }
@@ -905,11 +898,11 @@ impl StackOneHandler {
         };
         validate_result(&body).map_err(StackOneError::bad_request)?;
         let mut state = lock(&self.0.state);
-        let stored =
-            state.orders.iter_mut().find(|o| o.record.id == id).ok_or_else(|| {
-                StackOneError::new(StatusCode::NOT_FOUND, format!("Assessment order {id:?} not found."))
-            })?;
-        stored.record.result_writes.push(Value::Object(body));
+        let order = state
+            .orders
+            .get_mut(&id)
+            .ok_or_else(|| StackOneError::new(StatusCode::NOT_FOUND, format!("Assessment order {id:?} not found.")))?;
+        order.result_writes.push(Value::Object(body));
         Ok(Answer::Message("Record updated successfully."))
     }
 

@@ -33,7 +33,8 @@
 //! `// tt-partner-docs is silent on …` comment says what is assumed.
 
 use crate::assessio::{SimClock, http_url};
-use crate::common::{WebhookAnswer, hmac_sha256, is_2xx, lock, post_json, uuid_shaped};
+use crate::common::{WebhookAnswer, hmac_sha256, is_2xx, lock, uuid_shaped};
+use crate::delivery::{self, Attempts, Event, Outbox};
 use crate::faults::{Faults, XorShift64};
 use crate::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
 use bytes::Bytes;
@@ -653,16 +654,18 @@ impl fmt::Display for TeamtailorSimError {
 
 impl std::error::Error for TeamtailorSimError {}
 
-#[derive(Debug)]
-struct StoredResult {
-    record: PartnerResult,
-    /// The trigger body as first sent, so redeliveries are byte-identical.
-    trigger_body: Option<Bytes>,
+impl Event for PartnerResult {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn event_id(&self) -> &str {
+        &self.event_id
+    }
 }
 
 #[derive(Debug)]
 struct State {
-    results: Vec<StoredResult>,
+    results: Outbox<PartnerResult>,
     deliveries: Vec<TriggerDelivery>,
     calls: Vec<TeamtailorCall>,
     rng: XorShift64,
@@ -719,7 +722,7 @@ impl TeamtailorSim {
             client: HttpClient::new(config.webhook_timeout).for_simulator(crate::http::Simulator::Teamtailor),
             base_url: OnceLock::new(),
             state: Mutex::new(State {
-                results: Vec::new(),
+                results: Outbox::default(),
                 deliveries: Vec::new(),
                 calls: Vec::new(),
                 // Fixed seed: the same test run gives the same ids.
@@ -794,7 +797,7 @@ impl TeamtailorSim {
         // The documented partner-result ids are UUIDs, as strings.
         let id = loop {
             let candidate = uuid_like(&mut state.rng);
-            if !state.results.iter().any(|r| r.record.id == candidate) {
+            if !state.results.contains(&candidate) {
                 break candidate;
             }
         };
@@ -802,19 +805,16 @@ impl TeamtailorSim {
             Some(given) => given.clone(),
             None => uuid_like(&mut state.rng),
         };
-        state.results.push(StoredResult {
-            record: PartnerResult {
-                id: id.clone(),
-                event_id,
-                company_uuid: trigger.company_uuid.clone(),
-                update_url: self.update_url(&id),
-                status: PartnerStatus::Sending,
-                status_history: vec![PartnerStatus::Sending],
-                attributes: None,
-                writes: Vec::new(),
-                trigger,
-            },
-            trigger_body: None,
+        state.results.create(PartnerResult {
+            id: id.clone(),
+            event_id,
+            company_uuid: trigger.company_uuid.clone(),
+            update_url: self.update_url(&id),
+            status: PartnerStatus::Sending,
+            status_history: vec![PartnerStatus::Sending],
+            attributes: None,
+            writes: Vec::new(),
+            trigger,
         });
         Ok(id)
     }
@@ -842,14 +842,12 @@ impl TeamtailorSim {
         let (url, event_id, company_uuid, body) = {
             let mut state = lock(&self.shared.state);
             let url = state.webhook_url.clone().ok_or(TeamtailorSimError::NoWebhookUrl)?;
-            let stored = state
-                .results
-                .iter_mut()
-                .find(|r| r.record.id == partner_result_id)
-                .ok_or_else(|| TeamtailorSimError::UnknownPartnerResult(partner_result_id.to_owned()))?;
+            let unknown = || TeamtailorSimError::UnknownPartnerResult(partner_result_id.to_owned());
+            let company_uuid = state.results.get(partner_result_id).ok_or_else(unknown)?.company_uuid.clone();
             let customers = &self.shared.customers;
-            let body = stored.trigger_body.get_or_insert_with(|| trigger_body(&stored.record, customers)).clone();
-            (url, stored.record.event_id.clone(), stored.record.company_uuid.clone(), body)
+            let (event_id, body) =
+                state.results.body(partner_result_id, |r| trigger_body(r, customers)).ok_or_else(unknown)?;
+            (url, event_id, company_uuid, body)
         };
         let provider_key =
             self.shared.customers.iter().find(|c| c.uuid == company_uuid).map(|c| c.provider_key.clone());
@@ -881,19 +879,21 @@ impl TeamtailorSim {
         if let Some(s) = &signature_header {
             extra.push((SIGNATURE_HEADER, s.as_str()));
         }
-        let WebhookAnswer { status, content_type, body: response_body, error } =
-            post_json(&self.shared.client, &url, &extra, body.clone()).await;
-        lock(&self.shared.state).deliveries.push(TriggerDelivery {
-            partner_result_id: partner_result_id.to_owned(),
-            event_id: event_id.clone(),
-            options,
-            authorization,
-            signature_header,
-            body,
-            status,
-            response_body: response_body.clone(),
-            error: error.clone(),
-        });
+        let record = |_, answer: &WebhookAnswer| {
+            lock(&self.shared.state).deliveries.push(TriggerDelivery {
+                partner_result_id: partner_result_id.to_owned(),
+                event_id: event_id.clone(),
+                options: options.clone(),
+                authorization: authorization.clone(),
+                signature_header: signature_header.clone(),
+                body: body.clone(),
+                status: answer.status,
+                response_body: answer.body.clone(),
+                error: answer.error.clone(),
+            });
+        };
+        let (WebhookAnswer { status, content_type, body: response_body, error }, _) =
+            delivery::send(&self.shared.client, &url, &extra, &body, Attempts::ONCE, record).await;
         Ok(TriggerOutcome {
             partner_result_id: partner_result_id.to_owned(),
             event_id,
@@ -942,12 +942,12 @@ impl TeamtailorSim {
 
     /// One partner result.
     pub fn partner_result(&self, id: &str) -> Option<PartnerResult> {
-        lock(&self.shared.state).results.iter().find(|r| r.record.id == id).map(|r| r.record.clone())
+        lock(&self.shared.state).results.get(id).cloned()
     }
 
     /// Every partner result, in order of creation.
     pub fn partner_results(&self) -> Vec<PartnerResult> {
-        lock(&self.shared.state).results.iter().map(|r| r.record.clone()).collect()
+        lock(&self.shared.state).results.records().cloned().collect()
     }
 
     /// The statuses a partner result had, `sending` first (empty for an unknown one).
@@ -1298,7 +1298,7 @@ impl TeamtailorHandler {
         }
         self.authenticate(request)?;
         check_headers(request)?;
-        let known = lock(&self.0.state).results.iter().any(|r| r.record.id == id);
+        let known = lock(&self.0.state).results.contains(id);
         if !known {
             return Err(TtError::new(
                 StatusCode::NOT_FOUND,
@@ -1310,13 +1310,13 @@ impl TeamtailorHandler {
         let status = validate_document(&body, id)?;
         let attributes = body.get("data").and_then(|d| d.get("attributes")).cloned().unwrap_or_else(|| json!({}));
         let mut state = lock(&self.0.state);
-        let stored = state.results.iter_mut().find(|r| r.record.id == id).ok_or_else(|| {
+        let result = state.results.get_mut(id).ok_or_else(|| {
             TtError::new(StatusCode::NOT_FOUND, "Record not found", format!("The partner result {id:?} is gone."))
         })?;
-        stored.record.status = status;
-        stored.record.status_history.push(status);
-        stored.record.attributes = Some(attributes.clone());
-        stored.record.writes.push(body);
+        result.status = status;
+        result.status_history.push(status);
+        result.attributes = Some(attributes.clone());
+        result.writes.push(body);
         Ok(jsonapi(
             StatusCode::OK,
             &json!({ "data": { "type": "partner-results", "id": id, "attributes": attributes } }),
