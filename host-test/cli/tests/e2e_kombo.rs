@@ -779,3 +779,46 @@ async fn concurrent_deliveries_of_one_order_never_place_it_twice() {
     assert!(placed > 0, "a burst must usually let one delivery through");
     stack.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_nested_past_the_json_limit_are_refused_not_trapped() {
+    nested_bodies(Engine::Embedded).await;
+}
+
+/// The same on real Spin: the gateway's and the plugin's stacks are cut to
+/// 256 and 128 KiB (their build.rs), so the deepest parse must still fit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_nested_past_the_json_limit_are_refused_not_trapped_on_real_spin() {
+    let Some(engine) = support::real_spin_engine() else { return };
+    nested_bodies(engine).await;
+}
+
+/// Signed Kombo webhooks and authorised result webhooks whose JSON nests
+/// arrays or objects around `serde_json`'s limit (128) and far past it: each
+/// is a 4xx naming the body, never a 500 from a guest that ran out of stack.
+async fn nested_bodies(engine: Engine) {
+    let kv = KvDir::new("kombo", "nested");
+    let stack = start(StackOptions { engine, ..options(&kv) }).await;
+    let results = stack.gateway.url("/assessio/results/nested");
+    let webhook = stack.gateway.url("/kombo/webhook");
+    for depth in [100, 127, 128, 129, 10_000] {
+        let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let objects = format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
+        for (shape, inner) in [("arrays", arrays), ("objects", objects)] {
+            let event = format!(r#"{{"id":"evt","type":"assessment:order-received","data":{inner}}}"#);
+            let signature = kombo_signature(secrets::KOMBO_WEBHOOK_SECRET, event.as_bytes());
+            let headers = [("content-type", "application/json"), ("x-kombo-signature", signature.as_str())];
+            let r = client().request(Method::POST, &webhook, &headers, event).await.unwrap();
+            assert!((400..500).contains(&r.status), "Kombo webhook, {shape} {depth} deep: {} {}", r.status, r.text());
+
+            let result = format!(r#"{{"resultId":"nested","score":1,"x":{inner}}}"#);
+            let auth = format!("Bearer {}", secrets::INTEGRATOR_API_KEY);
+            let headers = [("content-type", "application/json"), ("authorization", auth.as_str())];
+            let r = client().request(Method::POST, &results, &headers, result).await.unwrap();
+            assert!((400..500).contains(&r.status), "result webhook, {shape} {depth} deep: {} {}", r.status, r.text());
+        }
+    }
+    let health = client().request(Method::GET, &stack.gateway.url("/health"), &[], Vec::new()).await.unwrap();
+    assert_eq!(health.status, 200, "{}", health.text());
+    stack.shutdown().await;
+}
