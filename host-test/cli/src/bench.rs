@@ -647,6 +647,15 @@ fn spin_load_rows(s: &load::SpinLoad, c: usize, rows: &mut Vec<Row>) {
         let note = Targets { share: false, p90_ms: None, note: Some("informative: what one host call costs") };
         scenario_rows(rows, &format!("real Spin, probe: {name}, keep-alive"), f, base, Some(note));
     }
+    let bound =
+        Targets { share: false, p90_ms: None, note: Some("informative: the bound of any route that reads a setting") };
+    scenario_rows(
+        rows,
+        &format!("real Spin, probe: GET /var/greeting: one variable read, a new connection per request, {c} at once"),
+        &s.variable_fresh,
+        Some(("/empty, new connections", &s.gateway.empty_fresh)),
+        Some(bound),
+    );
 }
 
 /// One engine's scenarios, each against that engine's `/empty` over the

@@ -78,6 +78,17 @@ fn quick_bench_produces_every_row_and_its_json() {
             assert_eq!(r.failed, Some(0), "{}: failures", r.what);
         }
     }
+    // On real Spin, the bound every gateway route meets: one variable read
+    // with new connections, against Spin's own /empty.
+    if report.rows.iter().any(|r| r.row == 4 && r.what.starts_with("real Spin: ")) {
+        let bound = report
+            .rows
+            .iter()
+            .find(|r| r.what.contains("one variable read, a new connection per request") && r.unit == "req/s")
+            .expect("row 4 on real Spin has the variable read with new connections");
+        assert!(bound.baseline_what.as_deref().is_some_and(|b| b.contains("new connections")), "{bound:?}");
+        assert_eq!(bound.failed, Some(0), "{}: failures", bound.what);
+    }
     assert!(report.rows.iter().any(|r| r.row == 5 && r.what.starts_with("peak RSS during row 4")));
     // Row 5's parts of the plugin add up to the whole.
     let whole = report.rows.iter().find(|r| r.what == "plugin component size").expect("the plugin's size").measured;

@@ -238,6 +238,8 @@ pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<SpinLoad
         let probe = tokio::task::block_in_place(|| spin_host::real_spin::SpinProcess::start(&launch))?;
         let empty = both_ways(&clients, options, get_requests(probe.url("/empty")), check_empty).await?;
         let host_calls = host_calls(&clients.keep, options, &probe).await?;
+        let greeting = get_requests(probe.url("/var/greeting"));
+        let variable_fresh = drive(&clients.fresh, options, greeting, check_ok, None).await?;
         drop(probe);
 
         let kv = TempDir::in_dir(&memory_dir(), "spin-gateway")?;
@@ -246,7 +248,7 @@ pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<SpinLoad
             .await
             .context("starting the simulators and the gateway on real Spin")?;
         let gateway = every_scenario(&clients, options, empty, stack).await?;
-        Ok(SpinLoad { gateway, host_calls })
+        Ok(SpinLoad { gateway, host_calls, variable_fresh })
     })
 }
 
@@ -259,6 +261,12 @@ pub struct SpinLoad {
     /// The probe's routes that each make one host call, keep-alive, named;
     /// compared with `gateway.empty` they say what a request pays per call.
     pub host_calls: Vec<(&'static str, LoadFigures)>,
+    /// The probe's one variable read with a new connection per request:
+    /// the most a gateway route can reach on Spin with new connections,
+    /// since every route reads at least one setting, and Spin's variable
+    /// provider hands its worker thread over (`block_in_place`) on each
+    /// request's first read.
+    pub variable_fresh: LoadFigures,
 }
 
 impl SpinLoad {
@@ -267,6 +275,8 @@ impl SpinLoad {
         let mut lines = self.gateway.failures("real Spin");
         let calls: Vec<(&str, &LoadFigures)> = self.host_calls.iter().map(|(n, f)| (*n, f)).collect();
         lines.extend(failure_lines("real Spin, probe", &calls));
+        lines
+            .extend(failure_lines("real Spin, probe, new connections", &[("GET /var/greeting", &self.variable_fresh)]));
         lines
     }
 }
