@@ -5,12 +5,12 @@
 //! the whole connector. JSON answers go to stdout; progress and human
 //! messages go to stderr.
 
-use anyhow::Context as _;
-use assessio_harness::call::{CallFailure, FUNCTIONS, Request};
-use assessio_harness::{Connector, Limits, locate, wit_print};
-use assessio_host::demo;
+mod commands;
+
+use assessio_harness::Limits;
 use clap::{Parser, Subcommand};
-use std::io::{IsTerminal as _, Read as _};
+use commands::failure::Failure;
+use commands::plugin::PluginChoice;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -158,267 +158,39 @@ enum Command {
     },
 }
 
-/// Exit code for a plugin that could not be built or loaded: the install,
-/// not the input, is at fault.
-const EXIT_SETUP: u8 = 4;
-
-/// A command's failure, sorted by exit code.
-enum Failure {
-    /// The plugin could not be built or loaded: the install is at fault.
-    Setup(anyhow::Error),
-    /// Anything else that stopped the command (exit 2).
-    Other(anyhow::Error),
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(e: anyhow::Error) -> Self {
-        Self::Other(e)
+impl Cli {
+    /// The plugin and its limits, as `--plugin`, `--memory-mib` and `--deadline-ms` say.
+    fn plugin(&self) -> PluginChoice {
+        let limits = Limits {
+            memory_bytes: usize::from(self.memory_mib) << 20,
+            deadline: Duration::from_millis(self.deadline_ms),
+            ..Limits::default()
+        };
+        PluginChoice { path: self.plugin.clone(), limits }
     }
 }
 
-fn load(cli: &Cli) -> Result<Connector, Failure> {
-    load_plugin(cli).map_err(Failure::Setup)
-}
-
-fn plugin_path(cli: &Cli) -> anyhow::Result<PathBuf> {
-    match &cli.plugin {
-        Some(p) => Ok(p.clone()),
-        None => locate::ensure_plugin_built(),
-    }
-}
-
-fn load_plugin(cli: &Cli) -> anyhow::Result<Connector> {
-    let limits = Limits {
-        memory_bytes: usize::from(cli.memory_mib) << 20,
-        deadline: Duration::from_millis(cli.deadline_ms),
-        ..Limits::default()
-    };
-    Connector::load(&plugin_path(cli)?, limits)
-}
-
-fn read_input(input: Option<&PathBuf>) -> anyhow::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    match input {
-        Some(path) if path.as_os_str() != "-" => {
-            bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        }
-        _ => {
-            let stdin = std::io::stdin();
-            if stdin.is_terminal() {
-                eprintln!("reading the JSON input from the terminal; end it with Ctrl-D (or use --input FILE)");
-            }
-            stdin.lock().read_to_end(&mut bytes).context("reading stdin")?;
-        }
-    }
-    Ok(bytes)
-}
-
-fn print_json(v: &serde_json::Value, compact: bool) {
-    let text = if compact { v.to_string() } else { serde_json::to_string_pretty(v).unwrap_or_default() };
-    println!("{text}");
-}
-
-/// Prints a call's answer (JSON on stdout, words on stderr) and gives its exit code.
-fn finish(outcome: Result<serde_json::Value, CallFailure>, compact: bool) -> ExitCode {
-    match outcome {
-        Ok(v) => {
-            print_json(&v, compact);
-            ExitCode::SUCCESS
-        }
-        Err(failure) => {
-            if let CallFailure::Refused(v, _) = &failure {
-                print_json(v, compact);
-            }
-            eprintln!("error: {failure}");
-            ExitCode::from(failure.exit_code())
-        }
-    }
-}
-
+/// Runs the command's own module (see `commands`).
 fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     match &cli.command {
-        Command::Functions => {
-            println!(
-                "ACCOUNT = {{\"environment\": \"sandbox\"|\"production\"|{{\"custom\": URL}}, \"provider-key\": \"...\", \"integrator-secret\": \"...\"|null}}"
-            );
-            println!("ORDER   = see examples/calls/build-order.json and the README\n");
-            for (name, input) in FUNCTIONS {
-                println!("{name}\n    {input}");
-            }
-            // The hub adapters are listed from the component's own types.
-            let connector = load(cli)?;
-            println!("\nHub adapters (JSON named as in the WIT; bytes as text or `<name>-base64`):\n");
-            for (name, input) in assessio_harness::call::hub_functions(&connector) {
-                println!("{name}\n    {input}");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Wit => {
-            let wit = plugin_path(cli)
-                .and_then(|path| std::fs::read(&path).with_context(|| format!("reading {}", path.display())))
-                .and_then(|bytes| wit_print::component_wit(&bytes))
-                .map_err(Failure::Setup)?;
-            print!("{wit}");
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Functions => commands::functions::run(&cli.plugin()),
+        Command::Wit => commands::wit::run(&cli.plugin()),
         Command::Call { function, input, compact } => {
-            if function.contains('.') {
-                let bytes = read_input(input.as_ref())?;
-                if let Err(e) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-                    eprintln!(
-                        "error: cannot read the input: {}",
-                        assessio_harness::call::redact_values(&e.to_string())
-                    );
-                    return Ok(ExitCode::from(2));
-                }
-                let connector = load(cli)?;
-                return Ok(finish(assessio_harness::call::call_hub(&connector, function, &bytes), *compact));
-            }
-            if !FUNCTIONS.iter().any(|(n, _)| n == function) {
-                let names: Vec<&str> = FUNCTIONS.iter().map(|(n, _)| *n).collect();
-                eprintln!("error: no function `{function}`; the functions are: {}", names.join(", "));
-                return Ok(ExitCode::from(2));
-            }
-            let bytes = read_input(input.as_ref())?;
-            let request = match Request::parse(function, &bytes) {
-                Ok(r) => r,
-                Err(failure) => {
-                    eprintln!("error: {failure}");
-                    return Ok(ExitCode::from(failure.exit_code()));
-                }
-            };
-            let connector = load(cli)?;
-            Ok(finish(request.run(&connector), *compact))
+            commands::call::run(&cli.plugin(), function, input.as_ref(), *compact)
         }
-        Command::Up { hub, once, kv_dir, logs } => {
-            let hub: assessio_host::up::Hub = hub.parse().map_err(|e: String| Failure::Other(anyhow::anyhow!(e)))?;
-            let kv_dir = if let Some(dir) = kv_dir {
-                dir.clone()
-            } else {
-                // A fresh store each run, so the walk-through starts clean.
-                let dir = locate::workspace_root().join("target/assessio-up");
-                let _ = std::fs::remove_dir_all(&dir);
-                dir
-            };
-            std::fs::create_dir_all(&kv_dir).with_context(|| format!("creating {}", kv_dir.display()))?;
-            let options = assessio_host::stack::StackOptions {
-                echo_logs: *logs,
-                ..assessio_host::stack::StackOptions::new(kv_dir)
-            };
-            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(assessio_host::up::run(options, hub, !once, &mut std::io::stdout()))?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Demo => commands::demo::run(&cli.plugin()),
+        Command::Up { hub, once, kv_dir, logs } => commands::up::run(hub, *once, kv_dir.as_ref(), *logs),
         Command::Load { duration, rate, connections, orders, generator, quick, out } => {
-            load_test(*duration, *rate, *connections, *orders, generator, *quick, out.as_ref())
+            commands::load::run(*duration, *rate, *connections, *orders, generator, *quick, out.as_ref())
         }
         Command::Serve { manifest, listen, variables, kv_dir } => {
-            serve(manifest.as_deref(), *listen, variables, kv_dir.as_deref())
+            commands::serve::run(manifest.as_deref(), *listen, variables, kv_dir.as_deref())
         }
-        Command::Bench { quick, out, only } => {
-            let mut options = assessio_host::bench::BenchOptions::new();
-            options.quick = *quick;
-            options.only.clone_from(only);
-            options.plugin.clone_from(&cli.plugin);
-            if let Some(out) = out {
-                options.out.clone_from(out);
-            }
-            let report = assessio_host::bench::run(&options, &mut std::io::stderr())?;
-            assessio_host::bench::print_table(&report, &mut std::io::stdout().lock()).context("printing the table")?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Demo => {
-            let connector = load(cli)?;
-            demo::run(&connector, &mut std::io::stdout().lock())?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Bench { quick, out, only } => commands::bench::run(*quick, out.as_ref(), only, cli.plugin.as_ref()),
     }
-}
-
-/// `assessio load`: the options from the command line, the run, the table.
-fn load_test(
-    duration: u64,
-    rate: f64,
-    connections: u16,
-    orders: Option<usize>,
-    generator: &str,
-    quick: bool,
-    out: Option<&PathBuf>,
-) -> Result<ExitCode, Failure> {
-    use assessio_host::load::{self, Generator, LoadOptions};
-    let binary = std::env::current_exe().context("finding this program")?;
-    let mut options = LoadOptions::new(binary);
-    if quick {
-        options = options.quick();
-    } else {
-        options.duration = Duration::from_secs(duration);
-        options.rate = rate;
-    }
-    if !(options.rate.is_finite() && options.rate > 0.0) {
-        return Err(anyhow::anyhow!("--rate must be a positive number").into());
-    }
-    options.connections = usize::from(connections);
-    options.orders = orders;
-    options.generator = match generator {
-        "wrk" => Generator::Wrk,
-        "builtin" => Generator::BuiltIn,
-        _ => Generator::Auto,
-    };
-    if let Some(out) = out {
-        options.out.clone_from(out);
-    }
-    let report = load::run(&options, &mut std::io::stderr())?;
-    load::print_table(&report, &mut std::io::stdout().lock()).context("printing the table")?;
-    eprintln!("JSON report: {}", options.out.display());
-    Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// `assessio serve`: the manifest's app on `listen` until Ctrl-C.
-fn serve(
-    manifest: Option<&std::path::Path>,
-    listen: std::net::SocketAddr,
-    variables: &[String],
-    kv_dir: Option<&std::path::Path>,
-) -> Result<ExitCode, Failure> {
-    let root = locate::workspace_root();
-    let manifest = manifest.map_or_else(|| root.join("spin.toml"), std::path::Path::to_path_buf);
-    if manifest == root.join("spin.toml") {
-        locate::ensure_app_built().map_err(Failure::Setup)?;
-    }
-    let mut values = std::collections::BTreeMap::new();
-    for v in variables {
-        let Some((name, value)) = v.split_once('=') else {
-            return Err(anyhow::anyhow!("--variable takes NAME=VALUE; one has no `=`").into());
-        };
-        values.insert(name.trim().to_string(), value.to_string());
-    }
-    let kv_dir = kv_dir.map_or_else(|| manifest.parent().unwrap_or(&root).join(".spin"), std::path::Path::to_path_buf);
-    std::fs::create_dir_all(&kv_dir).with_context(|| format!("creating {}", kv_dir.display()))?;
-    let options = spin_host::SpinOptions { variables: values, echo_logs: true, ..spin_host::SpinOptions::new(&kv_dir) };
-    let app = spin_host::SpinApp::load(&manifest, options).map_err(Failure::Setup)?;
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
-        let server = app.serve(listener)?;
-        eprintln!("serving {} on {} (Ctrl-C stops)", manifest.display(), server.url(""));
-        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
-        server.shutdown().await;
-        anyhow::Ok(())
-    })?;
-    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
-        Ok(code) => code,
-        Err(Failure::Setup(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(EXIT_SETUP)
-        }
-        Err(Failure::Other(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    run(&cli).unwrap_or_else(Failure::report)
 }
