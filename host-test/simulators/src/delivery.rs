@@ -77,20 +77,28 @@ impl<R: Event> Outbox<R> {
     }
 }
 
-/// How often a hub tries one delivery: `retries` more attempts after a 5xx
-/// or no answer, `delay` apart.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Attempts {
+/// Whether and how a delivery that failed with a 5xx or no answer is sent
+/// again, the same body each time. [`Default`] never retries (Kombo's and
+/// Teamtailor's documents describe no retries to a partner); StackOne's
+/// simulator takes one as `StackOneRetry`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Retry {
     /// Extra attempts after the first.
-    pub retries: u32,
+    pub max_retries: u32,
     /// The wait before each extra attempt.
     pub delay: Duration,
 }
 
-impl Attempts {
-    /// One attempt, whatever the answer (Kombo's and Teamtailor's documents
-    /// describe no retries to a partner).
-    pub(crate) const ONCE: Self = Self { retries: 0, delay: Duration::ZERO };
+impl Retry {
+    /// No retries.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Up to `max_retries` extra attempts, `delay` apart.
+    pub fn times(max_retries: u32, delay: Duration) -> Self {
+        Self { max_retries, delay }
+    }
 }
 
 /// POSTs `body` to `url` with `headers` (after `Content-Type:
@@ -102,7 +110,7 @@ pub(crate) async fn send(
     url: &str,
     headers: &[(&str, &str)],
     body: &Bytes,
-    attempts: Attempts,
+    retry: Retry,
     mut record: impl FnMut(u32, &WebhookAnswer),
 ) -> (WebhookAnswer, u32) {
     let mut attempt = 0;
@@ -111,10 +119,10 @@ pub(crate) async fn send(
         let answer = post_json(client, url, headers, body.clone()).await;
         record(attempt, &answer);
         let failed = answer.status.is_none_or(|s| s >= 500);
-        if !failed || attempt > attempts.retries {
+        if !failed || attempt > retry.max_retries {
             return (answer, attempt);
         }
-        tokio::time::sleep(attempts.delay).await;
+        tokio::time::sleep(retry.delay).await;
     }
 }
 
@@ -166,7 +174,7 @@ mod tests {
         let client = HttpClient::new(Duration::from_secs(5));
         let body = Bytes::from("{}");
         let mut recorded = Vec::new();
-        let three = Attempts { retries: 2, delay: Duration::from_millis(1) };
+        let three = Retry::times(2, Duration::from_millis(1));
         let (answer, n) = send(&client, &server.url(), &[], &body, three, |a, r| recorded.push((a, r.status))).await;
         assert_eq!((answer.status, n), (Some(200), 3));
         assert_eq!(recorded, [(1, Some(503)), (2, Some(500)), (3, Some(200))]);

@@ -44,7 +44,7 @@
 use crate::assessio::http_url;
 pub use crate::common::WebhookSignature;
 use crate::common::{WebhookAnswer, hmac_sha256, is_rfc3339, lock};
-use crate::delivery::{self, Attempts, Event, Outbox};
+use crate::delivery::{self, Event, Outbox, Retry};
 use crate::faults::{Faults, XorShift64};
 use crate::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
 use base64::Engine as _;
@@ -660,7 +660,7 @@ impl KomboSim {
             });
         };
         let (WebhookAnswer { status, body: response_body, error, .. }, _) =
-            delivery::send(&self.shared.client, &url, &extra, &body, Attempts::ONCE, record).await;
+            delivery::send(&self.shared.client, &url, &extra, &body, Retry::none(), record).await;
         let rejection = status.and_then(|s| rejection_message(s, &response_body));
         let mut state = lock(&self.shared.state);
         let order_status = match state.orders.get_mut(order_id) {

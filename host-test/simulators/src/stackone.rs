@@ -30,7 +30,7 @@
 
 use crate::assessio::{SimClock, http_url};
 use crate::common::{WebhookAnswer, WebhookSignature, hmac_sha256, is_2xx, is_rfc3339, lock, post_json, uuid_shaped};
-use crate::delivery::{self, Attempts, Event, Outbox};
+use crate::delivery::{self, Event, Outbox};
 use crate::faults::{Faults, XorShift64};
 use crate::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
 use base64::Engine as _;
@@ -91,25 +91,7 @@ pub enum EventDetail {
 
 /// Whether and how a webhook that failed with a 5xx or no answer is sent
 /// again. Unconfirmed for StackOne, so a choice; [`Default`] never retries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct StackOneRetry {
-    /// Extra attempts after the first.
-    pub max_retries: u32,
-    /// The wait before each extra attempt.
-    pub delay: Duration,
-}
-
-impl StackOneRetry {
-    /// No retries.
-    pub fn none() -> Self {
-        Self::default()
-    }
-
-    /// Up to `max_retries` extra attempts, `delay` apart.
-    pub fn times(max_retries: u32, delay: Duration) -> Self {
-        Self { max_retries, delay }
-    }
-}
+pub use crate::delivery::Retry as StackOneRetry;
 
 /// Everything the simulator is started with.
 #[derive(Clone)]
@@ -535,7 +517,6 @@ impl StackOneSim {
         };
         let header = signature.header_value(&self.shared.webhook_secret, |secret| stackone_signature(secret, &body));
         let extra: Vec<_> = header.iter().map(|h| (SIGNATURE_HEADER, h.as_str())).collect();
-        let retry = Attempts { retries: self.shared.retry.max_retries, delay: self.shared.retry.delay };
         let record = |attempt, answer: &WebhookAnswer| {
             lock(&self.shared.state).sends.push(StackOneWebhookSend {
                 order_id: order_id.to_owned(),
@@ -550,7 +531,7 @@ impl StackOneSim {
             });
         };
         let (WebhookAnswer { status, body: response_body, error, .. }, attempts) =
-            delivery::send(&self.shared.client, &url, &extra, &body, retry, record).await;
+            delivery::send(&self.shared.client, &url, &extra, &body, self.shared.retry, record).await;
         Ok(StackOneWebhookOutcome {
             order_id: order_id.to_owned(),
             event_id,

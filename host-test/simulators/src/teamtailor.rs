@@ -34,7 +34,7 @@
 
 use crate::assessio::{SimClock, http_url};
 use crate::common::{WebhookAnswer, hmac_sha256, is_2xx, lock, uuid_shaped};
-use crate::delivery::{self, Attempts, Event, Outbox};
+use crate::delivery::{self, Event, Outbox, Retry};
 use crate::faults::{Faults, XorShift64};
 use crate::http::{Handler, HttpClient, Server, SimRequest, SimResponse};
 use bytes::Bytes;
@@ -893,7 +893,7 @@ impl TeamtailorSim {
             });
         };
         let (WebhookAnswer { status, content_type, body: response_body, error }, _) =
-            delivery::send(&self.shared.client, &url, &extra, &body, Attempts::ONCE, record).await;
+            delivery::send(&self.shared.client, &url, &extra, &body, Retry::none(), record).await;
         Ok(TriggerOutcome {
             partner_result_id: partner_result_id.to_owned(),
             event_id,
