@@ -360,15 +360,17 @@ fn check_tenant(setting: &'static str, id: &str, t: &Tenant) -> Result<(), Confi
 }
 
 /// A hub's key, secret and tenants must be set together: `key` decides
-/// whether the hub is on, and the others may not be set without it.
-fn hub_enabled(
+/// whether the hub is on (`Some(key's value)`), and the others may not be
+/// set without it. The key is read once and handed back, since every read
+/// of a setting is a host call (on Spin, a thread hand-off each).
+fn hub_key(
     p: &impl Platform,
     key: &'static str,
     tenants_empty: bool,
     others: &[&'static str],
-) -> Result<bool, ConfigError> {
-    if optional(p, key)?.is_some() {
-        return Ok(true);
+) -> Result<Option<String>, ConfigError> {
+    if let Some(value) = optional(p, key)? {
+        return Ok(Some(value));
     }
     for other in others {
         if optional(p, other)?.is_some() {
@@ -378,7 +380,7 @@ fn hub_enabled(
     if !tenants_empty {
         return Err(err(key, "is not set, but the hub's tenants are: set both, or neither"));
     }
-    Ok(false)
+    Ok(None)
 }
 
 fn load_kombo(p: &impl Platform) -> Result<Option<KomboHub>, ConfigError> {
@@ -388,15 +390,15 @@ fn load_kombo(p: &impl Platform) -> Result<Option<KomboHub>, ConfigError> {
     for (id, t) in &tenants {
         check_tenant(TENANTS, id, t)?;
     }
-    if !hub_enabled(p, KOMBO_API_KEY, tenants.is_empty(), &[KOMBO_WEBHOOK_SECRET])? {
+    let Some(api_key) = hub_key(p, KOMBO_API_KEY, tenants.is_empty(), &[KOMBO_WEBHOOK_SECRET])? else {
         return Ok(None);
-    }
+    };
     if tenants.is_empty() {
         return Err(err(TENANTS, "lists no integration"));
     }
     Ok(Some(KomboHub {
         base_url: format!("{}/v1", origin(p, KOMBO_URL)?),
-        api_key: required(p, KOMBO_API_KEY)?,
+        api_key,
         webhook_secret: required(p, KOMBO_WEBHOOK_SECRET)?,
         tenants,
     }))
@@ -441,9 +443,9 @@ fn load_teamtailor(p: &impl Platform) -> Result<Option<TeamtailorHub>, ConfigErr
         }
         tenants.insert(id, TeamtailorTenant { teamtailor_provider_key: key, assessio });
     }
-    if !hub_enabled(p, TEAMTAILOR_API_KEY, tenants.is_empty(), &[TEAMTAILOR_SIGNATURE_SECRET])? {
+    let Some(api_key) = hub_key(p, TEAMTAILOR_API_KEY, tenants.is_empty(), &[TEAMTAILOR_SIGNATURE_SECRET])? else {
         return Ok(None);
-    }
+    };
     if tenants.is_empty() {
         return Err(err(TEAMTAILOR_TENANTS, "lists no company"));
     }
@@ -462,7 +464,7 @@ fn load_teamtailor(p: &impl Platform) -> Result<Option<TeamtailorHub>, ConfigErr
     }
     Ok(Some(TeamtailorHub {
         base_url: origin_or(p, TEAMTAILOR_URL, "https://api.teamtailor.com")?,
-        api_key: required(p, TEAMTAILOR_API_KEY)?,
+        api_key,
         signature_secret,
         tenants,
     }))
@@ -477,16 +479,16 @@ fn load_stackone(p: &impl Platform) -> Result<Option<StackOneHub>, ConfigError> 
     for (id, t) in &tenants {
         check_tenant(STACKONE_TENANTS, id, t)?;
     }
-    if !hub_enabled(p, STACKONE_API_KEY, tenants.is_empty(), &[STACKONE_WEBHOOK_SECRET])? {
+    let Some(api_key) = hub_key(p, STACKONE_API_KEY, tenants.is_empty(), &[STACKONE_WEBHOOK_SECRET])? else {
         return Ok(None);
-    }
+    };
     let webhook_secret = required(p, STACKONE_WEBHOOK_SECRET)?;
     if tenants.is_empty() {
         return Err(err(STACKONE_TENANTS, "lists no account"));
     }
     Ok(Some(StackOneHub {
         base_url: origin_or(p, STACKONE_URL, "https://api.stackone.com")?,
-        api_key: required(p, STACKONE_API_KEY)?,
+        api_key,
         webhook_secret,
         previous_webhook_secret: optional(p, STACKONE_WEBHOOK_PREVIOUS_SECRET)?,
         tenants,

@@ -323,6 +323,50 @@ fn another_hubs_broken_setting_stops_no_order_of_this_hub_and_health_names_it() 
     assert_eq!(reconcile.status, 503, "{}", String::from_utf8_lossy(&reconcile.body));
 }
 
+/// Every setting read is a host call, and on Spin with settings in the
+/// environment a costly one (its provider hands the worker thread over on
+/// each, `docs/performance.md`): a request reads each setting at most once,
+/// and a hub's own routes none of another hub's.
+#[test]
+fn a_request_reads_each_setting_at_most_once_and_a_hub_route_no_other_hubs() {
+    let mut p = fake();
+    for (name, value) in [
+        ("teamtailor_api_key", "tt-api-key-xyz"),
+        ("teamtailor_signature_secret", "tt-signature-secret-xyz"),
+        ("teamtailor_tenants", r#"{"co-1":{"teamtailor_provider_key":"tt-pk-xyz"}}"#),
+        ("stackone_api_key", "so-api-key-xyz"),
+        ("stackone_webhook_secret", "so-webhook-secret-xyz"),
+        ("stackone_tenants", r#"{"acc-1":{"provider_key":"pk-org-2-xyz"}}"#),
+    ] {
+        p.vars.insert(name.into(), value.into());
+    }
+    let taken = |p: &Fake| std::mem::take(&mut *p.reads.borrow_mut());
+    let twice = |reads: &[String]| -> Vec<String> {
+        let mut seen = std::collections::BTreeSet::new();
+        reads.iter().filter(|r| !seen.insert(r.as_str())).cloned().collect()
+    };
+    let health = block_on(routes::handle(&p, &request("GET", "/health", &[], b"")));
+    assert_eq!(health.status, 200, "{}", String::from_utf8_lossy(&health.body));
+    let reads = taken(&p);
+    assert_eq!(twice(&reads), Vec::<String>::new(), "/health read these more than once: {reads:?}");
+    for setting in p.vars.keys() {
+        assert!(reads.contains(setting), "/health checks every setting, but did not read `{setting}`");
+    }
+    for delivery in ["placed", "redelivered"] {
+        let out = webhook(&p, &order("ord-1", Some("Lovelace")));
+        assert_eq!(out.status, 200, "{}", String::from_utf8_lossy(&out.body));
+        let reads = taken(&p);
+        assert_eq!(
+            twice(&reads),
+            Vec::<String>::new(),
+            "a Kombo order {delivery} read these more than once: {reads:?}"
+        );
+        let foreign: Vec<_> =
+            reads.iter().filter(|r| r.starts_with("teamtailor_") || r.starts_with("stackone_")).collect();
+        assert!(foreign.is_empty(), "a Kombo order {delivery} read another hub's settings: {foreign:?}");
+    }
+}
+
 #[test]
 fn no_secret_appears_in_any_answer_or_log_line() {
     let p = fake();

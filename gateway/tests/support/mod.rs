@@ -31,6 +31,8 @@ pub struct Memory {
     pub logs: RefCell<Vec<String>>,
     pub upstream: RefCell<Upstream>,
     pub clock: Cell<i64>,
+    /// Every setting read, in order: each read is a host call.
+    pub reads: RefCell<Vec<String>>,
     ids: Cell<u64>,
 }
 
@@ -44,6 +46,7 @@ impl Memory {
             logs: RefCell::default(),
             upstream: RefCell::new(Box::new(|_| Ok(Reply { status: 200, body: b"\"ok\"".to_vec() }))),
             clock: Cell::new(NOW),
+            reads: RefCell::default(),
             ids: Cell::new(0),
         }
     }
@@ -61,6 +64,7 @@ impl Platform for Memory {
         self.clock.get()
     }
     fn variable(&self, name: &str) -> Result<Option<String>, String> {
+        self.reads.borrow_mut().push(name.to_string());
         Ok(self.vars.get(name).cloned())
     }
     fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
