@@ -656,6 +656,19 @@ fn spin_load_rows(s: &load::SpinLoad, c: usize, rows: &mut Vec<Row>) {
         Some(("/empty, new connections", &s.gateway.empty_fresh)),
         Some(bound),
     );
+    // The same two held routes, the settings given as an operator may give
+    // them instead: `spin up --variable @FILE`.
+    let file = "real Spin, settings from a file (--variable @FILE): ";
+    let fresh = format!("a new connection per request, {c} at once");
+    let on_fresh = Some(("/empty, new connections", &s.gateway.empty_fresh));
+    let held = Targets { share: true, p90_ms: None, note: None };
+    let feeder = Targets { share: false, p90_ms: None, note: Some("informative: places the orders redelivered below") };
+    let on_keep = Some(("/empty, keep-alive", &s.gateway.empty));
+    scenario_rows(rows, &format!("{file}GET /health, {fresh}"), &s.settings_file.health_fresh, on_fresh, Some(held));
+    let placed = format!("{file}POST /kombo/webhook, a new order placed each");
+    scenario_rows(rows, &placed, &s.settings_file.order, on_keep, Some(feeder));
+    let redelivered = format!("{file}POST /kombo/webhook, redelivered, {fresh}");
+    scenario_rows(rows, &redelivered, &s.settings_file.redelivery_fresh, on_fresh, Some(held));
 }
 
 /// One engine's scenarios, each against that engine's `/empty` over the

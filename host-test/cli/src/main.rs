@@ -125,8 +125,9 @@ enum Command {
     /// Serve a Spin app (default: this repository's spin.toml, the gateway)
     /// as `spin up` would, against whatever its variables point at: the real
     /// Assessio and Kombo when given real settings. Variables come from
-    /// `--variable name=value` or, better for secrets, `SPIN_VARIABLE_<NAME>`
-    /// environment variables. Stops on Ctrl-C.
+    /// `--variable` in `spin up`'s forms (better for secrets: a file,
+    /// `@settings.json` or `name=@file`, out of the shell's history) or from
+    /// `SPIN_VARIABLE_<NAME>` environment variables. Stops on Ctrl-C.
     Serve {
         /// The app's manifest.
         #[arg(long, value_name = "SPIN.TOML")]
@@ -134,8 +135,10 @@ enum Command {
         /// Where to listen.
         #[arg(long, default_value = "127.0.0.1:3000", value_name = "ADDR")]
         listen: std::net::SocketAddr,
-        /// A variable's value, like `spin up --variable`; repeatable.
-        #[arg(long = "variable", value_name = "NAME=VALUE")]
+        /// Variables, as `spin up --variable` takes them: `NAME=VALUE`,
+        /// `NAME=@FILE` (the file's content), or `@FILE.json` / `@FILE.toml`
+        /// (a table of names to strings); repeatable, the last value wins.
+        #[arg(long = "variable", value_name = "NAME=VALUE | NAME=@FILE | @FILE.json | @FILE.toml")]
         variables: Vec<String>,
         /// Where the key-value store lives (Spin's `.spin/`). Default: `.spin`
         /// beside the manifest.

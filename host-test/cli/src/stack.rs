@@ -20,6 +20,7 @@ use spin_host::server::ServerHandle;
 use spin_host::variables::EnvSource;
 use spin_host::{RequestLimits, SpinApp, SpinOptions};
 use std::collections::BTreeMap;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -110,6 +111,22 @@ pub struct StackOptions {
     /// Another manifest than the root `spin.toml` (a variant of it, built
     /// by the caller), with the same variables.
     pub manifest: Option<PathBuf>,
+    /// How real Spin is given the settings (this crate's host takes them
+    /// in memory either way).
+    pub spin_settings: SpinSettings,
+}
+
+/// How real Spin is given the gateway's settings, as an operator would.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SpinSettings {
+    /// `SPIN_VARIABLE_<NAME>` environment variables.
+    #[default]
+    Environment,
+    /// One JSON file, `spin up --variable @FILE` (readable by its owner
+    /// only), listing every variable the manifest declares, defaults
+    /// included: Spin then resolves each from memory, where from the
+    /// environment each read costs a thread hand-off (`docs/performance.md`).
+    File,
 }
 
 /// Which engine serves the root `spin.toml`.
@@ -177,6 +194,7 @@ impl StackOptions {
             limits: RequestLimits::default(),
             engine: Engine::Embedded,
             manifest: None,
+            spin_settings: SpinSettings::Environment,
         }
     }
 }
@@ -320,6 +338,36 @@ impl Stack {
     }
 }
 
+/// Writes `variables`, and the default of every other variable `manifest`
+/// declares, to `settings.json` in `dir`, readable by its owner only (it
+/// holds secrets), for `spin up --variable @FILE`.
+fn settings_file(
+    manifest: &std::path::Path,
+    mut variables: BTreeMap<String, String>,
+    dir: &std::path::Path,
+) -> anyhow::Result<PathBuf> {
+    let text = std::fs::read_to_string(manifest).with_context(|| format!("reading {}", manifest.display()))?;
+    let parsed: toml::Table = text.parse().with_context(|| format!("parsing {}", manifest.display()))?;
+    let declared = parsed.get("variables").and_then(toml::Value::as_table).into_iter().flatten();
+    for (name, declaration) in declared {
+        if let Some(default) = declaration.get("default").and_then(toml::Value::as_str) {
+            variables.entry(name.clone()).or_insert_with(|| default.to_string());
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("settings.json");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut file, &serde_json::to_vec(&variables)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
 /// Serves `manifest` with `variables` on the engine `options` names: in
 /// this process on `listener`, or `spin up` on its address.
 fn serve_gateway(
@@ -343,10 +391,16 @@ fn serve_gateway(
         }
         Engine::Spin(bin) => {
             drop(listener); // Spin binds the port itself.
-            let envs: Vec<(String, String)> = variables
-                .into_iter()
-                .map(|(name, value)| (format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()), value))
-                .collect();
+            let (envs, file): (Vec<(String, String)>, _) = match options.spin_settings {
+                SpinSettings::Environment => {
+                    let envs = variables
+                        .into_iter()
+                        .map(|(name, value)| (format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()), value))
+                        .collect();
+                    (envs, None)
+                }
+                SpinSettings::File => (Vec::new(), Some(settings_file(manifest, variables, &options.kv_dir)?)),
+            };
             let launch = spin_host::real_spin::SpinLaunch {
                 bin,
                 manifest,
@@ -354,6 +408,7 @@ fn serve_gateway(
                 state_dir: &options.kv_dir,
                 envs: &envs,
                 runtime_config: None,
+                variables_file: file.as_deref(),
             };
             let spin = tokio::task::block_in_place(|| spin_host::real_spin::SpinProcess::start(&launch))
                 .context("starting spin.toml on real Spin")?;

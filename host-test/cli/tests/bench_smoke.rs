@@ -88,6 +88,16 @@ fn quick_bench_produces_every_row_and_its_json() {
             .expect("row 4 on real Spin has the variable read with new connections");
         assert!(bound.baseline_what.as_deref().is_some_and(|b| b.contains("new connections")), "{bound:?}");
         assert_eq!(bound.failed, Some(0), "{}: failures", bound.what);
+        // The held routes again, the settings given as a file.
+        let file: Vec<_> = report
+            .rows
+            .iter()
+            .filter(|r| r.what.starts_with("real Spin, settings from a file") && r.unit == "req/s")
+            .collect();
+        for route in ["GET /health, a new connection", "redelivered, a new connection", "a new order placed"] {
+            let r = file.iter().find(|r| r.what.contains(route)).unwrap_or_else(|| panic!("no {route} from a file"));
+            assert!(r.requests.is_some_and(|n| n > 0) && r.failed == Some(0), "{r:?}");
+        }
     }
     assert!(report.rows.iter().any(|r| r.row == 5 && r.what.starts_with("peak RSS during row 4")));
     // Row 5's parts of the plugin add up to the whole.

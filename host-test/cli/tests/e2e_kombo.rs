@@ -9,7 +9,7 @@
 //! outage on either side delays, never loses or duplicates; and no secret
 //! ever leaves in a log line or an answer.
 
-use assessio_host::stack::{Engine, INTEGRATION, LENS_ID, Stack, StackOptions, demo_package, secrets};
+use assessio_host::stack::{Engine, INTEGRATION, LENS_ID, SpinSettings, Stack, StackOptions, demo_package, secrets};
 use assessio_plugin::hubs::package_id;
 use assessio_simulators::assessio::route as assessio_route;
 use assessio_simulators::kombo::route as kombo_route;
@@ -270,19 +270,34 @@ async fn webhooks_with_a_bad_or_missing_signature_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_delivered_three_times_places_one_order() {
-    redelivered(Engine::Embedded).await;
+    redelivered(Engine::Embedded, SpinSettings::Environment).await;
 }
 
 /// The same, with the root `spin.toml` on real Spin, which composes the gateway with the plugin component itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_delivered_three_times_places_one_order_on_real_spin() {
     let Some(engine) = support::real_spin_engine() else { return };
-    redelivered(engine).await;
+    redelivered(engine, SpinSettings::Environment).await;
 }
 
-async fn redelivered(engine: Engine) {
+/// The same on real Spin, given its settings as `spin up --variable @FILE`
+/// (the way `docs/performance.md` recommends) instead of the environment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_delivered_three_times_places_one_order_on_real_spin_with_settings_from_a_file() {
+    let Some(engine) = support::real_spin_engine() else { return };
+    redelivered(engine, SpinSettings::File).await;
+}
+
+async fn redelivered(engine: Engine, spin_settings: SpinSettings) {
     let kv = KvDir::new("kombo", "redeliver");
-    let stack = start(StackOptions { engine, ..options(&kv) }).await;
+    let stack = start(StackOptions { engine, spin_settings, ..options(&kv) }).await;
+    if spin_settings == SpinSettings::File {
+        use std::os::unix::fs::PermissionsExt as _;
+        let file = std::fs::metadata(kv.0.join("settings.json")).expect("the settings file was written");
+        assert_eq!(file.permissions().mode() & 0o777, 0o600, "the settings file holds secrets");
+        let health = stack.operator("GET", "/health").await.unwrap();
+        assert_eq!(health.status, 200, "{}", health.text());
+    }
     let first = stack.kombo.place_order(NewOrder::example(INTEGRATION, &demo_package(), "thrice@example.com")).await;
     let first = first.unwrap();
     assert_eq!(webhook_status(&first), 200);

@@ -44,6 +44,10 @@ pub struct SpinLaunch<'a> {
     pub envs: &'a [(String, String)],
     /// `--runtime-config-file`, if any.
     pub runtime_config: Option<&'a Path>,
+    /// `--variable @FILE`: a JSON or TOML file of variable names and
+    /// values, which Spin serves from memory (its static provider, consulted
+    /// before the environment) rather than from the environment.
+    pub variables_file: Option<&'a Path>,
 }
 
 /// A running `spin up`, killed with its process group on drop.
@@ -71,6 +75,11 @@ impl SpinProcess {
             .arg(launch.state_dir);
         if let Some(file) = launch.runtime_config {
             command.arg("--runtime-config-file").arg(file);
+        }
+        if let Some(file) = launch.variables_file {
+            let mut arg = std::ffi::OsString::from("@");
+            arg.push(file);
+            command.arg("--variable").arg(arg);
         }
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with("SPIN_VARIABLE_") {

@@ -234,6 +234,7 @@ pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<SpinLoad
             state_dir: &probe_dir.0.join("state"),
             envs: &envs,
             runtime_config: None,
+            variables_file: None,
         };
         let probe = tokio::task::block_in_place(|| spin_host::real_spin::SpinProcess::start(&launch))?;
         let empty = both_ways(&clients, options, get_requests(probe.url("/empty")), check_empty).await?;
@@ -248,7 +249,16 @@ pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<SpinLoad
             .await
             .context("starting the simulators and the gateway on real Spin")?;
         let gateway = every_scenario(&clients, options, empty, stack).await?;
-        Ok(SpinLoad { gateway, host_calls, variable_fresh })
+
+        let kv = TempDir::in_dir(&memory_dir(), "spin-gateway-file")?;
+        let engine = crate::stack::Engine::Spin(bin.to_path_buf());
+        let spin_settings = crate::stack::SpinSettings::File;
+        let stack =
+            Stack::start(StackOptions { auto_complete: None, engine, spin_settings, ..StackOptions::new(&kv.0) })
+                .await
+                .context("starting the gateway on real Spin with its settings from a file")?;
+        let settings_file = fresh_scenarios(&clients, options, stack).await?;
+        Ok(SpinLoad { gateway, host_calls, variable_fresh, settings_file })
     })
 }
 
@@ -267,6 +277,21 @@ pub struct SpinLoad {
     /// provider hands its worker thread over (`block_in_place`) on each
     /// request's first read.
     pub variable_fresh: LoadFigures,
+    /// The gateway again, given its settings as `spin up --variable @FILE`
+    /// (Spin's static provider) rather than the environment.
+    pub settings_file: FreshLoad,
+}
+
+/// The two gateway routes held to a share of `/empty` with a new connection
+/// per request, and the orders that feed the second.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreshLoad {
+    /// `GET /health`, a new connection each.
+    pub health_fresh: LoadFigures,
+    /// New orders placed, keep-alive: what `redelivery_fresh` redelivers.
+    pub order: LoadFigures,
+    /// Placed orders redelivered, a new connection each.
+    pub redelivery_fresh: LoadFigures,
 }
 
 impl SpinLoad {
@@ -277,6 +302,15 @@ impl SpinLoad {
         lines.extend(failure_lines("real Spin, probe", &calls));
         lines
             .extend(failure_lines("real Spin, probe, new connections", &[("GET /var/greeting", &self.variable_fresh)]));
+        let file = &self.settings_file;
+        lines.extend(failure_lines(
+            "real Spin, settings from a file",
+            &[
+                ("GET /health, new connections", &file.health_fresh),
+                ("order webhook", &file.order),
+                ("order redelivery, new connections", &file.redelivery_fresh),
+            ],
+        ));
         lines
     }
 }
@@ -380,6 +414,23 @@ async fn every_scenario(
         stack.shutdown().await;
     }
     Ok(EngineLoad { empty, empty_fresh, health, health_fresh, order, redelivery, redelivery_fresh, result })
+}
+
+/// `/health` and redelivery with a new connection per request on `stack`,
+/// with the orders placed (keep-alive) that the redeliveries send again.
+async fn fresh_scenarios(clients: &Clients, options: &LoadOptions, stack: Stack) -> anyhow::Result<FreshLoad> {
+    let stack = Arc::new(stack);
+    let health = get_requests(stack.gateway.url("/health"));
+    let health_fresh = drive(&clients.fresh, options, health, check_health, None).await?;
+    let placed: PlacedList = Arc::new(Mutex::new(Vec::new()));
+    let order = drive(&clients.keep, options, order_requests(&stack), check_order, Some(Arc::clone(&placed))).await?;
+    let snapshot = placed.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let redeliveries = redelivery_requests(&stack, snapshot)?;
+    let redelivery_fresh = drive(&clients.fresh, options, redeliveries, check_redelivery, None).await?;
+    if let Ok(stack) = Arc::try_unwrap(stack) {
+        stack.shutdown().await;
+    }
+    Ok(FreshLoad { health_fresh, order, redelivery_fresh })
 }
 
 fn check_health(r: &ClientResponse) -> Result<(), String> {

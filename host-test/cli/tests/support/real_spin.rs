@@ -70,7 +70,15 @@ impl RealSpin {
             let state_dir = std::env::temp_dir().join(format!("assessio-real-spin-{}-{n}-{port}", std::process::id()));
             let _ = std::fs::remove_dir_all(&state_dir);
             let envs = envs(listen);
-            let launch = SpinLaunch { bin: &bin, manifest, listen, state_dir: &state_dir, envs: &envs, runtime_config };
+            let launch = SpinLaunch {
+                bin: &bin,
+                manifest,
+                listen,
+                state_dir: &state_dir,
+                envs: &envs,
+                runtime_config,
+                variables_file: None,
+            };
             match SpinProcess::start(&launch) {
                 Ok(process) => return Some(Self { process: Some(process), state_dir }),
                 Err(why) => last = format!("{why:#}"),
