@@ -346,12 +346,9 @@ fn settings_file(
     mut variables: BTreeMap<String, String>,
     dir: &std::path::Path,
 ) -> anyhow::Result<PathBuf> {
-    let text = std::fs::read_to_string(manifest).with_context(|| format!("reading {}", manifest.display()))?;
-    let parsed: toml::Table = text.parse().with_context(|| format!("parsing {}", manifest.display()))?;
-    let declared = parsed.get("variables").and_then(toml::Value::as_table).into_iter().flatten();
-    for (name, declaration) in declared {
-        if let Some(default) = declaration.get("default").and_then(toml::Value::as_str) {
-            variables.entry(name.clone()).or_insert_with(|| default.to_string());
+    for (name, declaration) in spin_host::manifest::Manifest::load(manifest)?.variables {
+        if let Some(default) = declaration.default {
+            variables.entry(name).or_insert(default);
         }
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -403,8 +403,7 @@ async fn every_scenario(
     let stack = Arc::new(stack);
     let (health, health_fresh) =
         both_ways(clients, options, get_requests(stack.gateway.url("/health")), check_health).await?;
-    let placed: PlacedList = Arc::new(Mutex::new(Vec::new()));
-    let order = drive(&clients.keep, options, order_requests(&stack), check_order, Some(Arc::clone(&placed))).await?;
+    let (order, placed) = place_orders(clients, options, &stack).await?;
     let snapshot = placed.lock().unwrap_or_else(PoisonError::into_inner).clone();
     let (redelivery, redelivery_fresh) =
         both_ways(clients, options, redelivery_requests(&stack, snapshot)?, check_redelivery).await?;
@@ -416,14 +415,25 @@ async fn every_scenario(
     Ok(EngineLoad { empty, empty_fresh, health, health_fresh, order, redelivery, redelivery_fresh, result })
 }
 
+/// New Kombo orders on keep-alive connections, each checked placed; the
+/// list of those placed is what redelivery and result scenarios send about.
+async fn place_orders(
+    clients: &Clients,
+    options: &LoadOptions,
+    stack: &Arc<Stack>,
+) -> anyhow::Result<(LoadFigures, PlacedList)> {
+    let placed: PlacedList = Arc::new(Mutex::new(Vec::new()));
+    let order = drive(&clients.keep, options, order_requests(stack), check_order, Some(Arc::clone(&placed))).await?;
+    Ok((order, placed))
+}
+
 /// `/health` and redelivery with a new connection per request on `stack`,
 /// with the orders placed (keep-alive) that the redeliveries send again.
 async fn fresh_scenarios(clients: &Clients, options: &LoadOptions, stack: Stack) -> anyhow::Result<FreshLoad> {
     let stack = Arc::new(stack);
     let health = get_requests(stack.gateway.url("/health"));
     let health_fresh = drive(&clients.fresh, options, health, check_health, None).await?;
-    let placed: PlacedList = Arc::new(Mutex::new(Vec::new()));
-    let order = drive(&clients.keep, options, order_requests(&stack), check_order, Some(Arc::clone(&placed))).await?;
+    let (order, placed) = place_orders(clients, options, &stack).await?;
     let snapshot = placed.lock().unwrap_or_else(PoisonError::into_inner).clone();
     let redeliveries = redelivery_requests(&stack, snapshot)?;
     let redelivery_fresh = drive(&clients.fresh, options, redeliveries, check_redelivery, None).await?;
