@@ -11,6 +11,7 @@ use crate::connector::{Connector as _, Plugin};
 use crate::hub::Hub;
 use crate::platform::Platform;
 use assessio_plugin::hubs::stackone::StackOneApi;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -241,19 +242,73 @@ impl StackOneHub {
     }
 }
 
-/// Everything the gateway is configured with.
+/// Assessio's side of the gateway, and this gateway's own origin: what a
+/// request needs only once it sends to Assessio. A redelivered order is
+/// answered from its record, so these are read when a request first asks
+/// for them ([`Config::assessio`]), not with the hub's settings.
 #[derive(Clone)]
-pub struct Config {
+pub struct AssessioSettings {
     /// Assessio's origin, no trailing slash.
-    pub assessio_url: String,
+    pub url: String,
     /// Which order endpoint to use.
     pub order_endpoint: assessio_plugin::OrderEndpoint,
     /// What Assessio presents on result webhooks.
     pub integrator_api_key: String,
     /// This gateway's public origin, no trailing slash.
     pub public_url: String,
-    /// The operator routes' bearer token.
-    pub operator_token: String,
+}
+
+impl AssessioSettings {
+    fn load(p: &impl Platform) -> Result<Self, ConfigError> {
+        use names::{ASSESSIO_INTEGRATOR_API_KEY, ASSESSIO_ORDER_ENDPOINT, ASSESSIO_URL, PUBLIC_URL};
+        let order_endpoint = match optional(p, ASSESSIO_ORDER_ENDPOINT)?.as_deref() {
+            None | Some("order") => assessio_plugin::OrderEndpoint::Order,
+            Some("order-link") => assessio_plugin::OrderEndpoint::OrderLink,
+            Some(_) => return Err(err(ASSESSIO_ORDER_ENDPOINT, "must be `order` or `order-link`")),
+        };
+        Ok(Self {
+            url: origin(p, ASSESSIO_URL)?,
+            order_endpoint,
+            integrator_api_key: required(p, ASSESSIO_INTEGRATOR_API_KEY)?,
+            public_url: origin(p, PUBLIC_URL)?,
+        })
+    }
+
+    /// The Assessio account of one customer's organisation.
+    pub fn account(&self, tenant: &Tenant) -> assessio_plugin::Account {
+        assessio_plugin::Account {
+            environment: assessio_plugin::Environment::Custom(self.url.clone()),
+            provider_key: tenant.provider_key.clone(),
+            integrator_secret: tenant.integrator_secret.clone(),
+        }
+    }
+
+    /// Where Assessio sends results: `resultUpdateUrl` = this + `/<result id>`.
+    pub fn results_base_url(&self) -> String {
+        format!("{}{}", self.public_url, RESULTS_PREFIX.trim_end_matches('/'))
+    }
+}
+
+impl fmt::Debug for AssessioSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AssessioSettings")
+            .field("url", &self.url)
+            .field("order_endpoint", &self.order_endpoint)
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything the gateway is configured with.
+///
+/// The hubs' settings and `result_id_key` are read when the configuration
+/// is loaded; Assessio's ([`Config::assessio`]) and the operator token
+/// ([`Config::operator_token`]) when a request first needs them, since
+/// every read is a host call (on Spin, from the environment, a thread
+/// hand-off each) and a hub's redelivery needs neither. [`Config::load`]
+/// reads them at once, so that `/health` checks every setting.
+#[derive(Clone)]
+pub struct Config {
     /// Kombo, when `kombo_api_key` is set.
     pub kombo: Option<KomboHub>,
     /// Teamtailor, when `teamtailor_api_key` is set.
@@ -262,13 +317,16 @@ pub struct Config {
     pub stackone: Option<StackOneHub>,
     /// The key of result ids, when set.
     pub result_id_key: Option<String>,
+    /// Assessio's settings, once read.
+    assessio: OnceCell<AssessioSettings>,
+    /// The operator token, once read.
+    operator_token: OnceCell<String>,
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("assessio_url", &self.assessio_url)
-            .field("public_url", &self.public_url)
+            .field("assessio", &self.assessio.get())
             .field("kombo", &self.kombo.as_ref().map(|k| k.tenants.keys().collect::<Vec<_>>()))
             .field("teamtailor", &self.teamtailor.as_ref().map(|t| t.tenants.keys().collect::<Vec<_>>()))
             .field("stackone", &self.stackone.as_ref().map(|s| s.tenants.keys().collect::<Vec<_>>()))
@@ -502,44 +560,72 @@ impl Config {
     }
 
     /// As [`Config::load`], but with `Some(hub)` only that hub's settings
-    /// and the shared ones: the other hubs read as off. A hub's own routes
-    /// load this way, so a request reads the settings it uses and parses one
-    /// tenant table, not three, and one hub's broken setting does not stop
-    /// another hub's orders (`/health` still checks every setting).
+    /// and `result_id_key`: the other hubs read as off, and Assessio's
+    /// settings and the operator token wait until asked for. A hub's own
+    /// routes load this way, so a request reads the settings it uses and
+    /// parses one tenant table, not three, and one hub's broken setting does
+    /// not stop another hub's orders (`/health` still checks every setting).
     pub fn load_for(p: &impl Platform, only: Option<Hub>) -> Result<Self, ConfigError> {
-        use names::{
-            ASSESSIO_INTEGRATOR_API_KEY, ASSESSIO_ORDER_ENDPOINT, ASSESSIO_URL, KOMBO_API_KEY, OPERATOR_TOKEN,
-            PUBLIC_URL,
-        };
         let wanted = |hub: Hub| only.is_none_or(|o| o == hub);
         let kombo = if wanted(Hub::Kombo) { load_kombo(p)? } else { None };
         let teamtailor = if wanted(Hub::Teamtailor) { load_teamtailor(p)? } else { None };
         let stackone = if wanted(Hub::StackOne) { load_stackone(p)? } else { None };
-        if only.is_none() {
+        let Some(hub) = only else {
             if kombo.is_none() && teamtailor.is_none() && stackone.is_none() {
                 return Err(err(
-                    KOMBO_API_KEY,
+                    names::KOMBO_API_KEY,
                     "is not set, and neither is `teamtailor_api_key` nor `stackone_api_key`: enable at least one hub",
                 ));
             }
             retention(p).map_err(|problem| err(names::RECORD_RETENTION_DAYS, problem))?;
-        }
-        let order_endpoint = match optional(p, ASSESSIO_ORDER_ENDPOINT)?.as_deref() {
-            None | Some("order") => assessio_plugin::OrderEndpoint::Order,
-            Some("order-link") => assessio_plugin::OrderEndpoint::OrderLink,
-            Some(_) => return Err(err(ASSESSIO_ORDER_ENDPOINT, "must be `order` or `order-link`")),
+            let all = Self::assemble(p, kombo, teamtailor, stackone)?;
+            all.assessio(p)?;
+            all.operator_token(p)?;
+            return Ok(all);
         };
+        let cfg = Self::assemble(p, kombo, teamtailor, stackone)?;
+        if cfg.hubs().iter().any(|(h, tenants)| *h == hub && tenants.is_none()) {
+            // The route's hub is off. Check the rest too, so that a gateway
+            // with nothing set says it is misconfigured on every route; a
+            // rare answer, so the whole check is affordable.
+            return Self::load(p);
+        }
+        Ok(cfg)
+    }
+
+    fn assemble(
+        p: &impl Platform,
+        kombo: Option<KomboHub>,
+        teamtailor: Option<TeamtailorHub>,
+        stackone: Option<StackOneHub>,
+    ) -> Result<Self, ConfigError> {
         Ok(Self {
-            assessio_url: origin(p, ASSESSIO_URL)?,
-            order_endpoint,
-            integrator_api_key: required(p, ASSESSIO_INTEGRATOR_API_KEY)?,
-            public_url: origin(p, PUBLIC_URL)?,
-            operator_token: required(p, OPERATOR_TOKEN)?,
             kombo,
             teamtailor,
             stackone,
             result_id_key: optional(p, names::RESULT_ID_KEY)?,
+            assessio: OnceCell::new(),
+            operator_token: OnceCell::new(),
         })
+    }
+
+    /// Assessio's settings, read on first use and kept for the rest of the
+    /// request.
+    pub fn assessio(&self, p: &impl Platform) -> Result<&AssessioSettings, ConfigError> {
+        if let Some(settings) = self.assessio.get() {
+            return Ok(settings);
+        }
+        let settings = AssessioSettings::load(p)?;
+        Ok(self.assessio.get_or_init(|| settings))
+    }
+
+    /// The operator routes' bearer token, read on first use.
+    pub fn operator_token(&self, p: &impl Platform) -> Result<&str, ConfigError> {
+        if let Some(token) = self.operator_token.get() {
+            return Ok(token);
+        }
+        let token = required(p, names::OPERATOR_TOKEN)?;
+        Ok(self.operator_token.get_or_init(|| token))
     }
 
     /// The result id of a hub's order: the key of its record, and the id
@@ -558,14 +644,14 @@ impl Config {
     }
 
     /// The integrator-api-key a result for this customer's order must carry.
-    pub fn integrator_api_key_for(&self, hub: Hub, tenant: &str) -> &str {
-        self.tenant(hub, tenant).and_then(|t| t.integrator_api_key.as_deref()).unwrap_or(&self.integrator_api_key)
+    pub fn integrator_api_key_for<'a>(&'a self, assessio: &'a AssessioSettings, hub: Hub, tenant: &str) -> &'a str {
+        self.tenant(hub, tenant).and_then(|t| t.integrator_api_key.as_deref()).unwrap_or(&assessio.integrator_api_key)
     }
 
     /// Every integrator-api-key a result may carry (the shared one and each
     /// organisation's own), to refuse a caller with none before any lookup.
-    pub fn integrator_api_keys(&self) -> Vec<&str> {
-        let mut keys = vec![self.integrator_api_key.as_str()];
+    pub fn integrator_api_keys<'a>(&'a self, assessio: &'a AssessioSettings) -> Vec<&'a str> {
+        let mut keys = vec![assessio.integrator_api_key.as_str()];
         let tenants = self.kombo.iter().flat_map(|k| k.tenants.values());
         let tenants =
             tenants.chain(self.teamtailor.iter().flat_map(|t| t.tenants.values().filter_map(|t| t.assessio.as_ref())));
@@ -587,20 +673,6 @@ impl Config {
         w
     }
 
-    /// The Assessio account of one customer's organisation.
-    pub fn account(&self, tenant: &Tenant) -> assessio_plugin::Account {
-        assessio_plugin::Account {
-            environment: assessio_plugin::Environment::Custom(self.assessio_url.clone()),
-            provider_key: tenant.provider_key.clone(),
-            integrator_secret: tenant.integrator_secret.clone(),
-        }
-    }
-
-    /// Where Assessio sends results: `resultUpdateUrl` = this + `/<result id>`.
-    pub fn results_base_url(&self) -> String {
-        format!("{}{}", self.public_url, RESULTS_PREFIX.trim_end_matches('/'))
-    }
-
     /// Which hubs are on, with how many customers each, for `/health`.
     pub fn hubs(&self) -> [(Hub, Option<usize>); 3] {
         Hub::ALL.map(|hub| {
@@ -613,14 +685,17 @@ impl Config {
         })
     }
 
-    /// Every secret in the configuration, so tests can scan output for them.
+    /// Every secret in the configuration, so tests can scan output for them
+    /// (of Assessio's settings and the operator token, those read so far:
+    /// all of them after [`Config::load`]).
     pub fn secrets(&self) -> Vec<&str> {
         fn org<'a>(s: &mut Vec<&'a str>, t: &'a Tenant) {
             s.push(&t.provider_key);
             s.extend(t.integrator_secret.as_deref());
             s.extend(t.integrator_api_key.as_deref());
         }
-        let mut s = vec![self.integrator_api_key.as_str(), self.operator_token.as_str()];
+        let mut s: Vec<&str> = self.assessio.get().map(|a| a.integrator_api_key.as_str()).into_iter().collect();
+        s.extend(self.operator_token.get().map(String::as_str));
         s.extend(self.result_id_key.as_deref());
         if let Some(k) = &self.kombo {
             s.extend([k.api_key.as_str(), k.webhook_secret.as_str()]);

@@ -7,7 +7,7 @@
 //! for hubs that do not retry, keeping the order for reconcile when Assessio
 //! cannot take it yet.
 
-use crate::config::{Config, Tenant};
+use crate::config::{Config, ConfigError, Tenant};
 use crate::connector::{Connector as _, Plugin};
 use crate::hub::Hub;
 use crate::platform::{Platform, Sent};
@@ -71,8 +71,9 @@ pub fn result_id(hub: Hub, tenant: &str, order_id: &str) -> String {
 }
 
 /// What an order's record says, when that settles the answer without
-/// sending anything.
-fn answered_by(record: &OrderRecord, endpoint: assessio_plugin::OrderEndpoint, now: i64) -> Option<Placement> {
+/// sending anything. Only an uncertain order needs Assessio's settings (to
+/// know the order endpoint), so a redelivery of a placed one reads none.
+fn answered_by(p: &impl Platform, cfg: &Config, record: &OrderRecord, now: i64) -> Option<Placement> {
     match record.state {
         State::Placed | State::ResultReceived | State::WrittenBack => Some(Placement::Placed { already: true }),
         State::Rejected => Some(Placement::Rejected(record.reason.clone().unwrap_or_default())),
@@ -81,11 +82,22 @@ fn answered_by(record: &OrderRecord, endpoint: assessio_plugin::OrderEndpoint, n
         }
         // `order-link` answers a second send of a landed order with 409,
         // which settles it; the plain endpoint would invite twice.
-        State::Uncertain if endpoint != assessio_plugin::OrderEndpoint::OrderLink => {
-            Some(Placement::Uncertain(record.reason.clone().unwrap_or_default()))
-        }
-        State::Placing | State::Retrying | State::Uncertain => None,
+        State::Uncertain => match cfg.assessio(p) {
+            Err(e) => Some(misconfigured(p, &e)),
+            Ok(a) if a.order_endpoint != assessio_plugin::OrderEndpoint::OrderLink => {
+                Some(Placement::Uncertain(record.reason.clone().unwrap_or_default()))
+            }
+            Ok(_) => None,
+        },
+        State::Placing | State::Retrying => None,
     }
+}
+
+/// A setting the order needs is missing or malformed: nothing is sent, and
+/// the order is worth trying again once the operator fixes it.
+fn misconfigured(p: &impl Platform, e: &ConfigError) -> Placement {
+    p.log(&format!("misconfigured: {e}"));
+    Placement::RetryLater(format!("the gateway is misconfigured: {e}"))
 }
 
 /// The answer while another request sends the order.
@@ -100,15 +112,11 @@ const BEING_PLACED: &str = "this order is being placed right now";
 /// attempt `Placing`; after [`records::IN_FLIGHT_SECONDS`] the order is
 /// `Uncertain`, never sent again blindly.
 pub async fn place(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Placement {
-    let mut details = Plugin::to_order_details(o.hub.as_str(), o.order, o.lens_id, o.locale, &cfg.results_base_url());
-    if cfg.result_id_key.is_some() {
-        details.result_id = cfg.result_id(o.hub, &o.order.tenant, &o.order.order_id);
-        details.result_update_url = format!("{}/{}", cfg.results_base_url(), details.result_id);
-    }
-    let mut record = match records::load(p, &details.result_id) {
+    let result_id = cfg.result_id(o.hub, &o.order.tenant, &o.order.order_id);
+    let mut record = match records::load(p, &result_id) {
         Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
         Ok(Some(r)) => r,
-        Ok(None) => match records::tombstone(p, &details.result_id) {
+        Ok(None) => match records::tombstone(p, &result_id) {
             Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
             // Finished long ago, its record expired: a replay, not an order.
             Ok(Some(gone)) if gone.state == State::Rejected => {
@@ -116,25 +124,37 @@ pub async fn place(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Placement 
             }
             Ok(Some(_)) => return Placement::Placed { already: true },
             Ok(None) => {
-                let mut r = OrderRecord::new(o.hub, &o.order.tenant, &o.order.order_id, &details.result_id, p.now());
+                let mut r = OrderRecord::new(o.hub, &o.order.tenant, &o.order.order_id, &result_id, p.now());
                 r.update_url = o.update_url.map(String::from);
                 r
             }
         },
     };
-    if let Some(answer) = answered_by(&record, cfg.order_endpoint, p.now()) {
+    if let Some(answer) = answered_by(p, cfg, &record, p.now()) {
         return answer;
     }
+    // From here on the order may be sent: Assessio's settings are read now.
+    let assessio = match cfg.assessio(p) {
+        Ok(a) => a,
+        Err(e) => return misconfigured(p, &e),
+    };
     if record.state == State::Placing && record.attempts > 0 {
         let answer = mark_uncertain(p, &mut record, "its sender stopped while sending it");
         // `order-link` settles it now: a second send is answered 409 if the
         // first landed.
-        if cfg.order_endpoint != assessio_plugin::OrderEndpoint::OrderLink {
+        if assessio.order_endpoint != assessio_plugin::OrderEndpoint::OrderLink {
             return answer;
         }
     }
+    let base_url = assessio.results_base_url();
+    let mut details = Plugin::to_order_details(o.hub.as_str(), o.order, o.lens_id, o.locale, &base_url);
+    if details.result_id != result_id {
+        // Keyed ids (`result_id_key`): the plugin derives the unkeyed one.
+        details.result_update_url = format!("{base_url}/{result_id}");
+        details.result_id = result_id;
+    }
     // Validation first: an order that can never succeed sends nothing.
-    let request = match Plugin::build_order(&cfg.account(o.tenant), &details, cfg.order_endpoint, p.now()) {
+    let request = match Plugin::build_order(&assessio.account(o.tenant), &details, assessio.order_endpoint, p.now()) {
         Ok(r) => r,
         Err(e) => {
             let reason = Plugin::recruiter_message(&e);
@@ -148,7 +168,7 @@ pub async fn place(p: &impl Platform, cfg: &Config, o: &Order<'_>) -> Placement 
         let attempt = record.attempts + 1;
         match records::claim_attempt(p, &details.result_id, attempt) {
             Err(e) => return Placement::RetryLater(format!("order store unavailable: {e}")),
-            Ok(true) => return send_attempt(p, cfg, o, &request, record, attempt).await,
+            Ok(true) => return send_attempt(p, assessio.order_endpoint, o, &request, record, attempt).await,
             Ok(false) => match lost(p, cfg, &record, attempt) {
                 Ok(answer) => return answer,
                 Err(abandoned) => record = *abandoned,
@@ -172,7 +192,7 @@ fn lost(p: &impl Platform, cfg: &Config, mine: &OrderRecord, attempt: u32) -> Re
     if let Some(record) = &stored
         && record.attempts >= attempt
     {
-        return Ok(match answered_by(record, cfg.order_endpoint, p.now()) {
+        return Ok(match answered_by(p, cfg, record, p.now()) {
             Some(answer) => answer,
             None if record.state == State::Placing => {
                 mark_uncertain(p, &mut record.clone(), "its sender stopped while sending it")
@@ -222,7 +242,7 @@ fn mark_uncertain(p: &impl Platform, record: &mut OrderRecord, why: &str) -> Pla
 /// the outcome.
 async fn send_attempt(
     p: &impl Platform,
-    cfg: &Config,
+    endpoint: assessio_plugin::OrderEndpoint,
     o: &Order<'_>,
     request: &assessio_plugin::HttpRequest,
     mut record: OrderRecord,
@@ -245,7 +265,7 @@ async fn send_attempt(
     }
     let line = |what: &str| format!("{} order {} ({}): {what}", o.hub, o.order.order_id, o.order.tenant);
     let outcome = match p.send(request).await {
-        Ok(reply) => Plugin::interpret_order_response(cfg.order_endpoint, reply.status, &reply.body),
+        Ok(reply) => Plugin::interpret_order_response(endpoint, reply.status, &reply.body),
         Err(e) if e.sent == Sent::NotSent => {
             OrderOutcome::RetryLater(assessio_plugin::Rejection { status: 0, message: e.message })
         }
@@ -469,12 +489,15 @@ pub enum CatalogError {
     Unreachable(String),
     /// Assessio answered, but not with a catalog.
     BadAnswer(String),
+    /// Assessio's settings are missing or malformed; nothing was sent.
+    Misconfigured(ConfigError),
 }
 
 impl std::fmt::Display for CatalogError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Unreachable(e) | Self::BadAnswer(e) => f.write_str(e),
+            Self::Misconfigured(e) => write!(f, "the gateway is misconfigured: {e}"),
         }
     }
 }
@@ -486,7 +509,9 @@ pub async fn catalog(
     cfg: &Config,
     tenant: &Tenant,
 ) -> Result<assessio_plugin::Catalog, CatalogError> {
-    let request = Plugin::config_request(&cfg.account(tenant)).map_err(|e| CatalogError::BadAnswer(e.to_string()))?;
+    let assessio = cfg.assessio(p).map_err(CatalogError::Misconfigured)?;
+    let request =
+        Plugin::config_request(&assessio.account(tenant)).map_err(|e| CatalogError::BadAnswer(e.to_string()))?;
     let reply = p.send(&request).await.map_err(|e| CatalogError::Unreachable(format!("Assessio unreachable: {e}")))?;
     if !(200..300).contains(&reply.status) {
         return Err(CatalogError::BadAnswer(format!("Assessio answered HTTP {} to the catalog request", reply.status)));

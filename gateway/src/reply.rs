@@ -95,6 +95,12 @@ impl Outgoing {
         Self { allow: Some(method), ..Self::error(405, &format!("use {method}")) }
     }
 
+    /// 503 for a request that needs a setting that is missing or malformed;
+    /// `problem` names the setting, never its value.
+    pub fn misconfigured(problem: &impl std::fmt::Display) -> Self {
+        Self::error(503, &format!("the gateway is misconfigured: {problem}"))
+    }
+
     /// The answer for a hub's route when that hub is switched off.
     pub fn hub_not_configured(hub: crate::hub::Hub, setting: &str) -> Self {
         Self::error(404, &format!("hub not configured: {hub} is off until `{setting}` is set"))

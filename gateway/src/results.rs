@@ -46,7 +46,14 @@ pub async fn result_webhook(p: &impl Platform, cfg: &Config, req: &Incoming, res
     // result ids exist without one); the order's own organisation's key is
     // checked once the record names the order's customer.
     let presented = req.header("authorization");
-    if !cfg.integrator_api_keys().into_iter().any(|key| auth::bearer_matches(presented, key)) {
+    let assessio = match cfg.assessio(p) {
+        Ok(a) => a,
+        Err(e) => {
+            p.log(&format!("misconfigured: {e}"));
+            return Outgoing::misconfigured(&e);
+        }
+    };
+    if !cfg.integrator_api_keys(assessio).into_iter().any(|key| auth::bearer_matches(presented, key)) {
         p.log("result webhook refused: missing or wrong integrator-api-key");
         return Outgoing::error(401, "missing or wrong integrator-api-key");
     }
@@ -62,7 +69,7 @@ pub async fn result_webhook(p: &impl Platform, cfg: &Config, req: &Incoming, res
         Ok(None) => return Outgoing::error(404, "no order has this result id"),
         Err(e) => return Outgoing::error(503, &format!("order store unavailable: {e}")),
     };
-    if !auth::bearer_matches(presented, cfg.integrator_api_key_for(record.hub, &record.tenant)) {
+    if !auth::bearer_matches(presented, cfg.integrator_api_key_for(assessio, record.hub, &record.tenant)) {
         p.log(&format!(
             "result webhook for {} order {} ({}) refused: the integrator-api-key is another organisation's",
             record.hub, record.hub_order_id, record.tenant

@@ -74,10 +74,11 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
             if let ("GET", ["teamtailor", "config"]) = (&req.method[..], &path[..]) {
                 return teamtailor::config_misconfigured();
             }
-            return Outgoing::error(503, &format!("the gateway is misconfigured: {e}"));
+            return Outgoing::misconfigured(&e);
         }
     };
-    let operator = || auth::bearer_matches(req.header("authorization"), &cfg.operator_token);
+    // Read only on the operator routes: no hub's request needs it.
+    let operator = || cfg.operator_token(p).map(|token| auth::bearer_matches(req.header("authorization"), token));
     match (&req.method[..], &path[..]) {
         ("POST", ["kombo", "webhook"]) => kombo::order_webhook(p, &cfg, req).await,
         ("GET", ["teamtailor", "config"]) => teamtailor::config_endpoint(p, &cfg, req).await,
@@ -86,8 +87,16 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
         ("POST", ["stackone", "packages"]) => stackone::packages_endpoint(p, &cfg, req).await,
         ("POST", ["assessio", "results", result_id]) => results::result_webhook(p, &cfg, req, result_id).await,
         // Operator routes: without the token, say nothing more than that.
-        (_, ["kombo", "packages", "sync"] | ["kombo", "reconcile"] | ["reconcile"] | ["orders", ..]) if !operator() => {
-            Outgoing::error(401, "this route needs the operator token as `Authorization: Bearer`")
+        (_, ["kombo", "packages", "sync"] | ["kombo", "reconcile"] | ["reconcile"] | ["orders", ..])
+            if operator() != Ok(true) =>
+        {
+            match operator() {
+                Err(e) => {
+                    p.log(&format!("misconfigured: {e}"));
+                    Outgoing::misconfigured(&e)
+                }
+                Ok(_) => Outgoing::error(401, "this route needs the operator token as `Authorization: Bearer`"),
+            }
         }
         ("POST", ["kombo", "packages", "sync"]) => {
             let only = req.query_param("integration").and_then(percent_decode);

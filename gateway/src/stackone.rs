@@ -197,7 +197,7 @@ pub async fn packages_endpoint(p: &impl Platform, cfg: &Config, req: &Incoming) 
         Ok(catalog) => Outgoing::raw_json(200, Plugin::stackone_packages_body(&catalog)),
         Err(e) => {
             p.log(&format!("stackone packages for account {}: {e}", query.account_id));
-            let status = if matches!(e, place::CatalogError::Unreachable(_)) { 503 } else { 502 };
+            let status = if matches!(e, place::CatalogError::BadAnswer(_)) { 502 } else { 503 };
             Outgoing::error(status, &format!("Assessio's lenses could not be read right now: {e}"))
         }
     }

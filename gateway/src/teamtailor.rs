@@ -106,7 +106,11 @@ pub async fn config_endpoint(p: &impl Platform, cfg: &Config, req: &Incoming) ->
         Ok(catalog) => config_answer(Plugin::teamtailor_config_response(&catalog)),
         Err(e) => {
             p.log(&format!("teamtailor config for company {company}: {e}"));
-            let message = if matches!(e, place::CatalogError::Unreachable(_)) { UNREACHABLE } else { REFUSED };
+            let message = match e {
+                place::CatalogError::Unreachable(_) => UNREACHABLE,
+                place::CatalogError::BadAnswer(_) => REFUSED,
+                place::CatalogError::Misconfigured(_) => config_messages::MISCONFIGURED,
+            };
             config_answer(Plugin::teamtailor_config_error_response(message))
         }
     }

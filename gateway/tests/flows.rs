@@ -364,7 +364,35 @@ fn a_request_reads_each_setting_at_most_once_and_a_hub_route_no_other_hubs() {
         let foreign: Vec<_> =
             reads.iter().filter(|r| r.starts_with("teamtailor_") || r.starts_with("stackone_")).collect();
         assert!(foreign.is_empty(), "a Kombo order {delivery} read another hub's settings: {foreign:?}");
+        assert!(!reads.iter().any(|r| r == "operator_token"), "a Kombo order {delivery} read the operator token");
+        // Assessio's settings are read only when the order may be sent.
+        let sending = ["assessio_url", "assessio_order_endpoint", "assessio_integrator_api_key", "public_url"];
+        let read: Vec<_> = sending.iter().filter(|s| reads.iter().any(|r| r == *s)).collect();
+        match delivery {
+            "placed" => assert_eq!(read.len(), sending.len(), "placing an order read only {read:?} of {sending:?}"),
+            _ => assert!(read.is_empty(), "a redelivery, answered from its record, read {read:?}"),
+        }
     }
+}
+
+/// Assessio's settings are read only when an order may be sent, so a broken
+/// one stops new orders (503, naming the setting, nothing sent) but not the
+/// answer to a redelivery, which its record settles.
+#[test]
+fn a_broken_assessio_setting_stops_new_orders_but_not_redeliveries() {
+    let mut p = fake();
+    let placed = webhook(&p, &order("ord-1", Some("Lovelace")));
+    assert_eq!(json_of(&placed), json!({"status": "placed", "already": false}));
+    p.vars.insert("assessio_url".into(), "assessio.test/not-an-origin".into());
+    let again = webhook(&p, &order("ord-1", Some("Lovelace")));
+    assert_eq!(json_of(&again), json!({"status": "placed", "already": true}));
+    let new = webhook(&p, &order("ord-2", Some("Hopper")));
+    assert_eq!(new.status, 503, "{}", String::from_utf8_lossy(&new.body));
+    assert!(json_of(&new)["error"].as_str().unwrap().contains("misconfigured: setting `assessio_url`"));
+    assert!(!String::from_utf8_lossy(&new.body).contains("not-an-origin"), "the answer quoted the value");
+    assert_eq!(assessio_orders(&p).len(), 1, "only the first order reached Assessio");
+    let health = block_on(routes::handle(&p, &request("GET", "/health", &[], b"")));
+    assert_eq!((health.status, json_of(&health)["setting"].clone()), (503, json!("assessio_url")));
 }
 
 #[test]

@@ -522,6 +522,33 @@ fn configuration_problems_are_shown_in_the_dialog_as_its_error_field() {
     assert!(broken.logs.borrow().iter().any(|l| l.contains("teamtailor_tenants")), "{:?}", broken.logs.borrow());
     // Other routes keep their documented 503.
     assert_eq!(broken.call("POST", "/teamtailor/webhook", &[], b"{}").status, 503);
+
+    // Assessio's settings broken (read only when the catalog is asked for):
+    // the same, and nothing is sent.
+    let mut broken = Memory::new(vars(true));
+    broken.vars.insert("public_url".into(), "gw.example/no-scheme".into());
+    let out = get(&broken, &[("authorization", &auth)]);
+    assert_eq!(config_error(&out), m::MISCONFIGURED);
+    assert!(broken.logs.borrow().iter().any(|l| l.contains("`public_url`")), "{:?}", broken.logs.borrow());
+    assert!(broken.sent.borrow().is_empty());
+}
+
+/// A trigger that arrives while Assessio's settings are broken is kept, not
+/// lost (Teamtailor does not send it again), and reconcile places it once
+/// they are fixed.
+#[test]
+fn a_trigger_while_assessio_settings_are_broken_is_kept_and_placed_once_fixed() {
+    let mut p = gateway();
+    p.vars.insert("assessio_order_endpoint".into(), "orders-please".into());
+    let out = send(&p, &trigger("pr-7", Some("Lovelace")));
+    assert_eq!((out.status, json_of(&out)["status"].clone()), (202, json!("kept")), "{}", text(&out));
+    assert!(json_of(&out)["reason"].as_str().unwrap().contains("setting `assessio_order_endpoint`"));
+    assert!(!text(&out).contains("orders-please"), "the answer quoted the value");
+    assert!(assessio_orders(&p).is_empty());
+    p.vars.insert("assessio_order_endpoint".into(), "order".into());
+    let report = json_of(&operator(&p, "POST", "/reconcile"));
+    assert_eq!(report["teamtailor"]["placed"], 1, "{report}");
+    assert_eq!(assessio_orders(&p).len(), 1);
 }
 
 #[test]
