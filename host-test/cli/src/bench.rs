@@ -656,6 +656,18 @@ fn spin_load_rows(s: &load::SpinLoad, c: usize, rows: &mut Vec<Row>) {
         Some(("/empty, new connections", &s.gateway.empty_fresh)),
         Some(bound),
     );
+    let bound = Targets {
+        share: false,
+        p90_ms: None,
+        note: Some("informative: the bound of a route that calls the store once (/health, redelivery)"),
+    };
+    scenario_rows(
+        rows,
+        &format!("real Spin, probe: GET /kv/<key>: one key-value read, a new connection per request, {c} at once"),
+        &s.store_read_fresh,
+        Some(("/empty, new connections", &s.gateway.empty_fresh)),
+        Some(bound),
+    );
     // The same two held routes, the settings given as an operator may give
     // them instead: `spin up --variable @FILE`.
     let file = "real Spin, settings from a file (--variable @FILE): ";

@@ -78,26 +78,8 @@ fn quick_bench_produces_every_row_and_its_json() {
             assert_eq!(r.failed, Some(0), "{}: failures", r.what);
         }
     }
-    // On real Spin, the bound every gateway route meets: one variable read
-    // with new connections, against Spin's own /empty.
     if report.rows.iter().any(|r| r.row == 4 && r.what.starts_with("real Spin: ")) {
-        let bound = report
-            .rows
-            .iter()
-            .find(|r| r.what.contains("one variable read, a new connection per request") && r.unit == "req/s")
-            .expect("row 4 on real Spin has the variable read with new connections");
-        assert!(bound.baseline_what.as_deref().is_some_and(|b| b.contains("new connections")), "{bound:?}");
-        assert_eq!(bound.failed, Some(0), "{}: failures", bound.what);
-        // The held routes again, the settings given as a file.
-        let file: Vec<_> = report
-            .rows
-            .iter()
-            .filter(|r| r.what.starts_with("real Spin, settings from a file") && r.unit == "req/s")
-            .collect();
-        for route in ["GET /health, a new connection", "redelivered, a new connection", "a new order placed"] {
-            let r = file.iter().find(|r| r.what.contains(route)).unwrap_or_else(|| panic!("no {route} from a file"));
-            assert!(r.requests.is_some_and(|n| n > 0) && r.failed == Some(0), "{r:?}");
-        }
+        real_spin_bounds(&report);
     }
     assert!(report.rows.iter().any(|r| r.row == 5 && r.what.starts_with("peak RSS during row 4")));
     // Row 5's parts of the plugin add up to the whole.
@@ -115,4 +97,35 @@ fn quick_bench_produces_every_row_and_its_json() {
     let table = String::from_utf8(table).expect("UTF-8");
     assert!(table.contains("| row | what | measured | baseline | ratio | target |"));
     let _ = std::fs::remove_file(&out);
+}
+
+/// Row 4 on real Spin: the probe's bounds (one variable read, one store
+/// read, with new connections, against Spin's own `/empty`) and the held
+/// routes again with the settings from a file.
+fn real_spin_bounds(report: &assessio_host::bench::Report) {
+    let bound = report
+        .rows
+        .iter()
+        .find(|r| r.what.contains("one variable read, a new connection per request") && r.unit == "req/s")
+        .expect("row 4 on real Spin has the variable read with new connections");
+    assert!(bound.baseline_what.as_deref().is_some_and(|b| b.contains("new connections")), "{bound:?}");
+    assert_eq!(bound.failed, Some(0), "{}: failures", bound.what);
+    // And that of a route that calls the store once.
+    let store = report
+        .rows
+        .iter()
+        .find(|r| r.what.contains("one key-value read, a new connection per request") && r.unit == "req/s")
+        .expect("row 4 on real Spin has the key-value read with new connections");
+    assert!(store.baseline_what.as_deref().is_some_and(|b| b.contains("new connections")), "{store:?}");
+    assert!(store.requests.is_some_and(|n| n > 0) && store.failed == Some(0), "{store:?}");
+    // The held routes again, the settings given as a file.
+    let file: Vec<_> = report
+        .rows
+        .iter()
+        .filter(|r| r.what.starts_with("real Spin, settings from a file") && r.unit == "req/s")
+        .collect();
+    for route in ["GET /health, a new connection", "redelivered, a new connection", "a new order placed"] {
+        let r = file.iter().find(|r| r.what.contains(route)).unwrap_or_else(|| panic!("no {route} from a file"));
+        assert!(r.requests.is_some_and(|n| n > 0) && r.failed == Some(0), "{r:?}");
+    }
 }

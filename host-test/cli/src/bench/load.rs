@@ -241,6 +241,9 @@ pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<SpinLoad
         let host_calls = host_calls(&clients.keep, options, &probe).await?;
         let greeting = get_requests(probe.url("/var/greeting"));
         let variable_fresh = drive(&clients.fresh, options, greeting, check_ok, None).await?;
+        // `host_calls` stored the key.
+        let stored = get_requests(probe.url("/kv/bench-key"));
+        let store_read_fresh = drive(&clients.fresh, options, stored, check_ok, None).await?;
         drop(probe);
 
         let kv = TempDir::in_dir(&memory_dir(), "spin-gateway")?;
@@ -258,7 +261,7 @@ pub fn run_on_spin(options: &LoadOptions, bin: &Path) -> anyhow::Result<SpinLoad
                 .await
                 .context("starting the gateway on real Spin with its settings from a file")?;
         let settings_file = fresh_scenarios(&clients, options, stack).await?;
-        Ok(SpinLoad { gateway, host_calls, variable_fresh, settings_file })
+        Ok(SpinLoad { gateway, host_calls, variable_fresh, store_read_fresh, settings_file })
     })
 }
 
@@ -277,6 +280,12 @@ pub struct SpinLoad {
     /// provider hands its worker thread over (`block_in_place`) on each
     /// request's first read.
     pub variable_fresh: LoadFigures,
+    /// The probe's one key-value read with a new connection per request:
+    /// the most a route that reads or writes the store once can reach
+    /// (`/health` reads the uncertain-order count, a redelivery the order's
+    /// record), since Spin's `SQLite` store also hands the thread over per
+    /// call.
+    pub store_read_fresh: LoadFigures,
     /// The gateway again, given its settings as `spin up --variable @FILE`
     /// (Spin's static provider) rather than the environment.
     pub settings_file: FreshLoad,
@@ -300,8 +309,10 @@ impl SpinLoad {
         let mut lines = self.gateway.failures("real Spin");
         let calls: Vec<(&str, &LoadFigures)> = self.host_calls.iter().map(|(n, f)| (*n, f)).collect();
         lines.extend(failure_lines("real Spin, probe", &calls));
-        lines
-            .extend(failure_lines("real Spin, probe, new connections", &[("GET /var/greeting", &self.variable_fresh)]));
+        lines.extend(failure_lines(
+            "real Spin, probe, new connections",
+            &[("GET /var/greeting", &self.variable_fresh), ("GET /kv/<key>", &self.store_read_fresh)],
+        ));
         let file = &self.settings_file;
         lines.extend(failure_lines(
             "real Spin, settings from a file",
