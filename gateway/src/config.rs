@@ -583,14 +583,18 @@ impl Config {
             all.operator_token(p)?;
             return Ok(all);
         };
-        let cfg = Self::assemble(p, kombo, teamtailor, stackone)?;
-        if cfg.hubs().iter().any(|(h, tenants)| *h == hub && tenants.is_none()) {
+        let on = match hub {
+            Hub::Kombo => kombo.is_some(),
+            Hub::Teamtailor => teamtailor.is_some(),
+            Hub::StackOne => stackone.is_some(),
+        };
+        if !on {
             // The route's hub is off. Check the rest too, so that a gateway
             // with nothing set says it is misconfigured on every route; a
             // rare answer, so the whole check is affordable.
             return Self::load(p);
         }
-        Ok(cfg)
+        Self::assemble(p, kombo, teamtailor, stackone)
     }
 
     fn assemble(
