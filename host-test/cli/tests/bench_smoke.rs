@@ -103,21 +103,16 @@ fn quick_bench_produces_every_row_and_its_json() {
 /// read, with new connections, against Spin's own `/empty`) and the held
 /// routes again with the settings from a file.
 fn real_spin_bounds(report: &assessio_host::bench::Report) {
-    let bound = report
-        .rows
-        .iter()
-        .find(|r| r.what.contains("one variable read, a new connection per request") && r.unit == "req/s")
-        .expect("row 4 on real Spin has the variable read with new connections");
-    assert!(bound.baseline_what.as_deref().is_some_and(|b| b.contains("new connections")), "{bound:?}");
-    assert_eq!(bound.failed, Some(0), "{}: failures", bound.what);
-    // And that of a route that calls the store once.
-    let store = report
-        .rows
-        .iter()
-        .find(|r| r.what.contains("one key-value read, a new connection per request") && r.unit == "req/s")
-        .expect("row 4 on real Spin has the key-value read with new connections");
-    assert!(store.baseline_what.as_deref().is_some_and(|b| b.contains("new connections")), "{store:?}");
-    assert!(store.requests.is_some_and(|n| n > 0) && store.failed == Some(0), "{store:?}");
+    for (bound, of) in [("one variable read", "a setting"), ("one key-value read", "the store")] {
+        let row = report
+            .rows
+            .iter()
+            .find(|r| r.what.contains(&format!("{bound}, a new connection per request")) && r.unit == "req/s")
+            .unwrap_or_else(|| panic!("row 4 on real Spin lacks the probe's {bound} with new connections"));
+        assert!(row.baseline_what.as_deref().is_some_and(|b| b.contains("new connections")), "{row:?}");
+        assert!(row.requests.is_some_and(|n| n > 0) && row.failed == Some(0), "{row:?}");
+        assert!(row.target.as_deref().is_some_and(|t| t.contains(of)), "{row:?}");
+    }
     // The held routes again, the settings given as a file.
     let file: Vec<_> = report
         .rows
