@@ -373,7 +373,9 @@ async fn a_trigger_is_the_documented_event_with_bearer_and_a_known_answer_signat
     assert_eq!((read.event_id.as_str(), read.order.order_id.as_str()), ("evt-1", id.as_str()));
     assert_eq!((read.order.tenant.as_str(), read.lens_id.as_str(), read.locale.as_str()), (COMPANY, LENS, "sv-SE"));
     assert_eq!(read.update_url, sim.update_url(&id));
-    let kept = serde_json::to_string(&read).unwrap();
+    // Without the update URL (checked above): the simulator's loopback port
+    // is picked at random and may hold the digits `991`.
+    let kept = serde_json::to_string(&read).unwrap().replace(&read.update_url, "");
     for personal in ["+46", "resumes", company.as_str(), "991"] {
         assert!(String::from_utf8_lossy(&first.body).contains(personal), "{personal} is sent");
         assert!(!kept.contains(personal), "{personal} kept: {kept}");
