@@ -748,7 +748,9 @@ fn shown(p: &Memory) -> Result<String, String> {
     match Config::load(p) {
         Ok(cfg) => {
             assert!(cfg.hubs().iter().any(|(_, n)| n.is_some()), "loaded with no hub enabled");
-            for url in [&cfg.assessio_url, &cfg.public_url] {
+            // `load` reads every setting, Assessio's too: this is no new read.
+            let assessio = cfg.assessio(p).expect("a loaded configuration has Assessio's settings");
+            for url in [&assessio.url, &assessio.public_url] {
                 assert!(url.starts_with("http") && !url.ends_with('/'), "origin {url:?}");
             }
             let blank = |s: &str| s.trim().is_empty();
@@ -760,7 +762,7 @@ fn shown(p: &Memory) -> Result<String, String> {
             assert_eq!(cfg.secrets().into_iter().filter(|s| blank(s)).count(), blank_signing, "a blank credential");
             let tolerated = crate::harness::tolerated("gateway-blank-integrator-secret");
             assert!(blank_signing == 0 || tolerated, "a blank integrator_secret loaded");
-            Ok(format!("{cfg:?} {:?} {}", cfg.hubs(), cfg.results_base_url()))
+            Ok(format!("{cfg:?} {:?} {}", cfg.hubs(), assessio.results_base_url()))
         }
         Err(e) => {
             assert!(!e.problem.trim().is_empty());
