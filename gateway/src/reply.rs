@@ -95,9 +95,10 @@ impl Outgoing {
         Self { allow: Some(method), ..Self::error(405, &format!("use {method}")) }
     }
 
-    /// 503 for a request that needs a setting that is missing or malformed;
-    /// `problem` names the setting, never its value.
-    pub fn misconfigured(problem: &impl std::fmt::Display) -> Self {
+    /// 503 for a request that needs a setting that is missing or malformed,
+    /// logged for the operator; `problem` names the setting, never its value.
+    pub fn misconfigured(p: &impl crate::platform::Platform, problem: &impl std::fmt::Display) -> Self {
+        p.log(&format!("misconfigured: {problem}"));
         Self::error(503, &format!("the gateway is misconfigured: {problem}"))
     }
 

@@ -48,10 +48,7 @@ pub async fn result_webhook(p: &impl Platform, cfg: &Config, req: &Incoming, res
     let presented = req.header("authorization");
     let assessio = match cfg.assessio(p) {
         Ok(a) => a,
-        Err(e) => {
-            p.log(&format!("misconfigured: {e}"));
-            return Outgoing::misconfigured(&e);
-        }
+        Err(e) => return Outgoing::misconfigured(p, &e),
     };
     if !cfg.integrator_api_keys(assessio).into_iter().any(|key| auth::bearer_matches(presented, key)) {
         p.log("result webhook refused: missing or wrong integrator-api-key");

@@ -68,17 +68,18 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
     let cfg = match config {
         Ok(c) => c,
         Err(e) => {
-            p.log(&format!("misconfigured: {e}"));
             // Teamtailor's dialog shows configuration problems only through
             // its documented config answer (see `teamtailor::config_endpoint`).
             if let ("GET", ["teamtailor", "config"]) = (&req.method[..], &path[..]) {
+                p.log(&format!("misconfigured: {e}"));
                 return teamtailor::config_misconfigured();
             }
-            return Outgoing::misconfigured(&e);
+            return Outgoing::misconfigured(p, &e);
         }
     };
-    // Read only on the operator routes: no hub's request needs it.
-    let operator = || cfg.operator_token(p).map(|token| auth::bearer_matches(req.header("authorization"), token));
+    // Read only on the operator routes, which load every setting (so the
+    // token is there): no hub's request needs it.
+    let operator = || cfg.operator_token(p).is_ok_and(|token| auth::bearer_matches(req.header("authorization"), token));
     match (&req.method[..], &path[..]) {
         ("POST", ["kombo", "webhook"]) => kombo::order_webhook(p, &cfg, req).await,
         ("GET", ["teamtailor", "config"]) => teamtailor::config_endpoint(p, &cfg, req).await,
@@ -87,16 +88,8 @@ pub async fn handle(p: &impl Platform, req: &Incoming) -> Outgoing {
         ("POST", ["stackone", "packages"]) => stackone::packages_endpoint(p, &cfg, req).await,
         ("POST", ["assessio", "results", result_id]) => results::result_webhook(p, &cfg, req, result_id).await,
         // Operator routes: without the token, say nothing more than that.
-        (_, ["kombo", "packages", "sync"] | ["kombo", "reconcile"] | ["reconcile"] | ["orders", ..])
-            if operator() != Ok(true) =>
-        {
-            match operator() {
-                Err(e) => {
-                    p.log(&format!("misconfigured: {e}"));
-                    Outgoing::misconfigured(&e)
-                }
-                Ok(_) => Outgoing::error(401, "this route needs the operator token as `Authorization: Bearer`"),
-            }
+        (_, ["kombo", "packages", "sync"] | ["kombo", "reconcile"] | ["reconcile"] | ["orders", ..]) if !operator() => {
+            Outgoing::error(401, "this route needs the operator token as `Authorization: Bearer`")
         }
         ("POST", ["kombo", "packages", "sync"]) => {
             let only = req.query_param("integration").and_then(percent_decode);
