@@ -32,6 +32,7 @@ pub mod lenses;
 pub mod order;
 pub mod response;
 pub mod result;
+mod scan;
 pub mod signature;
 pub mod time;
 mod validate;

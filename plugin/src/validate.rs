@@ -5,6 +5,7 @@
 //! receiving API actually enforces, not the whole of the RFCs.
 
 use crate::error::InputError;
+use crate::scan::scan;
 use alloc::string::String;
 
 /// Longest email address SMTP can carry (RFC 5321 path limit).
@@ -96,16 +97,11 @@ pub(crate) fn http_url<'a>(field: &str, value: &'a str, allow_query: bool) -> Re
     if v.len() > MAX_URL {
         return bad("longer than 2048 characters");
     }
-    // One pass over the bytes (URLs are ASCII but for the odd path),
-    // which in WebAssembly costs a fraction of a scan per question. In
-    // ASCII every white-space character but the space is a control one.
-    let (mut non_ascii, mut space_or_control, mut query) = (false, false, false);
-    for b in v.bytes() {
-        non_ascii |= !b.is_ascii();
-        space_or_control |= b == b' ' || b.is_ascii_control();
-        query |= b == b'?' || b == b'#';
-    }
-    if space_or_control || (non_ascii && v.chars().any(|c| c.is_whitespace() || c.is_control())) {
+    // One pass over the bytes answers every question below but the rare
+    // non-ASCII one. In ASCII every white-space character but the space is
+    // a control one.
+    let found = scan(v.as_bytes());
+    if found.space || found.control || (found.non_ascii && v.chars().any(|c| c.is_whitespace() || c.is_control())) {
         return bad("contains white space or a control character");
     }
     let rest = strip_prefix_ignore_case(v, "https://").or_else(|| strip_prefix_ignore_case(v, "http://"));
@@ -120,7 +116,7 @@ pub(crate) fn http_url<'a>(field: &str, value: &'a str, allow_query: bool) -> Re
     if authority.is_empty() || authority.starts_with(':') {
         return bad("has no host");
     }
-    if !allow_query && query {
+    if !allow_query && found.query_or_fragment {
         return bad("a base URL takes no query or fragment");
     }
     Ok(v)
@@ -128,9 +124,11 @@ pub(crate) fn http_url<'a>(field: &str, value: &'a str, allow_query: bool) -> Re
 
 /// Whether `v` holds a control character (Unicode's `Cc`). Most text is
 /// ASCII, and a byte scan of it is several times faster in WebAssembly than
-/// decoding characters (measured in `assessio bench`, row 1).
+/// decoding characters (measured in `assessio bench`, row 1); only text with
+/// a non-ASCII byte is decoded, for the C1 controls (U+0080 to U+009F).
 fn has_control(v: &str) -> bool {
-    if v.is_ascii() { v.bytes().any(|b| b.is_ascii_control()) } else { v.chars().any(char::is_control) }
+    let found = scan(v.as_bytes());
+    found.control || (found.non_ascii && v.chars().any(char::is_control))
 }
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -148,7 +146,8 @@ pub(crate) fn header_token<'a>(field: &str, value: &'a str) -> Result<&'a str, I
     if value.len() > MAX_TEXT {
         return Err(InputError::invalid(field, "is longer than 1024 bytes"));
     }
-    if !value.bytes().all(|b| b.is_ascii_graphic()) {
+    let found = scan(value.as_bytes());
+    if found.non_ascii || found.control || found.space {
         return Err(InputError::invalid(field, "must be visible ASCII characters without spaces"));
     }
     Ok(value)

@@ -199,6 +199,36 @@ fn order() -> impl Strategy<Value = OrderDetails> {
         })
 }
 
+/// URLs of every length around the 16-byte steps of the component's byte
+/// scan (`plugin/src/scan.rs`), mostly with one byte of a kind it looks for
+/// (a control, a space, `?` or `#`, a non-ASCII letter or space) at any
+/// position, so the SIMD scan in the component meets the plain loop natively
+/// on every lane and on the padded tail. Used for competency names too,
+/// which go through the plain-text check.
+fn url_like() -> impl Strategy<Value = String> {
+    let odd = prop_oneof![
+        Just("\u{1}"),
+        Just("\u{1f}"),
+        Just("\t"),
+        Just("\u{7f}"),
+        Just(" "),
+        Just("?"),
+        Just("#"),
+        Just("é"),
+        Just("\u{a0}"),
+        Just("\u{85}"),
+    ];
+    let odd = proptest::option::weighted(0.75, (odd, any::<prop::sample::Index>()));
+    ("[a-z0-9./-]{0,40}", odd, any::<bool>()).prop_map(|(tail, odd, secure)| {
+        let mut url = format!("{}://{tail}", if secure { "https" } else { "http" });
+        if let Some((odd, at)) = odd {
+            let at = at.index(url.len() + 1);
+            url.insert_str(at, odd);
+        }
+        url
+    })
+}
+
 /// The order generator must give the property both kinds to compare.
 #[test]
 fn generated_orders_include_valid_and_invalid_ones() {
@@ -245,6 +275,13 @@ proptest! {
         let body = format!(r#"{{"resultId":{id},"score":{score},"subscores":{{{}}}}}"#, members.join(","));
         prop_assert_eq!(connector().parse_result(body.as_bytes()).unwrap(), native::parse_result(body.as_bytes()));
         prop_assert_eq!(connector().parse_result(&junk).unwrap(), native::parse_result(&junk));
+    }
+
+    /// Every case reaches the URL check: the rest of the body is valid.
+    #[test]
+    fn result_urls_through_wasmtime_equal_native(url in url_like(), name in url_like()) {
+        let body = serde_json::json!({"resultId": "r-1", "subscores": {name: 1}, "assessmentReportUrl": url}).to_string();
+        prop_assert_eq!(connector().parse_result(body.as_bytes()).unwrap(), native::parse_result(body.as_bytes()));
     }
 
     #[test]
