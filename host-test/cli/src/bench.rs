@@ -21,6 +21,7 @@
 #![allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
 mod boundary;
+mod floor;
 pub mod load;
 mod native;
 mod size;
@@ -243,7 +244,7 @@ pub fn run(options: &BenchOptions, progress: &mut dyn Write) -> anyhow::Result<R
                 None
             }
         };
-        reused_rows(&connector, &inputs, &timer, soft, &mut rows)?;
+        reused_rows(&connector, &inputs, &timer, soft, &mut rows, &mut not_measured)?;
     }
     if wanted(2) {
         let _ = writeln!(progress, "[2/6] a fresh instance per call (default and pooling allocators)");
@@ -327,6 +328,7 @@ fn reused_rows(
     timer: &Timer,
     soft: Option<native::NativeTimes>,
     rows: &mut Vec<Row>,
+    not_measured: &mut Vec<String>,
 ) -> anyhow::Result<()> {
     let n = &i.native;
     let limits = connector.limits();
@@ -359,6 +361,8 @@ fn reused_rows(
         arm(&mut store, limits);
         black_box(guest.call_parse_result(&mut store, black_box(&n.result_body)).ok());
     });
+    let parse_answer = format!("{:?}", guest.call_parse_result(&mut store, &n.result_body)?);
+    let parse_floor = floor::parse_result_ns(connector, timer, &n.result_body, &parse_answer);
 
     let (wit_account, wit_order) =
         (assessio_harness::convert::to_wit_account(&n.account), assessio_harness::convert::to_wit_order(&n.order));
@@ -417,6 +421,9 @@ fn reused_rows(
             rows.push(r);
         }
     }
+
+    let native_parse = soft.map_or(built.parse_result_ns, |s| s.parse_result_ns);
+    floor::push_rows(parse_floor, parse_wasm, native_parse, rows, not_measured);
 
     anyhow::ensure!(
         core_api::hubs::kombo::parse_order_event(&i.kombo_event).is_ok(),

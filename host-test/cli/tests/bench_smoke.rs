@@ -52,12 +52,19 @@ fn quick_bench_produces_every_row_and_its_json() {
         let baselines: Vec<&str> = report
             .rows
             .iter()
-            .filter(|r| r.row == 1 && r.what.contains(w))
+            .filter(|r| r.row == 1 && r.what.starts_with(w) && r.what.contains("reused instance"))
             .filter_map(|r| r.baseline_what.as_deref())
             .collect();
         assert_eq!(baselines.len(), 2, "{w}: {baselines:?}");
         assert!(baselines[1].contains("software SHA"), "{w}: {baselines:?}");
     }
+    // parse-result split at the boundary's floor: the two parts add up to
+    // the call, and both are compared with native.
+    let first_measured = |w: &str| report.rows.iter().find(|r| r.row == 1 && r.what.starts_with(w)).map(|r| r.measured);
+    let call = first_measured("parse-result, seed payload").expect("parse-result's row");
+    let floor = first_measured("parse-result, the floor").expect("parse-result's floor row");
+    let own = first_measured("parse-result, the plugin's own work").expect("parse-result's own-work row");
+    assert!((floor + own - call).abs() < 1e-6 * call, "{floor} + {own} != {call}");
     // Row 4: the ceiling, /health, orders placed and redelivered, results,
     // on keep-alive and new connections, each answered as the real path answers.
     for w in [

@@ -39,7 +39,7 @@ fn offending(tree: &BTreeSet<String>, forbidden: impl Fn(&str) -> bool) -> Vec<&
 
 /// This repository's crates that are not the package itself.
 fn in_house(name: &str) -> bool {
-    name.starts_with("assessio") || name == "spin-host" || name == "component-sandbox" || name == "spin-probe"
+    name.starts_with("assessio") || matches!(name, "spin-host" | "component-sandbox" | "spin-probe" | "abi-floor")
 }
 
 /// The HTTP stack a server or a client is built on.
