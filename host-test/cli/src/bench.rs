@@ -423,7 +423,7 @@ fn reused_rows(
     }
 
     let native_parse = soft.map_or(built.parse_result_ns, |s| s.parse_result_ns);
-    floor::push_rows(parse_floor, parse_wasm, native_parse, rows, not_measured);
+    floor_rows(parse_floor, parse_wasm, native_parse, rows, not_measured);
 
     anyhow::ensure!(
         core_api::hubs::kombo::parse_order_event(&i.kombo_event).is_ok(),
@@ -436,6 +436,35 @@ fn reused_rows(
     r.target = Some("n/a: no export to compare".into());
     rows.push(r);
     Ok(())
+}
+
+/// Row 1's two lines that split `parse-result` (`call_ns`, the plugin's
+/// figure) at the floor, each against native `parse_result` (`native_ns`,
+/// software-SHA build when there is one: it uses no SHA either way); or why
+/// the floor was not measured.
+fn floor_rows(
+    floor: anyhow::Result<f64>,
+    call_ns: f64,
+    native_ns: f64,
+    rows: &mut Vec<Row>,
+    not_measured: &mut Vec<String>,
+) {
+    let floor = match floor {
+        Ok(ns) => ns,
+        Err(e) => {
+            not_measured.push(format!("row 1: parse-result's floor (host-test/fixtures/abi-floor): {e:#}"));
+            return;
+        }
+    };
+    let what = "parse-result, the floor: a component that returns the same result without reading the body \
+                (host-test/fixtures/abi-floor)";
+    let mut r = row(1, what, floor, "ns/op").against("native parse-result (no boundary)", native_ns);
+    r.target = Some("n/a: the boundary's cost for this answer, part of the figure above".into());
+    rows.push(r);
+    let what = "parse-result, the plugin's own work: the call minus the floor";
+    let mut r = row(1, what, call_ns - floor, "ns/op").against("native parse-result", native_ns);
+    r.target = Some("n/a: the plugin's code in WebAssembly against the same code native".into());
+    rows.push(r);
 }
 
 /// An engine like the sandbox's, with the pooling allocator and

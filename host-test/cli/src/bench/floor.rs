@@ -4,10 +4,9 @@
 //! the plugin's own reading of the body costs.
 
 use super::native::Timer;
-use super::{Row, arm, check, row};
 use assessio_harness::connector::{Connector, wit};
 use assessio_harness::locate;
-use component_sandbox::Guard;
+use component_sandbox::{Guard, deadline_ticks};
 use std::hint::black_box;
 use wasmtime::component::{Component, Linker};
 
@@ -31,7 +30,6 @@ pub(super) fn parse_result_ns(
     let guest = indices.load(&mut store, &instance)?;
     let limits = connector.limits();
 
-    check("the floor's parse-result", guest.call_parse_result(&mut store, body))?;
     let answer = format!("{:?}", guest.call_parse_result(&mut store, body)?);
     anyhow::ensure!(
         answer == plugin_answer,
@@ -39,36 +37,7 @@ pub(super) fn parse_result_ns(
          host-test/fixtures/abi-floor must return the plugin's result for the bench's body"
     );
     Ok(timer.ns_per_op(|| {
-        arm(&mut store, limits);
+        store.set_epoch_deadline(deadline_ticks(limits.deadline));
         black_box(guest.call_parse_result(&mut store, black_box(body)).ok());
     }))
-}
-
-/// Row 1's two lines that split `parse-result` (`call_ns`, the plugin's
-/// figure) at the floor, each against native `parse_result` (`native_ns`,
-/// software-SHA build when there is one: it uses no SHA either way); or why
-/// the floor was not measured.
-pub(super) fn push_rows(
-    floor: anyhow::Result<f64>,
-    call_ns: f64,
-    native_ns: f64,
-    rows: &mut Vec<Row>,
-    not_measured: &mut Vec<String>,
-) {
-    let floor = match floor {
-        Ok(ns) => ns,
-        Err(e) => {
-            not_measured.push(format!("row 1: parse-result's floor (host-test/fixtures/abi-floor): {e:#}"));
-            return;
-        }
-    };
-    let what = "parse-result, the floor: a component that returns the same result without reading the body \
-                (host-test/fixtures/abi-floor)";
-    let mut r = row(1, what, floor, "ns/op").against("native parse-result (no boundary)", native_ns);
-    r.target = Some("n/a: the boundary's cost for this answer, part of the figure above".into());
-    rows.push(r);
-    let what = "parse-result, the plugin's own work: the call minus the floor";
-    let mut r = row(1, what, call_ns - floor, "ns/op").against("native parse-result", native_ns);
-    r.target = Some("n/a: the plugin's code in WebAssembly against the same code native".into());
-    rows.push(r);
 }
