@@ -140,7 +140,7 @@ impl<'de> Visitor<'de> for KeyVisitor {
 struct JsonVisitor;
 
 /// Up to this many keys an object is checked for duplicates by scanning.
-const LINEAR_KEYS: usize = 16;
+pub(crate) const LINEAR_KEYS: usize = 16;
 
 impl<'de> Visitor<'de> for JsonVisitor {
     type Value = Json<'de>;

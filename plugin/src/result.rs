@@ -3,6 +3,8 @@
 use crate::error::InputError;
 use crate::json::{self, Json, Object};
 use crate::validate;
+use alloc::borrow::Cow;
+use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -192,6 +194,50 @@ fn url(obj: &Object, key: &str) -> Result<Option<String>, InputError> {
         .transpose()
 }
 
+/// The `subscores` object, in Assessio's order. Competencies whose names
+/// differ only in surrounding spaces are the same competency, refused as a
+/// duplicate: the JSON reader has refused keys repeated as sent. Like the
+/// reader, a scan of the names so far checks small objects (nothing to
+/// allocate), and past [`json::LINEAR_KEYS`] a set takes over, so a body of
+/// many thousand competencies cannot burn the deadline on the check.
+fn subscores(members: &Object<'_>) -> Result<Vec<Subscore>, InputError> {
+    let mut out: Vec<Subscore> = Vec::with_capacity(members.0.len());
+    // `Cow` keys, as the JSON reader's set has: one copy of BTreeSet's code
+    // in the component, not two (12 KB).
+    let mut set: Option<BTreeSet<Cow<'_, str>>> = None;
+    for (sent, v) in &members.0 {
+        // The path `subscores.<name as sent>` is written only when there is
+        // an error to name it in.
+        let at = |e: InputError| match e {
+            InputError::Invalid(p) => InputError::invalid(format!("subscores.{sent}"), p.problem),
+            other => other,
+        };
+        let name = sent.trim();
+        if name.is_empty() {
+            return Err(InputError::invalid("subscores", "has a competency with an empty name"));
+        }
+        let repeated = match &mut set {
+            Some(set) => !set.insert(Cow::Borrowed(name)),
+            None if out.len() < json::LINEAR_KEYS => out.iter().any(|s| s.name == name),
+            None => {
+                let mut names = BTreeSet::new();
+                for (k, _) in &members.0[..out.len()] {
+                    names.insert(Cow::Borrowed(k.trim()));
+                }
+                let repeated = !names.insert(Cow::Borrowed(name));
+                set = Some(names);
+                repeated
+            }
+        };
+        if repeated {
+            return Err(at(InputError::invalid("", "names a competency twice (ignoring spaces)")));
+        }
+        let name = validate::plain_text("", name).map_err(at)?;
+        out.push(Subscore { name: name.into(), score: subscore_value("", v).map_err(at)? });
+    }
+    Ok(out)
+}
+
 /// Reads a result webhook body. Unknown members are ignored (Assessio may add
 /// some); members it documents are checked strictly.
 pub fn parse_result(body: &[u8]) -> Result<AssessmentResult, InputError> {
@@ -203,33 +249,7 @@ pub fn parse_result(body: &[u8]) -> Result<AssessmentResult, InputError> {
     };
     let subscores = match obj.get("subscores") {
         None | Some(Json::Null) => Vec::new(),
-        Some(Json::Object(members)) => {
-            let mut seen: Vec<&str> = Vec::new();
-            members
-                .0
-                .iter()
-                .map(|(sent, v)| {
-                    // The path `subscores.<name as sent>` is written only
-                    // when there is an error to name it in.
-                    let at = |e: InputError| match e {
-                        InputError::Invalid(p) => InputError::invalid(format!("subscores.{sent}"), p.problem),
-                        other => other,
-                    };
-                    let name = sent.trim();
-                    if name.is_empty() {
-                        return Err(InputError::invalid("subscores", "has a competency with an empty name"));
-                    }
-                    // The reader refuses duplicate keys as sent; names that
-                    // differ only in surrounding spaces are the same competency.
-                    if seen.contains(&name) {
-                        return Err(at(InputError::invalid("", "names a competency twice (ignoring spaces)")));
-                    }
-                    seen.push(name);
-                    let name = validate::plain_text("", name).map_err(at)?;
-                    Ok(Subscore { name: name.into(), score: subscore_value("", v).map_err(at)? })
-                })
-                .collect::<Result<_, _>>()?
-        }
+        Some(Json::Object(members)) => subscores(members)?,
         Some(other) => {
             return Err(InputError::invalid("subscores", format!("must be an object, not {}", other.kind())));
         }
@@ -253,6 +273,34 @@ mod tests {
         assert_eq!(e, InputError::invalid("subscores. A", "names a competency twice (ignoring spaces)"));
     }
     use proptest::prelude::*;
+
+    /// A space-padded repeat is caught wherever it falls: among the first
+    /// names, at the switch from scanning to the set, and after it; and a
+    /// body of 100,000 competencies is read whole (counted, not timed: a
+    /// quadratic check would run into the host's deadline instead).
+    #[test]
+    fn repeated_names_are_caught_on_both_sides_of_the_scan_limit() {
+        let body = |names: &[String]| {
+            let members: Vec<String> = names.iter().map(|n| format!("\"{n}\":1")).collect();
+            format!(r#"{{"resultId":"r","subscores":{{{}}}}}"#, members.join(","))
+        };
+        let limit = json::LINEAR_KEYS;
+        for n in [1, limit - 1, limit, limit + 1, 3 * limit] {
+            for dup in [0, n / 2, n - 1] {
+                let mut names: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+                assert_eq!(parse_result(body(&names).as_bytes()).unwrap().subscores.len(), n);
+                names.push(format!(" c{dup} "));
+                let e = parse_result(body(&names).as_bytes()).unwrap_err();
+                assert_eq!(
+                    e,
+                    InputError::invalid(format!("subscores. c{dup} "), "names a competency twice (ignoring spaces)"),
+                    "{n} {dup}"
+                );
+            }
+        }
+        let many: Vec<String> = (0..100_000).map(|i| format!("c{i}")).collect();
+        assert_eq!(parse_result(body(&many).as_bytes()).unwrap().subscores.len(), 100_000);
+    }
 
     /// The example in Assessio's API reference (seed 001).
     const SEED_RESULT: &str = r#"{"resultId":"6ef46985-9ca2-4c65-a184-47fa0d332246","score":71,"subscores":{"Driving Leadership":73,"Influencing & Inspiring":68}}"#;
