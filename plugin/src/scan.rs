@@ -3,12 +3,13 @@
 //! Every URL and text field the plugin reads or writes is checked for control
 //! characters, spaces and the like. A byte at a time, in WebAssembly, that
 //! check was the largest single cost of `parse-result`: 13 % of it, and six
-//! times what the same loop costs natively (`docs/performance.md`, "Byte
-//! scans"). Natively LLVM vectorises the plain loop at opt-level 3; the
-//! component is built for size, where it does not. So when the WebAssembly
-//! build has `simd128` (`.cargo/config.toml` turns it on) the scan reads 16
-//! bytes per step; everywhere else it is the plain loop, which the property
-//! tests below compare with a byte-by-byte reading of the definitions, and
+//! times what the same loop costs natively (`docs/performance.md`,
+//! "parse-result: byte scans, and what the component boundary costs").
+//! Natively LLVM vectorises the plain loop at opt-level 3; the component is
+//! built for size, where it does not. So when the WebAssembly build has
+//! `simd128` (`.cargo/config.toml` turns it on) the scan reads 16 bytes per
+//! step; everywhere else it is the plain loop, which the property tests below
+//! compare with a byte-by-byte reading of the definitions, and
 //! `host-test/harness/tests/exports.rs` compares the two builds through
 //! `parse-result` and `build-order`.
 
