@@ -30,7 +30,14 @@ fn quick_bench_produces_every_row_and_its_json() {
         );
         let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED: {skipped}\n").as_bytes());
     }
-    let not_measured: Vec<&String> = report.not_measured.iter().filter(|n| !without_spin(n)).collect();
+    // A quick run's figures mean nothing, and on a busy machine the floor
+    // can time above the call it is the floor of: then the bench says so
+    // instead of printing a negative figure. Shown, not hidden.
+    let unsplit = |n: &&String| n.starts_with(assessio_host::bench::OWN_WORK_UNSPLIT);
+    for n in report.not_measured.iter().filter(unsplit) {
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("NOTE (quick run): {n}\n").as_bytes());
+    }
+    let not_measured: Vec<&String> = report.not_measured.iter().filter(|n| !without_spin(n) && !unsplit(n)).collect();
     assert!(not_measured.is_empty(), "not measured: {not_measured:?}");
     assert!(report.notes.is_empty(), "notes: {:?}", report.notes);
     for row in 1..=6u8 {
@@ -63,8 +70,14 @@ fn quick_bench_produces_every_row_and_its_json() {
     let first_measured = |w: &str| report.rows.iter().find(|r| r.row == 1 && r.what.starts_with(w)).map(|r| r.measured);
     let call = first_measured("parse-result, seed payload").expect("parse-result's row");
     let floor = first_measured("parse-result, the floor").expect("parse-result's floor row");
-    let own = first_measured("parse-result, the plugin's own work").expect("parse-result's own-work row");
-    assert!((floor + own - call).abs() < 1e-6 * call, "{floor} + {own} != {call}");
+    match first_measured("parse-result, the plugin's own work") {
+        Some(own) => assert!((floor + own - call).abs() < 1e-6 * call, "{floor} + {own} != {call}"),
+        None => assert!(
+            report.not_measured.iter().any(|n| unsplit(&n) && n.contains(&format!("the call {call:.0} ns"))),
+            "neither parse-result's own work nor why not: {:?}",
+            report.not_measured
+        ),
+    }
     // Row 4: the ceiling, /health, orders placed and redelivered, results,
     // on keep-alive and new connections, each answered as the real path answers.
     for w in [
