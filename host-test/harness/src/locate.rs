@@ -31,12 +31,19 @@ pub fn plugin_path() -> PathBuf {
     target_dir(&root).join(ARTIFACT)
 }
 
+/// The files outside `plugin/src` and `wit/` whose change can change the
+/// component: its manifest and build script, the workspace's profile and
+/// dependency versions (`Cargo.toml`, `Cargo.lock`), and the rustflags of
+/// `.cargo/config.toml` (`+simd128`). A file that is not there is skipped.
+const BUILD_INPUTS: [&str; 5] =
+    ["plugin/Cargo.toml", "plugin/build.rs", "Cargo.toml", "Cargo.lock", ".cargo/config.toml"];
+
 /// Newest modification time among the files the component is built from
 /// (not the crate's tests: cargo does not rewrite a fresh artifact for them,
 /// so they would make it look stale for ever).
 fn newest_source(root: &Path) -> Option<SystemTime> {
     let mut newest = None;
-    for file in ["plugin/Cargo.toml", "plugin/build.rs"] {
+    for file in BUILD_INPUTS {
         if let Ok(modified) = std::fs::metadata(root.join(file)).and_then(|m| m.modified()) {
             newest = newest.max(Some(modified));
         }
@@ -147,4 +154,56 @@ pub fn ensure_component_built(package: &str, profile: &str) -> anyhow::Result<Pa
 pub fn ensure_app_built() -> anyhow::Result<PathBuf> {
     ensure_plugin_built()?;
     ensure_component_built("assessio-gateway", "release")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A directory under the system's temporary one, removed when dropped.
+    struct Tree(PathBuf);
+
+    impl Drop for Tree {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// Every file a change of which must rebuild the component, written out
+    /// here rather than taken from [`BUILD_INPUTS`], so that dropping one
+    /// from the list fails the test.
+    const INPUTS: [&str; 7] = [
+        "plugin/Cargo.toml",
+        "plugin/build.rs",
+        "Cargo.toml",
+        "Cargo.lock",
+        ".cargo/config.toml",
+        "plugin/src/lib.rs",
+        "wit/connector.wit",
+    ];
+
+    /// A tree named `name` with every input at `t0`.
+    fn tree(name: &str, t0: SystemTime) -> Tree {
+        let dir = Tree(std::env::temp_dir().join(format!("assessio-locate-{}-{name}", std::process::id())));
+        for d in ["plugin/src", "wit", ".cargo"] {
+            std::fs::create_dir_all(dir.0.join(d)).unwrap();
+        }
+        for f in INPUTS {
+            std::fs::File::create(dir.0.join(f)).unwrap().set_modified(t0).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_change_to_any_build_input_makes_the_component_stale() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let later = t0 + Duration::from_mins(1);
+        for f in INPUTS {
+            let dir = tree(&f.replace('/', "-"), t0);
+            assert_eq!(newest_source(&dir.0), Some(t0), "{f}");
+            std::fs::File::options().append(true).open(dir.0.join(f)).unwrap().set_modified(later).unwrap();
+            assert_eq!(newest_source(&dir.0), Some(later), "a change to {f} went unseen");
+        }
+    }
 }
