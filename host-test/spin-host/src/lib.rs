@@ -10,7 +10,8 @@
 //! its `dependencies` as Spin does ([`compose`]) and compiles and links each
 //! component once; [`SpinApp::serve`] then answers HTTP on a listener
 //! ([`server`]) with a fresh store and instance per request, the model of
-//! `wasmtime serve`.
+//! `wasmtime serve`, taken from a pool sized as Spin sizes its own
+//! ([`engine`]).
 //!
 //! What the guest can import is exactly what a spin-sdk 5.2 component built
 //! for `wasm32-wasip2` may use under Spin: WASI 0.2 (CLI, clocks, random, I/O,
@@ -39,6 +40,7 @@
 
 pub(crate) mod bindings;
 pub mod compose;
+pub mod engine;
 pub mod key_value;
 pub mod log;
 pub mod manifest;
@@ -63,8 +65,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use variables::{AppVariables, ComponentVariables, EnvSource};
+use wasmtime::Engine;
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 pub use log::{AppLog, LogLine, LogSource};
@@ -180,7 +182,7 @@ impl SpinApp {
             );
         }
         let stores = Arc::new(Stores::open(&kv_dir, &kv_stores)?);
-        let engine = new_engine()?;
+        let engine = engine::new_engine()?;
         let ticker = component_sandbox::start_epoch_ticker(&engine, "spin-epoch-ticker")?;
 
         let mut runtimes: BTreeMap<&str, Arc<ComponentRuntime>> = BTreeMap::new();
@@ -228,12 +230,6 @@ impl Drop for SpinApp {
     fn drop(&mut self) {
         self.ticker.store(true, Ordering::Relaxed);
     }
-}
-
-fn new_engine() -> anyhow::Result<Engine> {
-    let mut config = Config::new();
-    config.epoch_interruption(true);
-    Ok(Engine::new(&config)?)
 }
 
 fn load_component(
