@@ -51,7 +51,7 @@ fn pool() -> PoolingAllocationConfig {
 }
 
 /// A new engine. `ASSESSIO_PERF_MAP=1`, as in the plugin's sandbox, writes
-/// /tmp/perf-<pid>.map so that `perf` names the guests' functions
+/// `/tmp/perf-<pid>.map` so that `perf` names the guests' functions
 /// (docs/performance.md).
 pub fn new_engine() -> anyhow::Result<Engine> {
     let mut config = Config::new();
