@@ -95,6 +95,16 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
+/// Names the guests' functions for `perf` when `ASSESSIO_PERF_MAP=1`
+/// (wasmtime writes `/tmp/perf-<pid>.map`; docs/performance.md, "Profiling").
+/// Shared by every host here, so one variable profiles the plugin's sandbox
+/// and the Spin runtime alike.
+pub fn perf_map_from_env(config: &mut Config) {
+    if std::env::var_os("ASSESSIO_PERF_MAP").is_some_and(|v| v == "1") {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
+}
+
 /// Starts a thread that advances `engine`'s epoch every tick, until the
 /// returned flag is set or the engine is dropped. Shared by every host here
 /// that runs guests under a deadline: the plugin harness and the Spin runtime.
@@ -179,11 +189,7 @@ impl Sandbox {
     /// when the sandbox is dropped.
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
         let mut config = Config::new();
-        // `ASSESSIO_PERF_MAP=1`: write /tmp/perf-<pid>.map so that `perf`
-        // names the guest's functions (docs/performance.md, "Profiling").
-        if std::env::var_os("ASSESSIO_PERF_MAP").is_some_and(|v| v == "1") {
-            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
-        }
+        perf_map_from_env(&mut config);
         config.epoch_interruption(true);
         config.max_wasm_stack(1 << 20);
         let engine = Engine::new(&config)?;

@@ -50,14 +50,11 @@ fn pool() -> PoolingAllocationConfig {
     pool
 }
 
-/// A new engine. `ASSESSIO_PERF_MAP=1`, as in the plugin's sandbox, writes
-/// `/tmp/perf-<pid>.map` so that `perf` names the guests' functions
-/// (docs/performance.md).
+/// A new engine; `ASSESSIO_PERF_MAP=1` names the guests' functions for
+/// `perf`, as in the plugin's sandbox.
 pub fn new_engine() -> anyhow::Result<Engine> {
     let mut config = Config::new();
-    if std::env::var_os("ASSESSIO_PERF_MAP").is_some_and(|v| v == "1") {
-        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
-    }
+    component_sandbox::perf_map_from_env(&mut config);
     config.epoch_interruption(true);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool()));
     config.memory_init_cow(true);
